@@ -1,0 +1,30 @@
+// One esbuild configuration with a target per bundle. Dependencies stay external: the
+// native ONNX Runtime addon and the TF.js wasm binaries are loaded from node_modules at run
+// time, and a user-installed tfjs-node(-gpu) is resolved dynamically.
+import * as esbuild from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+/** @type {esbuild.BuildOptions[]} */
+const targets = [
+  {
+    entryPoints: { cli: 'src/cli/main.ts' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+];
+
+const common = { bundle: true, outdir: 'dist', sourcemap: !production, minify: production, logLevel: 'info' };
+
+if (watch) {
+  for (const t of targets) {
+    const ctx = await esbuild.context({ ...common, ...t });
+    await ctx.watch();
+  }
+} else {
+  await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
+}
