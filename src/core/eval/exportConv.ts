@@ -1,0 +1,132 @@
+/**
+ * Layers with weights: Conv2D, DepthwiseConv2D (both NCHW Conv nodes, with a following
+ * BatchNormalization folded in when the exporter planned it) and Dense (Gemm).
+ */
+import type { OnnxAttribute } from './onnxProto';
+import type { OnnxGraphBuilder } from './onnxGraph';
+import { intAttr, intsAttr } from './onnxGraph';
+import { applyActivation, fusedActivation } from './exportActivations';
+import { batchNormAffine } from './exportBatchNorm';
+import type { ExportValue, LayerCall, LayerConverter, LayerWeight } from './exportTypes';
+import { configPair, configString, layerWeights, requireChannelsLast, requireWeight, singleInput, unsupported } from './exportTypes';
+
+/**
+ * TF's 'same' padding along one axis as [before, after]: the output has ceil(in / stride)
+ * positions and any odd amount of padding goes after (bottom/right), which is why the
+ * ONNX pads can be asymmetric.
+ */
+export function samePadding(inSize: number, kernel: number, stride: number, dilation = 1): [number, number] {
+  const out = Math.ceil(inSize / stride);
+  const total = Math.max((out - 1) * stride + (kernel - 1) * dilation + 1 - inSize, 0);
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
+
+/** Window attributes shared by Conv, MaxPool and AveragePool for a TF 'same'/'valid' padding. */
+export function windowAttributes(
+  call: LayerCall,
+  x: ExportValue,
+  kernel: [number, number],
+  strides: [number, number],
+  dilations: [number, number] = [1, 1],
+): OnnxAttribute[] {
+  const padding = configString(call, 'padding', 'valid');
+  const attrs = [intsAttr('kernel_shape', kernel), intsAttr('strides', strides)];
+  if (padding === 'valid') return [...attrs, intsAttr('pads', [0, 0, 0, 0])];
+  if (padding !== 'same') throw unsupported(call, `padding "${padding}" (only same and valid are supported)`);
+  const [, h, w] = x.shape;
+  if (typeof h !== 'number' || typeof w !== 'number') {
+    // Without a static size the pads are unknown here; SAME_UPPER is TF's rule computed at run time.
+    return [...attrs, { name: 'auto_pad', kind: 'string', value: 'SAME_UPPER' }];
+  }
+  const [top, bottom] = samePadding(h, kernel[0], strides[0], dilations[0]);
+  const [left, right] = samePadding(w, kernel[1], strides[1], dilations[1]);
+  return [...attrs, intsAttr('pads', [top, left, bottom, right])];
+}
+
+function requireNchw(call: LayerCall): ExportValue {
+  const x = singleInput(call);
+  if (x.layout !== 'nchw') throw unsupported(call, `expected a 4-D image input, got shape [${x.shape.join(', ')}]`);
+  return x;
+}
+
+/** Scales each output channel's filter and bias by a folded BatchNormalization. */
+function foldInto(call: LayerCall, weight: Float32Array, bias: Float32Array): void {
+  if (!call.foldedBatchNorm) return;
+  const { scale, shift } = batchNormAffine(call.foldedBatchNorm);
+  const per = weight.length / bias.length;
+  if (scale.length !== bias.length) throw unsupported(call, `the folded BatchNormalization has ${scale.length} channels, the filter ${bias.length}`);
+  for (let o = 0; o < bias.length; o++) {
+    const s = scale[o] as number;
+    for (let i = o * per; i < (o + 1) * per; i++) weight[i] = (weight[i] as number) * s;
+    bias[o] = (bias[o] as number) * s + (shift[o] as number);
+  }
+}
+
+/** A copy of the bias (folding writes into it), or undefined when the layer has none. */
+function copyBias(weights: Map<string, LayerWeight>): Float32Array | undefined {
+  const b = weights.get('bias');
+  return b ? Float32Array.from(b.data) : undefined;
+}
+
+function emitConv(g: OnnxGraphBuilder, call: LayerCall, x: ExportValue, w: Float32Array, wDims: number[], bias: Float32Array | undefined, group: number): ExportValue {
+  const name = call.layer.name;
+  const kernel = configPair(call, 'kernelSize');
+  const strides = configPair(call, 'strides', [1, 1]);
+  const dilations = configPair(call, 'dilationRate', [1, 1]);
+  if (call.foldedBatchNorm) {
+    bias ??= new Float32Array(wDims[0] as number);
+    foldInto(call, w, bias);
+  }
+  const inputs = [x.name, g.floatConst(`${name}/W`, wDims, w)];
+  if (bias) inputs.push(g.floatConst(`${name}/B`, [bias.length], bias));
+  const attrs = [...windowAttributes(call, x, kernel, strides, dilations), intsAttr('dilations', dilations), intAttr('group', group)];
+  const out: ExportValue = { name: g.op('Conv', inputs, call.foldedBatchNorm?.name ?? name, attrs), layout: 'nchw', shape: call.outputShape };
+  return applyActivation(g, call, out, fusedActivation(call));
+}
+
+export const convertConv2D: LayerConverter = (g, call) => {
+  requireChannelsLast(call);
+  const x = requireNchw(call);
+  const weights = layerWeights(call.layer);
+  const k = requireWeight(call, weights, 'kernel');
+  const [kh, kw, cin, cout] = k.shape as [number, number, number, number];
+  if (cin !== x.shape[3]) throw unsupported(call, `kernel has ${cin} input channels but the input has ${x.shape[3]} (grouped convolution)`);
+  // TF.js stores HWIO; ONNX wants OIHW.
+  const w = new Float32Array(k.data.length);
+  for (let y = 0; y < kh; y++)
+    for (let xx = 0; xx < kw; xx++)
+      for (let i = 0; i < cin; i++)
+        for (let o = 0; o < cout; o++) w[((o * cin + i) * kh + y) * kw + xx] = k.data[((y * kw + xx) * cin + i) * cout + o] as number;
+  return emitConv(g, call, x, w, [cout, cin, kh, kw], copyBias(weights), 1);
+};
+
+export const convertDepthwiseConv2D: LayerConverter = (g, call) => {
+  requireChannelsLast(call);
+  const x = requireNchw(call);
+  const weights = layerWeights(call.layer);
+  const k = requireWeight(call, weights, 'depthwise_kernel');
+  const [kh, kw, c, m] = k.shape as [number, number, number, number];
+  // TF.js stores [kh, kw, C, M] and output channel c*M + m; a grouped ONNX Conv with
+  // group = C numbers its outputs the same way, with filters [C*M, 1, kh, kw].
+  const w = new Float32Array(k.data.length);
+  for (let y = 0; y < kh; y++)
+    for (let xx = 0; xx < kw; xx++)
+      for (let ci = 0; ci < c; ci++)
+        for (let mi = 0; mi < m; mi++) w[((ci * m + mi) * kh + y) * kw + xx] = k.data[((y * kw + xx) * c + ci) * m + mi] as number;
+  return emitConv(g, call, x, w, [c * m, 1, kh, kw], copyBias(weights), c);
+};
+
+export const convertDense: LayerConverter = (g, call) => {
+  const x = singleInput(call);
+  if (x.shape.length !== 2) throw unsupported(call, `Dense on a rank-${x.shape.length} input (add a Flatten before it)`);
+  const weights = layerWeights(call.layer);
+  const k = requireWeight(call, weights, 'kernel');
+  const name = call.layer.name;
+  // Gemm computes x @ B + C with B as [in, out], which is TF.js's kernel layout as is.
+  const inputs = [x.name, g.floatConst(`${name}/W`, k.shape, k.data)];
+  const bias = weights.get('bias');
+  if (bias) inputs.push(g.floatConst(`${name}/B`, bias.shape, bias.data));
+  const out: ExportValue = { name: g.op('Gemm', inputs, name), layout: 'plain', shape: call.outputShape };
+  return applyActivation(g, call, out, fusedActivation(call));
+};
