@@ -1,0 +1,81 @@
+/**
+ * `npm run bench:eval`: evaluation and training throughput of MobileNetV1 on 10,000 28x28
+ * images (the built-in train and test splits together), every engine measured in this one
+ * run so the ratios are fair on a shared, noisy machine. Each figure is the median of
+ * REPEATS runs.
+ */
+import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../src/core/backend';
+import { loadBuiltinMnist } from '../src/core/data/builtin';
+import type { ImageDataset } from '../src/core/data/dataset';
+import { createOrtEvaluator } from '../src/core/eval/ortSession';
+import { evaluate, tfjsPredictor } from '../src/core/eval/evaluate';
+import { buildModel } from '../src/core/models/zoo';
+import { train } from '../src/core/train/train';
+
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const TRAIN_IMAGES = Number(process.env.BENCH_TRAIN_IMAGES ?? 2560);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function allTenThousand(): ImageDataset {
+  const a = loadBuiltinMnist('train');
+  const b = loadBuiltinMnist('test');
+  const images = new Float32Array(a.images.length + b.images.length);
+  images.set(a.images);
+  images.set(b.images, a.images.length);
+  const labels = new Int32Array(a.count + b.count);
+  labels.set(a.labels);
+  labels.set(b.labels, a.count);
+  return { ...a, source: 'builtin-mnist:all', images, labels, count: a.count + b.count };
+}
+
+async function timeIt(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return (performance.now() - start) / 1000;
+}
+
+async function main(): Promise<void> {
+  const backend = await selectBackend({ prefer: 'wasm' });
+  const data = allTenThousand();
+  const model = buildModel('mobilenetV1', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+  console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  console.log(`model: MobileNetV1 28x28x1, ${model.countParams().toLocaleString('en-US')} params; data: ${data.count} images; batch 128; median of ${REPEATS}`);
+  console.log(`TF.js backend: ${backend.detail}`);
+
+  const wasmEval: number[] = [];
+  const ortEval: number[] = [];
+  const wasmTrain: number[] = [];
+  const evaluator = await createOrtEvaluator(model, { intraOpThreads: os.cpus().length });
+  const trainSubset: ImageDataset = { ...data, count: TRAIN_IMAGES, images: data.images.subarray(0, TRAIN_IMAGES * 784), labels: data.labels.subarray(0, TRAIN_IMAGES) };
+  for (let r = 0; r < REPEATS; r++) {
+    wasmEval.push(data.count / (await timeIt(() => evaluate(tfjsPredictor(model), data))));
+    ortEval.push(data.count / (await timeIt(() => evaluate((x, n) => evaluator.run(x, n), data))));
+    // Train a copy so every repeat starts from the same weights.
+    const copy = buildModel('mobilenetV1', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
+    wasmTrain.push(TRAIN_IMAGES / (await timeIt(() => train(copy, trainSubset, { epochs: 1, seed: r }))));
+    copy.dispose();
+  }
+  await evaluator.release();
+  const w = median(wasmEval);
+  const o = median(ortEval);
+  const t = median(wasmTrain);
+  console.log('');
+  console.log(`TF.js ${tf.getBackend()} eval      ${w.toFixed(0).padStart(7)} img/s   (${(data.count / w).toFixed(1)} s for ${data.count} images)   runs: ${wasmEval.map((x) => x.toFixed(0)).join(', ')}`);
+  console.log(`ONNX Runtime eval   ${o.toFixed(0).padStart(7)} img/s   (${(data.count / o).toFixed(1)} s)   runs: ${ortEval.map((x) => x.toFixed(0)).join(', ')}`);
+  console.log(`TF.js ${tf.getBackend()} training  ${t.toFixed(0).padStart(7)} img/s   (${TRAIN_IMAGES} images a run)   runs: ${wasmTrain.map((x) => x.toFixed(0)).join(', ')}`);
+  console.log('');
+  console.log(`ONNX Runtime / TF.js eval: ${(o / w).toFixed(1)}x (target >= 8x)`);
+  console.log(`training: ${t.toFixed(0)} img/s (target >= 100 img/s)`);
+}
+
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
