@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadBuiltinMnist } from '../../src/core/data/builtin';
 import type { ImageDataset } from '../../src/core/data/dataset';
+import { recalibrateBatchNorm } from '../../src/core/train/bnRecalibration';
 import { scheduledRate, train } from '../../src/core/train/train';
 import { CancelledError } from '../../src/core/util/errors';
 import type { ProgressEvent } from '../../src/core/util/progress';
@@ -42,7 +43,10 @@ test('training reports progress per batch, drops the last partial batch, and low
   assert.equal(results.length, 3);
   assert.equal(results[0]?.images, 640, '700 images in batches of 64 with drop_last is 10 batches');
   assert.equal(events.filter((e) => e.stage === 'train epoch 1/3').length, 10);
-  assert.deepEqual(events.at(-1) && [events.at(-1)?.done, events.at(-1)?.total], [10, 10]);
+  const lastTrain = events.filter((e) => e.stage.startsWith('train')).at(-1);
+  assert.deepEqual([lastTrain?.done, lastTrain?.total], [10, 10]);
+  const recal = events.filter((e) => e.stage === 'recalibrate batch norm');
+  assert.deepEqual([recal.length, recal.at(-1)?.total], [10, 10], 'BN re-estimation runs over the 10 available batches');
   const first = results[0]?.loss ?? 0;
   const last = results[2]?.loss ?? 0;
   assert.ok(last < first, `loss went from ${first} to ${last}`);
@@ -83,4 +87,21 @@ test('the cosine schedule warms up, peaks at the base rate and decays to near ze
   assert.ok((rates.at(-1) as number) < 0.0001);
   for (let s = 6; s < total; s++) assert.ok((rates[s] as number) <= (rates[s - 1] as number));
   assert.equal(scheduledRate(0.01, 'constant', 50, total), 0.01);
+});
+
+test('BatchNorm re-estimation moves the moving statistics and leaves every weight alone', async () => {
+  const model = tinyModel();
+  const data = subset(loadBuiltinMnist('train'), 256);
+  const bn = model.layers.find((l) => l.getClassName() === 'BatchNormalization');
+  assert.ok(bn);
+  const snapshot = (): Float32Array[] => model.getWeights().map((w) => w.dataSync() as Float32Array);
+  const before = snapshot();
+  const done = await recalibrateBatchNorm(model, data, { batches: 5, batchSize: 64 });
+  assert.equal(done, 4);
+  const after = snapshot();
+  const names = model.weights.map((w) => w.originalName);
+  names.forEach((name, i) => {
+    const changed = before[i]?.some((v, j) => v !== after[i]?.[j]);
+    assert.equal(changed, /moving_(mean|variance)/.test(name), `${name} ${changed ? 'changed' : 'did not change'}`);
+  });
 });

@@ -1,5 +1,5 @@
 import { saveModel } from '../../core/models/io';
-import { train, type OptimizerName } from '../../core/train/train';
+import { DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, train, type OptimizerName } from '../../core/train/train';
 import { UsageError } from '../../core/util/errors';
 import { choice, int, num, onePositional, str, type CommandSpec } from '../args';
 import { BACKEND_OPTIONS, DATA_OPTIONS, MODEL_HELP, ZOO_OPTIONS, openData, openModel, pct, useBackend } from '../common';
@@ -14,8 +14,8 @@ export function trainCommand(ctx: CliContext): CommandSpec {
     options: {
       out: { type: 'string', value: 'DIR', help: 'folder to write model.json and weights to (required)' },
       epochs: { type: 'string', value: 'N', default: '1', help: 'epochs' },
-      optimizer: { type: 'string', value: 'O', default: 'adam', help: 'adam or momentum (SGD with momentum 0.9)' },
-      lr: { type: 'string', value: 'X', help: 'learning rate (default 0.001 for adam, 0.01 for momentum)' },
+      optimizer: { type: 'string', value: 'O', default: DEFAULT_OPTIMIZER, help: 'momentum (SGD with momentum 0.9) or adam' },
+      lr: { type: 'string', value: 'X', help: `peak learning rate of the cosine schedule (default ${DEFAULT_LEARNING_RATE.momentum} for momentum, ${DEFAULT_LEARNING_RATE.adam} for adam)` },
       ...DATA_OPTIONS,
       ...ZOO_OPTIONS,
       ...BACKEND_OPTIONS,
@@ -32,7 +32,7 @@ export function trainCommand(ctx: CliContext): CommandSpec {
       const results = await train(model, data, {
         epochs: int(args, 'epochs') ?? 1,
         batchSize: int(args, 'batch-size') ?? 128,
-        optimizer: choice<OptimizerName>(args, 'optimizer', ['adam', 'momentum']) ?? 'adam',
+        optimizer: choice<OptimizerName>(args, 'optimizer', ['adam', 'momentum']) ?? DEFAULT_OPTIMIZER,
         ...(lr !== undefined ? { learningRate: lr } : {}),
         seed: int(args, 'seed', 0) ?? 1,
         onProgress: bar,

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, batches, checkDatasetFitsModel } from '../data/batches';
+import { recalibrateBatchNorm } from './bnRecalibration';
 import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
@@ -27,6 +28,11 @@ export interface TrainOptions extends LongTaskOptions {
    * keeps the rate fixed. A short run (the seed trains one epoch) gains most from the decay.
    */
   readonly schedule?: LrSchedule;
+  /**
+   * Forward passes in training mode after the last step that re-estimate the BatchNorm
+   * moving statistics for the final weights (see bnRecalibration.ts). Default 20; 0 skips.
+   */
+  readonly recalibrationBatches?: number;
 }
 
 export type LrSchedule = 'cosine' | 'constant';
@@ -52,9 +58,9 @@ export interface EpochResult {
   readonly seconds: number;
 }
 
-export const DEFAULT_OPTIMIZER: OptimizerName = 'adam';
+export const DEFAULT_OPTIMIZER: OptimizerName = 'momentum';
 
-export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerName, number>> = { adam: 0.01, momentum: 0.05 };
+export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerName, number>> = { adam: 0.01, momentum: 0.1 };
 
 interface ScheduledOptimizer {
   readonly optimizer: tf.Optimizer;
@@ -142,5 +148,12 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
   } finally {
     optimizer.dispose();
   }
+  await recalibrateBatchNorm(model, data, {
+    batches: opts.recalibrationBatches ?? 20,
+    batchSize,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   return results;
 }
