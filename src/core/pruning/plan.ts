@@ -1,0 +1,112 @@
+/**
+ * Planning: which channels of which groups go, for ratios given per parameter. Nothing
+ * is changed here; pruneModel and maskModel apply a plan.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { PruneLensError, UsageError } from '../util/errors';
+import { groupImportance } from './importance';
+import { axisCuts, layerChannelChanges, maskSpecs } from './slicing';
+import type { Criterion, DependencyGraph, PlannedGroup, PlanOptions, PrunePlan } from './types';
+import { CRITERIA } from './types';
+
+/** Python's round(): halves go to the even neighbour, as PaddleSlim's `int(round(n * ratio))`. */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const rest = x - floor;
+  if (rest !== 0.5) return Math.round(x);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * Channels removed from a group of `channels` at `ratio`: round(n * ratio) (halves to
+ * even, as PaddleSlim), at most n - 1. With `roundTo` K > 1 the kept count is then raised
+ * to a multiple of K (never above n), so a rounded group keeps at least what was asked.
+ */
+export function prunedChannelCount(channels: number, ratio: number, roundTo = 1): number {
+  if (channels <= 1 || !(ratio > 0)) return 0;
+  const pruned = Math.min(roundHalfEven(channels * ratio), channels - 1);
+  if (roundTo <= 1) return pruned;
+  const kept = Math.min(Math.ceil((channels - pruned) / roundTo) * roundTo, channels);
+  return channels - kept;
+}
+
+export function checkRatio(param: string, ratio: unknown): number {
+  if (typeof ratio !== 'number' || !Number.isFinite(ratio) || ratio < 0 || ratio >= 1) {
+    throw new UsageError(`ratio for '${param}' must be a number in [0, 1), got ${JSON.stringify(ratio)}`);
+  }
+  return ratio;
+}
+
+function checkOptions(opts: PlanOptions): { criterion: Criterion; roundTo: number } {
+  const criterion = opts.criterion ?? 'l1_norm';
+  if (!CRITERIA.includes(criterion)) throw new UsageError(`unknown criterion '${String(criterion)}'; known: ${CRITERIA.join(', ')}`);
+  const roundTo = opts.roundTo ?? 1;
+  if (!Number.isSafeInteger(roundTo) || roundTo < 1) throw new UsageError(`round-to must be a positive integer, got ${roundTo}`);
+  return { criterion, roundTo };
+}
+
+/** The lowest `count` scores' channels (ties: the lower channel index goes first). */
+function lowest(scores: Float64Array, count: number): Set<number> {
+  const order = Array.from(scores.keys()).sort((a, b) => (scores[a] as number) - (scores[b] as number) || a - b);
+  return new Set(order.slice(0, count));
+}
+
+/** Ratio per group index, refusing two different ratios for parameters of one group. */
+function ratiosByGroup(graph: DependencyGraph, ratios: Readonly<Record<string, number>>): Map<number, { ratio: number; param: string }> {
+  const byGroup = new Map<number, { ratio: number; param: string }>();
+  for (const [param, raw] of Object.entries(ratios)) {
+    const ratio = checkRatio(param, raw);
+    const g = graph.groups.indexOf(graph.groupForParam(param));
+    const earlier = byGroup.get(g);
+    if (earlier !== undefined && earlier.ratio !== ratio) {
+      throw new UsageError(`'${param}' (ratio ${ratio}) and '${earlier.param}' (ratio ${earlier.ratio}) are pruned together as one group; give them one ratio`);
+    }
+    byGroup.set(g, { ratio, param });
+  }
+  return byGroup;
+}
+
+/**
+ * Plans pruning `model` by `ratios` ({parameter: ratio}). A ratio outside [0, 1) or an
+ * unknown parameter is a UsageError; a non-zero ratio for a group the pruner cannot prune
+ * is a PruneLensError naming the layer and class that stop it.
+ */
+export function planPruning(
+  model: tf.LayersModel,
+  graph: DependencyGraph,
+  ratios: Readonly<Record<string, number>>,
+  opts: PlanOptions = {},
+): PrunePlan {
+  const { criterion, roundTo } = checkOptions(opts);
+  const byGroup = ratiosByGroup(graph, ratios);
+  const pruned = new Map<number, Set<number>>();
+  const groups: PlannedGroup[] = [];
+  for (const g of [...byGroup.keys()].sort((a, b) => a - b)) {
+    const group = graph.groups[g];
+    const asked = byGroup.get(g);
+    if (group === undefined || asked === undefined) continue;
+    if (asked.ratio > 0 && !group.prunable) {
+      throw new PruneLensError(`cannot prune '${asked.param}': ${group.reason ?? 'its group is not prunable'}`);
+    }
+    const count = prunedChannelCount(group.channels, asked.ratio, roundTo);
+    const removed = count > 0 ? lowest(groupImportance(model, graph, g, criterion), count) : new Set<number>();
+    pruned.set(g, removed);
+    const all = Array.from({ length: group.channels }, (_, c) => c);
+    groups.push({
+      id: group.id,
+      params: group.params,
+      channels: group.channels,
+      ratio: asked.ratio,
+      kept: all.filter((c) => !removed.has(c)),
+      pruned: all.filter((c) => removed.has(c)),
+      masks: maskSpecs(graph, g, removed),
+    });
+  }
+  const cuts = axisCuts(graph, pruned);
+  // Only an Add after a Concatenate can empty one producer while its group keeps channels.
+  const emptied = cuts.find((c) => c.role === 'out' && c.kept.length === 0);
+  if (emptied !== undefined) {
+    throw new PruneLensError(`pruning would remove every output channel of layer '${emptied.layer}' (${emptied.layerClass}); use a smaller ratio`);
+  }
+  return { modelName: model.name, criterion, roundTo, ratios: { ...ratios }, groups, layers: layerChannelChanges(cuts) };
+}
