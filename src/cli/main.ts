@@ -5,8 +5,14 @@ import { commandHelp, parseCommandArgs, type CommandSpec } from './args';
 import type { CliContext } from './context';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
+import { flopsCommand } from './commands/flops';
 import { infoCommand } from './commands/info';
+import { mergeCommand } from './commands/merge';
 import { paramsCommand } from './commands/params';
+import { plotCommand } from './commands/plot';
+import { pruneCommand } from './commands/prune';
+import { ratiosCommand } from './commands/ratios';
+import { sensitivityCommand } from './commands/sensitivity';
 import { trainCommand } from './commands/train';
 import { quietTfjs } from '../core/backend';
 import { CancelledError, PruneLensError, UsageError } from '../core/util/errors';
@@ -16,7 +22,7 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 function commands(ctx: CliContext): CommandSpec[] {
-  return [demoCommand(ctx), trainCommand(ctx), evalCommand(ctx), paramsCommand(ctx), infoCommand(ctx)];
+  return [demoCommand(ctx), trainCommand(ctx), evalCommand(ctx), paramsCommand(ctx), infoCommand(ctx), flopsCommand(ctx), pruneCommand(ctx), sensitivityCommand(ctx), mergeCommand(ctx), ratiosCommand(ctx), plotCommand(ctx)];
 }
 
 function topHelp(specs: CommandSpec[]): string {

@@ -1,0 +1,118 @@
+import * as path from 'node:path';
+import { convParams } from '../../core/models/naming';
+import { CRITERIA, type Criterion } from '../../core/pruning';
+import { datasetIdentity } from '../../core/sensitivity/fingerprint';
+import { datasetMetric } from '../../core/sensitivity/metrics';
+import { sensitivity, type PointEvent } from '../../core/sensitivity/scan';
+import { UsageError } from '../../core/util/errors';
+import { METRIC_NAMES, isMeasured, type MetricName, type SensitivityResults } from '../../shared/results';
+import { bool, choice, int, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
+import { BACKEND_OPTIONS, DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, openData, openModel, useBackend } from '../common';
+import type { CliContext } from '../context';
+
+/** The params to analyse: conv kernels, narrowed as `prunelens params` narrows them. */
+function paramFilter(args: ParsedArgs): string | RegExp | undefined {
+  const filter = str(args, 'params');
+  const regex = str(args, 'regex');
+  if (filter !== undefined && regex !== undefined) throw new UsageError('sensitivity: give --params or --regex, not both');
+  if (regex === undefined) return filter;
+  try {
+    return new RegExp(regex);
+  } catch (e) {
+    throw new UsageError(`--regex: ${(e as Error).message}`);
+  }
+}
+
+function parseRatios(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const ratios = text.split(',').map((t) => t.trim()).filter(Boolean).map(Number);
+  if (ratios.length === 0 || ratios.some((r) => !Number.isFinite(r))) throw new UsageError(`--ratios must be comma-separated numbers, e.g. 0.1,0.2,0.3; got "${text}"`);
+  return ratios;
+}
+
+function describePoint(e: PointEvent, metric: MetricName): string {
+  const members = e.params.length > 1 ? ` (+${e.params.length - 1} coupled)` : '';
+  const head = `[${e.done}/${e.total}] ${e.group}${members} @ ${e.ratio}:`;
+  if (!isMeasured(e.point)) return `${head} skipped (${e.point.reason})`;
+  const p = e.point;
+  return `${head} ${metric} ${p.metric.toFixed(4)}  loss ${(100 * p.loss).toFixed(2)}%  (${p.channelsPruned} channels, ${p.seconds.toFixed(1)} s)`;
+}
+
+function summarise(results: SensitivityResults, file: string): string[] {
+  const lines: string[] = [];
+  for (const g of Object.values(results.groups)) {
+    if (!g.prunable) lines.push(`not prunable: ${g.params.join(', ')}: ${g.reason ?? 'no reason given'}`);
+  }
+  const points = Object.values(results.points).flatMap((t) => Object.values(t));
+  const skipped = points.filter((p) => !isMeasured(p)).length;
+  lines.push(`${points.length - skipped} points measured${skipped > 0 ? `, ${skipped} skipped by early stop` : ''}; baseline ${results.metadata.metric} ${results.metadata.baseline}; results in ${file}`);
+  return lines;
+}
+
+export function sensitivityCommand(ctx: CliContext): CommandSpec {
+  const spec: CommandSpec = {
+    name: 'sensitivity',
+    usage: 'sensitivity MODEL [--params TEXT | --regex RE] [--ratios 0.1,0.2] [--file FILE] [options]',
+    summary:
+      `Measure how much each conv's channel group costs when pruned by each ratio (PaddleSlim's sensitivity()). ` +
+      `The results file is rewritten after every point; run the same command again to resume or to add ratios. ${MODEL_HELP}.`,
+    options: {
+      params: { type: 'string', value: 'TEXT', help: 'analyse the conv params whose name contains TEXT (default: every conv)' },
+      regex: { type: 'string', value: 'RE', help: 'analyse the conv params whose name matches RE' },
+      first: { type: 'string', value: 'N', help: 'keep only the first N matching params (the seed keeps 5)' },
+      ratios: { type: 'string', value: 'LIST', default: '0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9', help: 'pruning ratios, comma-separated' },
+      file: { type: 'string', value: 'FILE', default: 'sensitivities.json', help: 'results file to resume and extend' },
+      criterion: { type: 'string', value: 'C', default: 'l1_norm', help: `channel importance: ${CRITERIA.join(', ')}` },
+      metric: { type: 'string', value: 'M', default: 'top1', help: "top1 (needs labels) or agreement (top-1 agreement with the unpruned model's predictions)" },
+      split: { type: 'string', value: 'S', default: 'test', help: 'dataset split to evaluate: train or test' },
+      'early-stop': { type: 'string', value: 'LOSS', help: "stop raising a group's ratio once its loss is above LOSS; the rest are recorded as skipped" },
+      force: { type: 'boolean', help: 'add to a results file measured on another model, dataset, metric or criterion' },
+      ...DATA_OPTIONS,
+      ...EVAL_OPTIONS,
+      ...ZOO_OPTIONS,
+      ...BACKEND_OPTIONS,
+    },
+    async run(args) {
+      const modelSpec = onePositional(args, spec, 'MODEL');
+      const ratios = parseRatios(str(args, 'ratios'));
+      const criterion = choice<Criterion>(args, 'criterion', CRITERIA) ?? 'l1_norm';
+      const metric = choice<MetricName>(args, 'metric', METRIC_NAMES) ?? 'top1';
+      const split = choice(args, 'split', ['train', 'test'] as const) ?? 'test';
+      const engine = choice(args, 'engine', ['ort', 'tfjs'] as const) ?? 'ort';
+      const earlyStopLoss = num(args, 'early-stop');
+      const first = int(args, 'first');
+      const file = str(args, 'file') ?? 'sensitivities.json';
+      await useBackend(args, ctx.log);
+      const model = await openModel(modelSpec, args);
+      const params = convParams(model, paramFilter(args)).map((p) => p.name).slice(0, first);
+      if (params.length === 0) throw new UsageError('sensitivity: no conv params match; list them with "prunelens params MODEL"');
+      const data = openData(args, split, model);
+      const threads = int(args, 'threads');
+      const providers = (str(args, 'providers') ?? 'cpu').split(',').map((p) => p.trim()).filter(Boolean);
+      const evaluateFn = datasetMetric(model, data, {
+        metric,
+        engine,
+        providers,
+        batchSize: int(args, 'batch-size') ?? 128,
+        signal: ctx.signal,
+        ...(threads !== undefined ? { intraOpThreads: threads } : {}),
+      });
+      ctx.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}); results in ${file}`);
+      const modelPath = modelSpec.startsWith('zoo:') ? modelSpec : path.resolve(modelSpec);
+      const results = await sensitivity(model, params, evaluateFn, {
+        file,
+        dataset: datasetIdentity(data, `${str(args, 'data') ?? 'builtin'}:${split}`),
+        metric,
+        criterion,
+        modelPath,
+        force: bool(args, 'force'),
+        signal: ctx.signal,
+        onPoint: (e) => ctx.log(describePoint(e, metric)),
+        ...(ratios !== undefined ? { ratios } : {}),
+        ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),
+      });
+      for (const line of summarise(results, file)) ctx.log(line);
+    },
+  };
+  return spec;
+}
