@@ -46,7 +46,7 @@ export function sensitivityPlotSvg(results: SensitivityResults, opts: PlotOption
   const threshold = opts.threshold ?? 0.01;
   const panels = opts.panels ?? 'both';
   const data = plotData(results);
-  const title = opts.title ?? `${results.metadata.model.name}: sensitivity (${results.metadata.metric}, baseline ${results.metadata.baseline}, criterion ${results.metadata.criterion})`;
+  const title = opts.title ?? `${results.metadata.model.name}: sensitivity (${results.metadata.metric}, baseline ${results.metadata.baseline.toFixed(4)}, criterion ${results.metadata.criterion})`;
   const drawn: Panel[] = [];
   if (panels !== 'heatmap') drawn.push(curvesPanel(data.rows, threshold));
   if (panels !== 'curves') drawn.push(heatmapPanel(data, threshold));
