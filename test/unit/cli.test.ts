@@ -25,7 +25,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 test('help exits 0 and lists every command; no command is bad usage', async () => {
   const help = await run('--help');
   assert.equal(help.code, EXIT_OK);
-  for (const c of ['demo', 'train', 'eval', 'params', 'info']) assert.match(help.out, new RegExp(`\\b${c}\\b`));
+  for (const c of ['demo', 'train', 'eval', 'params', 'info', 'flops', 'prune', 'sensitivity', 'merge', 'ratios', 'plot']) assert.match(help.out, new RegExp(`\\b${c}\\b`));
   assert.equal((await run()).code, EXIT_USAGE);
   const perCommand = await run('params', '--help');
   assert.equal(perCommand.code, EXIT_OK);
