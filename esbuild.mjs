@@ -1,6 +1,8 @@
-// One esbuild configuration with a target per bundle. Dependencies stay external: the
-// native ONNX Runtime addon and the TF.js wasm binaries are loaded from node_modules at run
-// time, and a user-installed tfjs-node(-gpu) is resolved dynamically.
+// One esbuild configuration with a target per bundle. Dependencies of the CLI and the
+// worker stay external: the native ONNX Runtime addon and the TF.js wasm binaries are
+// loaded from node_modules at run time, and a user-installed tfjs-node(-gpu) is resolved
+// dynamically. The extension bundles its language client (only `vscode` is provided by the
+// editor), and the language server bundles everything but the engines, which it never loads.
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -15,6 +17,27 @@ const targets = [
     target: 'node20',
     packages: 'external',
     banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    entryPoints: { extension: 'src/extension/main.ts' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    entryPoints: { server: 'src/server/server.ts' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['@tensorflow/*', 'onnxruntime-node'],
+  },
+  {
+    entryPoints: { worker: 'src/server/worker.ts' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
   },
 ];
 

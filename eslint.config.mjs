@@ -11,4 +11,15 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/extension may import vscode.' }] }],
     },
   },
+  {
+    // The extension may import vscode, but nothing of the core or the server: the client
+    // must stay light and start fast, and talks to the server only through src/shared.
+    files: ['src/extension/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/core/**', '**/server/**', '@tensorflow/*', 'onnxruntime-node'], message: 'src/extension imports vscode and src/shared only.' }] },
+      ],
+    },
+  },
 );

@@ -3,24 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, main } from '../../src/cli/main';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../../src/cli/main';
+import { runCli as run } from './cliHarness';
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  // Errors go to stderr; capture them for the assertions and keep the test log clean.
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    errors.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(argv, { log: (l) => lines.push(l), signal: new AbortController().signal });
-    return { code, out: lines.join('\n'), err: errors.join('') };
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 test('help exits 0 and lists every command; no command is bad usage', async () => {
   const help = await run('--help');

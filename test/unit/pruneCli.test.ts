@@ -8,7 +8,8 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, main } from '../../src/cli/main';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../../src/cli/main';
+import { runCli as run } from './cliHarness';
 import { saveModel } from '../../src/core/models/io';
 import { buildModel } from '../../src/core/models/zoo';
 import type { PruningPlanFile } from '../../src/core/pruning';
@@ -29,21 +30,6 @@ after(async () => {
   await fsp.rm(root, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    errors.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(argv, { log: (l) => lines.push(l), signal: new AbortController().signal });
-    return { code, out: lines.join('\n'), err: errors.join('') };
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 function freshOut(): string {
   return path.join(root, `out${counter++}`);

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, main } from '../../src/cli/main';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from '../../src/cli/main';
+import { runCli as run } from './cliHarness';
 import { saveModel } from '../../src/core/models/io';
 import { loadResults } from '../../src/core/sensitivity/resultsFile';
 import { tempDir } from './sensitivityFixtures';
@@ -29,18 +30,6 @@ before(async () => {
   await saveModel(tf.model({ name: 'small', inputs: input, outputs: logits }), modelDir);
 });
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => errors.push(String(chunk)) > 0) as typeof process.stderr.write;
-  try {
-    const code = await main(argv, { log: (l) => lines.push(l), signal: new AbortController().signal });
-    return { code, out: lines.join('\n'), err: errors.join('') };
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 it('sensitivity measures, resumes, and feeds ratios, prune and plot', async () => {
   const sens = path.join(dir, 'sens.json');

@@ -1,0 +1,95 @@
+/**
+ * Analyze Sensitivity... (model, dataset, parameters, ratios, criterion, workers, results
+ * file) and Extend Ratios... (more ratios for a results file; everything else comes from
+ * the file). Both start a sensitivity job on the server.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import { ModelParamsRequest, PRUNING_CRITERIA, ReadResultsRequest, type ParamEntry } from '../../shared/protocol';
+import type { Ctx } from '../ctx';
+import { newRatios, parseCount, parseJsonFileName, parseRatioList, type Parsed } from '../validate';
+import { askValue, pickDataset, pickModel, pickOne, pickResultsFile, relativeToRoot, resolveTyped } from './pick';
+
+const TITLE = 'Analyze Sensitivity';
+const STEPS = 7;
+
+function matching(params: readonly ParamEntry[], filter: string): ParamEntry[] {
+  const regex = /^\/(.+)\/([a-z]*)$/.exec(filter);
+  if (regex === null) return params.filter((p) => p.name.includes(filter));
+  try {
+    const re = new RegExp(regex[1] as string, regex[2]);
+    return params.filter((p) => re.test(p.name));
+  } catch {
+    return [];
+  }
+}
+
+async function pickParams(ctx: Ctx, model: string): Promise<string[] | undefined> {
+  const listed = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Reading the model...' }, () =>
+    ctx.client?.sendRequest(ModelParamsRequest, { model }) ?? Promise.resolve(undefined),
+  );
+  if (listed === undefined) return undefined;
+  const filter = await askValue({ title: TITLE, step: 3, steps: STEPS }, 'Parameter filter: text the name contains, or /a regex/ (empty: every conv)', '_sep_weights', (text): Parsed<string> => {
+    const found = matching(listed.params, text);
+    if (found.length === 0) return { error: `no conv parameter of ${listed.modelName} matches` };
+    return { value: text };
+  });
+  if (filter === undefined) return undefined;
+  const items = matching(listed.params, filter).map((p) => ({
+    label: p.name,
+    description: `[${p.shape.join(', ')}], ${p.outChannels} channels`,
+    ...(p.prunable ? {} : { detail: `not prunable: ${p.reason ?? 'no reason given'}` }),
+    picked: p.prunable,
+  }));
+  const picked = await vscode.window.showQuickPick(items, { title: `${TITLE} (3/${STEPS})`, placeHolder: 'Parameters to analyse', canPickMany: true, ignoreFocusOut: true });
+  return picked === undefined || picked.length === 0 ? undefined : picked.map((p) => p.label);
+}
+
+/** A results file name; an existing results file is extended, anything else is refused. */
+function checkResultsTarget(text: string): Parsed<string> {
+  const parsed = parseJsonFileName(text);
+  if (parsed.error !== undefined) return parsed;
+  const file = resolveTyped(parsed.value);
+  if (fs.existsSync(file) && !fs.readFileSync(file, 'utf8').slice(0, 300).includes('"prunelens-sensitivity"')) return { error: 'this file exists and is not a results file' };
+  return { value: file };
+}
+
+export async function analyzeSensitivity(ctx: Ctx, arg?: unknown): Promise<void> {
+  const step = (n: number): { title: string; step: number; steps: number } => ({ title: TITLE, step: n, steps: STEPS });
+  const model = await pickModel(step(1), { arg });
+  if (model === undefined) return;
+  const dataset = await pickDataset(step(2));
+  if (dataset === undefined) return;
+  const params = await pickParams(ctx, model);
+  if (params === undefined) return;
+  const ratios = await askValue(step(4), 'Pruning ratios, e.g. 0.1, 0.2, 0.3 (or 10%, 20%)', ctx.config.ratios.join(', '), parseRatioList);
+  if (ratios === undefined) return;
+  const criteria = [ctx.config.criterion, ...PRUNING_CRITERIA.filter((c) => c !== ctx.config.criterion)];
+  const criterion = await pickOne(step(5), 'Which channels go first', criteria.map((c) => ({ label: c })));
+  if (criterion === undefined) return;
+  const cores = os.availableParallelism();
+  const workers = await askValue(step(6), `Worker processes (this machine has ${cores} cores)`, String(Math.min(ctx.config.workers, cores)), (t) => parseCount(t, 1, Math.max(cores, 1), 'the number of workers'));
+  if (workers === undefined) return;
+  const file = await askValue(step(7), 'Results file (an existing one is resumed and extended)', 'sensitivities.json', checkResultsTarget);
+  if (file === undefined) return;
+  await ctx.jobs.start({ kind: 'sensitivity', file, model, dataset, params, ratios, criterion: criterion.label, workers });
+}
+
+export async function extendRatios(ctx: Ctx, arg?: unknown): Promise<void> {
+  const file = await pickResultsFile(ctx, { title: 'Extend Ratios', step: 1, steps: 2 }, arg);
+  if (file === undefined) return;
+  const read = await ctx.client?.sendRequest(ReadResultsRequest, { uri: vscode.Uri.file(file).toString() });
+  if (read?.results === undefined) {
+    void vscode.window.showErrorMessage(`PruneLens: ${read?.error ?? 'cannot read the results file'}`);
+    return;
+  }
+  const measured = read.results.metadata.ratios;
+  const ratios = await askValue({ title: 'Extend Ratios', step: 2, steps: 2 }, `Ratios to add to ${relativeToRoot(file)} (measured: ${measured.join(', ')})`, '', (text) => {
+    const parsed = parseRatioList(text);
+    if (parsed.error !== undefined) return parsed;
+    return newRatios(parsed.value, measured).length === 0 ? { error: 'every one of these ratios is measured already' } : parsed;
+  });
+  if (ratios === undefined) return;
+  await ctx.jobs.start({ kind: 'sensitivity', file, ratios: newRatios(ratios, measured) });
+}

@@ -1,0 +1,196 @@
+/**
+ * One job from start to end: its worker processes (one, or one per shard of a scan), the
+ * progress and points they post, cancellation, and the state the editor sees (JobInfo).
+ */
+import * as os from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { readResultsIfExists } from '../core/sensitivity/resultsFile';
+import type { JobInfo, JobResult, JobSpec, JobState, PointNotification, SensitivityJobSpec } from '../shared/protocol';
+import { isMeasured } from '../shared/results';
+import { Coalesced } from './coalesced';
+import { foldShards, removeFiles, shardFile, shardsOf } from './shardFiles';
+import type { WorkerHandle, WorkerLauncher } from './workerProcess';
+import type { WorkerEnv, WorkerReply, WorkerRequest } from './workerProtocol';
+import { JobCancelledError, runWorker } from './workerRun';
+
+export interface JobContext {
+  readonly launcher: WorkerLauncher;
+  readonly env: WorkerEnv;
+  readonly maxRestarts: number;
+  readonly log: (line: string) => void;
+  /** `force`: a state change or a point, which must not be dropped by throttling. */
+  readonly onStatus: (info: JobInfo, force: boolean) => void;
+  readonly onPoint: (point: PointNotification) => void;
+  readonly onResultsChanged: (file: string) => void;
+}
+
+/** Least time between two progress-only status updates, so a fast job cannot flood the client. */
+const STATUS_INTERVAL_MS = 200;
+
+export class Job {
+  private state: JobState = 'running';
+  private stage: string | undefined;
+  private readonly progress = new Map<number, { done: number; total: number }>();
+  private readonly workers = new Set<WorkerHandle>();
+  private readonly restarts = { count: 0, max: 0 };
+  private result: JobResult | undefined;
+  private error: string | undefined;
+  private cancelRequested = false;
+  /** Set when one shard failed and the others are being stopped. */
+  private aborting = false;
+  private lastStatus = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
+  readonly ended: Promise<void>;
+  private markEnded: () => void = () => undefined;
+
+  constructor(
+    readonly id: string,
+    readonly spec: JobSpec,
+    readonly title: string,
+    readonly startedAt: string,
+    private readonly ctx: JobContext,
+  ) {
+    this.restarts.max = ctx.maxRestarts;
+    this.ended = new Promise((resolve) => (this.markEnded = resolve));
+  }
+
+  info(): JobInfo {
+    const sums = [...this.progress.values()].reduce((s, p) => ({ done: s.done + p.done, total: s.total + p.total }), { done: 0, total: 0 });
+    return {
+      id: this.id,
+      kind: this.spec.kind,
+      title: this.title,
+      spec: this.spec,
+      ...(this.spec.kind === 'sensitivity' ? { file: this.spec.file } : {}),
+      state: this.state,
+      ...(this.stage !== undefined ? { stage: this.stage } : {}),
+      ...sums,
+      pids: [...this.workers].map((w) => w.pid),
+      restarts: this.restarts.count,
+      startedAt: this.startedAt,
+      ...(this.result ? { result: this.result } : {}),
+      ...(this.error !== undefined ? { error: this.error } : {}),
+    };
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Runs the job to its end; never throws (the outcome is in the job's state). */
+  async run(): Promise<void> {
+    try {
+      const spec = this.spec;
+      if (spec.kind === 'sensitivity') await this.foldLeftovers(spec);
+      const result = spec.kind === 'sensitivity' && (spec.workers ?? 1) > 1 ? await this.runSharded(spec, spec.workers ?? 1) : await this.runOne({ type: 'job', spec, env: this.ctx.env }, 0);
+      this.end('succeeded', result);
+    } catch (err) {
+      if (this.cancelRequested || err instanceof JobCancelledError) this.end('cancelled');
+      else this.end('failed', undefined, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Stops every worker (SIGTERM, then SIGKILL after `graceMs`); resolves when the job has ended. */
+  async cancel(graceMs = 1000): Promise<void> {
+    if (!this.running) return;
+    this.cancelRequested = true;
+    await Promise.all([...this.workers].map((w) => w.stop(graceMs)));
+    await this.ended;
+  }
+
+  private end(state: JobState, result?: JobResult, error?: string): void {
+    this.state = state;
+    this.result = result;
+    this.error = error;
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.ctx.onStatus(this.info(), true);
+    this.markEnded();
+  }
+
+  private status(force: boolean): void {
+    const now = Date.now();
+    if (force || now - this.lastStatus >= STATUS_INTERVAL_MS) {
+      if (this.statusTimer) clearTimeout(this.statusTimer);
+      this.statusTimer = undefined;
+      this.lastStatus = now;
+      this.ctx.onStatus(this.info(), force);
+    } else if (this.statusTimer === undefined) {
+      // A trailing update, so the last progress before a pause is not lost.
+      this.statusTimer = setTimeout(() => this.status(true), STATUS_INTERVAL_MS).unref();
+    }
+  }
+
+  private runOne(request: WorkerRequest, shard: number, onPointWritten?: () => void): Promise<JobResult> {
+    return runWorker(request, {
+      launcher: this.ctx.launcher,
+      restarts: this.restarts,
+      cancelled: () => this.cancelRequested || this.aborting,
+      log: this.ctx.log,
+      onStart: (worker, isRestart) => {
+        this.workers.add(worker);
+        this.status(isRestart);
+      },
+      onExit: (worker) => this.workers.delete(worker),
+      onReply: (reply) => this.onReply(reply, shard, onPointWritten),
+    });
+  }
+
+  private onReply(reply: WorkerReply, shard: number, onPointWritten?: () => void): void {
+    if (reply.type === 'log') this.ctx.log(reply.text);
+    if (reply.type === 'progress') {
+      this.stage = reply.stage;
+      this.progress.set(shard, { done: reply.done, total: reply.total });
+      this.status(false);
+    }
+    if (reply.type === 'point' && this.spec.kind === 'sensitivity') {
+      this.progress.set(shard, { done: reply.done, total: reply.total });
+      const { done, total } = this.info();
+      const file = this.spec.file;
+      this.ctx.onPoint({ jobId: this.id, file, uri: pathToFileURL(file).toString(), group: reply.group, params: reply.params, ratio: reply.ratio, point: reply.point, done, total });
+      if (onPointWritten) onPointWritten();
+      else this.ctx.onResultsChanged(file);
+      this.status(true);
+    }
+  }
+
+  /** Shards left by a server that died mid-scan go into the results file before anything starts. */
+  private async foldLeftovers(spec: SensitivityJobSpec): Promise<void> {
+    const leftovers = await shardsOf(spec.file);
+    if (leftovers.length === 0) return;
+    if (await foldShards(spec.file, leftovers, spec.force ?? false)) this.ctx.onResultsChanged(spec.file);
+    await removeFiles(leftovers);
+  }
+
+  private async runSharded(spec: SensitivityJobSpec, count: number): Promise<JobResult> {
+    const files = Array.from({ length: count }, (_, i) => shardFile(spec.file, i + 1, count));
+    const fold = async (): Promise<void> => {
+      if (await foldShards(spec.file, files, spec.force ?? false)) this.ctx.onResultsChanged(spec.file);
+    };
+    const folder = new Coalesced(fold, (err) => this.ctx.log(`could not fold shards into ${spec.file}: ${(err as Error).message}`));
+    // ONNX Runtime threads per worker, so that workers x threads = cores.
+    const env: WorkerEnv = { ...this.ctx.env, threads: Math.max(1, Math.floor(os.availableParallelism() / count)) };
+    try {
+      const runs = files.map((file, i) =>
+        this.runOne({ type: 'job', spec, shard: { index: i + 1, count, file }, env }, i + 1, () => folder.request()).catch(async (err: unknown) => {
+          // One worker failing fails the job: stop the others rather than let them finish for nothing.
+          if (!this.cancelRequested && !this.aborting) {
+            this.aborting = true;
+            await Promise.all([...this.workers].map((w) => w.stop()));
+          }
+          throw err;
+        }),
+      );
+      const settled = await Promise.allSettled(runs);
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof JobCancelledError));
+      if (failed !== undefined) throw failed.reason;
+      if (settled.some((s) => s.status === 'rejected')) throw new JobCancelledError('cancelled');
+    } finally {
+      await folder.flush();
+      await fold();
+      await removeFiles(files);
+    }
+    const results = await readResultsIfExists(spec.file);
+    const points = Object.values(results?.points ?? {}).flatMap((t) => Object.values(t));
+    return { summary: `${points.filter(isMeasured).length} points measured by ${count} workers in ${spec.file}`, outputs: [spec.file] };
+  }
+}

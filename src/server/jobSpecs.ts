@@ -1,0 +1,117 @@
+/**
+ * What the server does with a job spec before a worker sees it: check its shape (it comes
+ * over the wire), make its paths absolute, fill a sensitivity spec from its results file,
+ * and say which path the job locks and what to call it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { JobSpec, SensitivityJobSpec } from '../shared/protocol';
+import type { SensitivityResults } from '../shared/results';
+import { parseDatasetLabel } from './datasetLabel';
+
+export class SpecError extends Error {}
+
+function need(ok: boolean, message: string): void {
+  if (!ok) throw new SpecError(message);
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '';
+}
+
+function abs(base: string, p: string): string {
+  return p.startsWith('zoo:') || p === 'builtin' ? p : path.resolve(base, p);
+}
+
+/** Checks what the client sent and returns it with every path absolute (relative to `base`). */
+export function normaliseSpec(raw: unknown, base: string): JobSpec {
+  need(typeof raw === 'object' && raw !== null, 'the job spec must be an object');
+  const spec = raw as JobSpec;
+  switch (spec.kind) {
+    case 'sensitivity': {
+      need(isText(spec.file), 'a sensitivity job needs a results file');
+      need(spec.ratios === undefined || (Array.isArray(spec.ratios) && spec.ratios.every((r) => typeof r === 'number' && r > 0 && r < 1)), 'ratios must be numbers between 0 and 1');
+      need(spec.workers === undefined || (Number.isInteger(spec.workers) && spec.workers >= 1 && spec.workers <= 64), 'workers must be a whole number from 1 to 64');
+      return { ...spec, file: abs(base, spec.file), ...(spec.model ? { model: abs(base, spec.model) } : {}), ...(spec.dataset ? { dataset: abs(base, spec.dataset) } : {}) };
+    }
+    case 'merge':
+      need(Array.isArray(spec.inputs) && spec.inputs.every(isText) && isText(spec.output), 'a merge job needs input files and an output file');
+      return { ...spec, inputs: spec.inputs.map((f) => abs(base, f)), output: abs(base, spec.output) };
+    case 'ratios':
+      need(isText(spec.file) && isText(spec.output) && typeof spec.rule === 'object' && spec.rule !== null, 'a ratios job needs a results file, an output file and a rule');
+      return { ...spec, file: abs(base, spec.file), output: abs(base, spec.output) };
+    case 'prune': {
+      need(isText(spec.output) && typeof spec.ratios === 'object' && spec.ratios !== null, 'a prune job needs ratios and an output folder');
+      need(isText(spec.model) || 'results' in spec.ratios, 'a prune job needs a model (or ratios from a results file, which names its model)');
+      const ratios = 'file' in spec.ratios ? { file: abs(base, spec.ratios.file) } : { ...spec.ratios, results: abs(base, spec.ratios.results) };
+      return { ...spec, ...(spec.model ? { model: abs(base, spec.model) } : {}), output: abs(base, spec.output), ratios };
+    }
+    case 'train':
+      need(isText(spec.model) && isText(spec.dataset) && isText(spec.output), 'a train job needs a model, a dataset and an output folder');
+      need(Number.isInteger(spec.epochs) && spec.epochs >= 1, 'epochs must be a whole number of at least 1');
+      return { ...spec, model: abs(base, spec.model), dataset: abs(base, spec.dataset), output: abs(base, spec.output) };
+    case 'evaluate':
+      need(isText(spec.model) && isText(spec.dataset), 'an evaluate job needs a model and a dataset');
+      return { ...spec, model: abs(base, spec.model), dataset: abs(base, spec.dataset) };
+    default:
+      throw new SpecError(`unknown job kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
+  }
+}
+
+/** The path a job writes and therefore locks; evaluation writes nothing. */
+export function lockTarget(spec: JobSpec): string | undefined {
+  switch (spec.kind) {
+    case 'sensitivity':
+      return spec.file;
+    case 'evaluate':
+      return undefined;
+    default:
+      return spec.output;
+  }
+}
+
+export function titleOf(spec: JobSpec): string {
+  const name = (p: string): string => path.basename(p);
+  switch (spec.kind) {
+    case 'sensitivity':
+      return `Sensitivity: ${name(spec.file)}`;
+    case 'merge':
+      return `Merge into ${name(spec.output)}`;
+    case 'ratios':
+      return `Ratios: ${name(spec.output)}`;
+    case 'prune':
+      return `Prune into ${name(spec.output)}`;
+    case 'train':
+      return `Train: ${name(spec.output)}`;
+    case 'evaluate':
+      return `Evaluate ${spec.model.startsWith('zoo:') ? spec.model : name(path.dirname(spec.model)) + '/' + name(spec.model)}`;
+  }
+}
+
+/** The model a results file names; a relative path is tried beside the file first. */
+export function recordedModel(results: SensitivityResults, file: string, base: string): string | undefined {
+  const model = results.metadata.model.path;
+  if (model === undefined || model.startsWith('zoo:') || path.isAbsolute(model)) return model;
+  const beside = path.resolve(path.dirname(file), model);
+  return fs.existsSync(beside) ? beside : path.resolve(base, model);
+}
+
+/**
+ * The spec with what it leaves out taken from the results file: the model, dataset, split,
+ * metric and criterion it was measured with, and (on a restart) its ratios and params.
+ */
+export function completeSensitivity(spec: SensitivityJobSpec, existing: SensitivityResults | undefined, base: string): SensitivityJobSpec {
+  if (existing === undefined) return spec;
+  const meta = existing.metadata;
+  const data = parseDatasetLabel(meta.dataset.spec);
+  const model = spec.model ?? recordedModel(existing, spec.file, base);
+  return {
+    ...spec,
+    ...(model !== undefined ? { model } : {}),
+    dataset: spec.dataset ?? abs(base, data.spec),
+    split: spec.split ?? data.split,
+    metric: spec.metric ?? meta.metric,
+    criterion: spec.criterion ?? meta.criterion,
+    ...(spec.restart ? { ratios: spec.ratios ?? meta.ratios, params: [...new Set([...(spec.params ?? []), ...Object.keys(existing.params)])] } : {}),
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * A sensitivity job in a worker: the core's scan on the results file, or on this worker's
+ * shard of it. The server has already filled the spec from the file's metadata where it
+ * left fields out (src/server/jobSpecs.ts), so "extend ratios" and "re-run" arrive here as
+ * complete specs like a first analysis.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { convParams } from '../../core/models/naming';
+import { CRITERIA, buildDependencyGraph, type Criterion } from '../../core/pruning';
+import { datasetIdentity } from '../../core/sensitivity/fingerprint';
+import { datasetMetric } from '../../core/sensitivity/metrics';
+import { readResultsIfExists, writeResults } from '../../core/sensitivity/resultsFile';
+import { sensitivity } from '../../core/sensitivity/scan';
+import { UsageError } from '../../core/util/errors';
+import type { JobResult, SensitivityJobSpec } from '../../shared/protocol';
+import { isMeasured, type SensitivityResults } from '../../shared/results';
+import { datasetLabel } from '../datasetLabel';
+import { restrictResults } from '../shardFiles';
+import type { Post, ShardTask, WorkerEnv } from '../workerProtocol';
+import { openData, openModel, recordedModelPath } from './common';
+
+/** A text filter as the CLI takes it: a substring, or a regular expression written /like this/. */
+export function filterOf(text: string): string | RegExp {
+  const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
+  if (regex === null) return text;
+  try {
+    return new RegExp(regex[1] as string, regex[2]);
+  } catch (err) {
+    throw new UsageError(`parameter filter ${text}: ${(err as Error).message}`);
+  }
+}
+
+function requestedParams(model: tf.LayersModel, spec: SensitivityJobSpec): string[] {
+  const named = spec.params ?? [];
+  const filtered = spec.paramFilter ? convParams(model, filterOf(spec.paramFilter)).map((p) => p.name) : [];
+  if (spec.paramFilter && filtered.length === 0 && named.length === 0) throw new UsageError(`no conv parameter matches "${spec.paramFilter}"`);
+  return [...new Set([...named, ...filtered])];
+}
+
+/**
+ * This worker's share: the requested groups dealt out in network order, one each in turn,
+ * so every worker gets early and late (cheap and costly) layers alike. The shard file is
+ * seeded with the results file's points for those groups, so nothing is measured twice.
+ */
+async function shareOf(model: tf.LayersModel, params: readonly string[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<string[]> {
+  const graph = buildDependencyGraph(model);
+  const groupOf = new Map<string, string>();
+  for (const p of new Set([...Object.keys(existing?.params ?? {}), ...params])) {
+    try {
+      groupOf.set(p, graph.groupForParam(p).id);
+    } catch {
+      // A parameter this model lacks: the first worker keeps it, and its scan says what is wrong.
+      groupOf.set(p, graph.groups[0]?.id ?? p);
+    }
+  }
+  const order = graph.groups.map((g) => g.id);
+  const groups = [...new Set(groupOf.values())].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const mine = new Set(groups.filter((_, k) => (k % shard.count) + 1 === shard.index));
+  if (existing !== undefined && !fs.existsSync(shard.file)) await writeResults(shard.file, restrictResults(existing, mine, shard));
+  return params.filter((p) => mine.has(groupOf.get(p) ?? ''));
+}
+
+function summary(results: SensitivityResults, file: string): string {
+  const points = Object.values(results.points).flatMap((t) => Object.values(t));
+  const measured = points.filter(isMeasured).length;
+  const skipped = points.length - measured;
+  return `${measured} points measured${skipped > 0 ? `, ${skipped} skipped by early stop` : ''} in ${path.basename(file)} (baseline ${results.metadata.metric} ${results.metadata.baseline})`;
+}
+
+export async function runSensitivity(spec: SensitivityJobSpec, shard: ShardTask | undefined, env: WorkerEnv, post: Post): Promise<JobResult> {
+  if (spec.model === undefined) throw new UsageError('no model given, and the results file does not name one', spec.file);
+  const criterion = spec.criterion ?? 'l1_norm';
+  if (!(CRITERIA as readonly string[]).includes(criterion)) throw new UsageError(`unknown criterion '${criterion}'; known: ${CRITERIA.join(', ')}`);
+  const metric = spec.metric ?? 'top1';
+  const split = spec.split ?? 'test';
+  const dataSpec = spec.dataset ?? 'builtin';
+  const model = await openModel(spec.model);
+  const dataset = openData(dataSpec, split, model);
+  let params = requestedParams(model, spec);
+  let file = spec.file;
+  if (shard !== undefined) {
+    params = await shareOf(model, params, await readResultsIfExists(spec.file), shard);
+    file = shard.file;
+    if (params.length === 0 && !fs.existsSync(file)) return { summary: `worker ${shard.index} of ${shard.count} had nothing to measure`, outputs: [] };
+  }
+  const evaluate = datasetMetric(model, dataset, { metric, providers: env.providers, ...(env.threads !== undefined ? { intraOpThreads: env.threads } : {}) });
+  post({ type: 'log', text: `${file}: ${params.length} parameter(s) on ${dataset.count} ${split} images (${metric}, ${criterion})` });
+  const results = await sensitivity(model, params, evaluate, {
+    file,
+    dataset: datasetIdentity(dataset, datasetLabel(dataSpec, split)),
+    metric,
+    criterion: criterion as Criterion,
+    modelPath: recordedModelPath(spec.model),
+    ...(spec.ratios !== undefined ? { ratios: spec.ratios } : {}),
+    ...(spec.earlyStopLoss !== undefined ? { earlyStopLoss: spec.earlyStopLoss } : {}),
+    ...(spec.force ? { force: true } : {}),
+    onPoint: (e) => post({ type: 'point', file, group: e.group, params: e.params, ratio: e.ratio, point: e.point, done: e.done, total: e.total }),
+    onProgress: (e) => post({ type: 'progress', stage: e.stage, done: e.done, total: e.total }),
+  });
+  return { summary: summary(results, spec.file), outputs: [spec.file] };
+}

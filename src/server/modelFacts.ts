@@ -1,0 +1,58 @@
+/**
+ * What the server knows about a model without holding TF.js: per-layer facts, parameter
+ * names and channel groups, computed once in a worker process (src/server/jobs/describe.ts)
+ * and cached by src/server/modelIndex.ts. Hover and diagnostics read only these.
+ */
+
+export interface LayerFacts {
+  readonly name: string;
+  readonly className: string;
+  /** Output shape of the layer's first call, batch dimension null. */
+  readonly outputShape: readonly (number | null)[];
+  readonly params: number;
+  /** Multiply-accumulates per image (convs and Dense only, PaddleSlim's `flops()`). */
+  readonly macs: number;
+  /** Shape of the kernel (Conv2D, DepthwiseConv2D, Dense), absent for other layers. */
+  readonly kernelShape?: readonly number[];
+  /** Output channels of the kernel, or the channels the layer carries. */
+  readonly outChannels?: number;
+  /** PaddleSlim names of the layer's weights, e.g. conv1_weights, conv1_bn_scale. */
+  readonly paramNames: readonly string[];
+  /** TF.js manifest names of the same weights, e.g. conv1/kernel. */
+  readonly variablePaths: readonly string[];
+}
+
+export interface GroupFacts {
+  readonly id: string;
+  readonly params: readonly string[];
+  readonly channels: number;
+  readonly prunable: boolean;
+  readonly reason?: string;
+  /** Every coupled weight (BN scales, depthwise kernels, next layers' inputs). */
+  readonly members: readonly string[];
+  /** Layers whose output carries the group's channels, in network order. */
+  readonly layers: readonly string[];
+}
+
+export interface ParamFacts {
+  readonly name: string;
+  readonly layer: string;
+  readonly layerClass: string;
+  readonly shape: readonly number[];
+  readonly outChannels?: number;
+  /** The group the parameter's channels follow, when exactly one. */
+  readonly group?: string;
+}
+
+export interface ModelFacts {
+  /** Absolute path of the model.json described. */
+  readonly modelJson: string;
+  readonly name: string;
+  /** sha256 as src/core/models/fingerprint.ts computes it; results files record the same. */
+  readonly fingerprint: string;
+  readonly totalParams: number;
+  readonly totalMacs: number;
+  readonly layers: readonly LayerFacts[];
+  readonly params: readonly ParamFacts[];
+  readonly groups: readonly GroupFacts[];
+}

@@ -1,0 +1,64 @@
+/**
+ * The PruneLens language server: wiring only. Each LSP message goes in one line to the
+ * Session (src/server/session.ts) or one of its providers; the work lives there and in
+ * the worker processes the job manager starts.
+ */
+import { createConnection, ProposedFeatures, ResponseError, ErrorCodes, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  CancelJobRequest,
+  ListJobsRequest,
+  ListResultsFilesRequest,
+  LocateParamRequest,
+  ModelParamsRequest,
+  ReadResultsRequest,
+  RenderPlotRequest,
+  StartJobRequest,
+} from '../shared/protocol';
+import { Session } from './session';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+let session: Session | undefined;
+
+function active(): Session {
+  if (session === undefined) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'the PruneLens server is not initialised yet');
+  return session;
+}
+
+/** Errors a request handler throws reach the client as a message, never as a crash. */
+async function answer<T>(work: () => Promise<T> | T): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ResponseError) throw err;
+    throw new ResponseError(ErrorCodes.InvalidRequest, err instanceof Error ? err.message : String(err));
+  }
+}
+
+connection.onInitialize((params) => {
+  session = new Session(connection, documents, params);
+  return {
+    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true, codeActionProvider: true },
+    serverInfo: { name: 'prunelens' },
+  };
+});
+connection.onInitialized(() => void active().start());
+connection.onShutdown(() => active().shutdown());
+connection.onHover((params, token) => active().hover(params, token));
+connection.onCodeAction((params) => active().codeActions(params));
+connection.onDidChangeConfiguration((params) => void active().configurationChanged(params.settings));
+connection.onDidChangeWatchedFiles((params) => void active().filesChanged(params));
+documents.onDidOpen((e) => void active().documentChanged(e.document));
+documents.onDidChangeContent((e) => void active().documentChanged(e.document));
+connection.onRequest(StartJobRequest, (p) => answer(() => active().jobs.start(p.spec)));
+connection.onRequest(CancelJobRequest, (p) => answer(async () => ({ cancelled: await active().jobs.cancel(p.jobId) })));
+connection.onRequest(ListJobsRequest, () => answer(() => ({ jobs: active().jobs.list() })));
+connection.onRequest(ListResultsFilesRequest, () => answer(() => active().requests.listResultsFiles()));
+connection.onRequest(ReadResultsRequest, (p) => answer(() => active().requests.readResults(p.uri)));
+connection.onRequest(ModelParamsRequest, (p) => answer(() => active().requests.modelParams(p.model)));
+connection.onRequest(LocateParamRequest, (p) => answer(() => active().requests.locateParam(p.resultsUri, p.param)));
+connection.onRequest(RenderPlotRequest, (p) => answer(() => active().requests.renderPlot(p.uri, p.threshold)));
+
+documents.listen(connection);
+connection.listen();

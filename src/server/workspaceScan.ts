@@ -1,0 +1,53 @@
+/**
+ * Finding sensitivity results files in the workspace folders without opening every JSON
+ * file: a results file announces itself in its first bytes ("format":
+ * "prunelens-sensitivity"), so only a short head of each candidate is read. Folders that
+ * never hold results (dependencies, build output, VCS data) are skipped, and the walk is
+ * bounded so that a huge folder cannot stall the server.
+ */
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { RESULTS_FORMAT } from '../shared/results';
+import { isShardFile } from './shardFiles';
+
+const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', '.cache', '__pycache__', '.venv', 'venv']);
+const MAX_DEPTH = 8;
+const MAX_ENTRIES = 20000;
+const HEAD_BYTES = 256;
+const FORMAT_IN_HEAD = new RegExp(`"format"\\s*:\\s*"${RESULTS_FORMAT}"`);
+
+/** Whether the first bytes of `file` say it is a results file. */
+export async function looksLikeResults(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await fsp.open(file, 'r');
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
+    return FORMAT_IN_HEAD.test(buffer.subarray(0, bytesRead).toString('utf8'));
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Every results file under `roots` (shard files of running scans left out), sorted. */
+export async function findResultsFiles(roots: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  let budget = MAX_ENTRIES;
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > MAX_DEPTH || budget <= 0) return;
+    const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (--budget <= 0) return;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.')) await walk(full, depth + 1);
+      } else if (entry.isFile() && entry.name.endsWith('.json') && !isShardFile(entry.name) && (await looksLikeResults(full))) {
+        found.push(full);
+      }
+    }
+  };
+  for (const root of roots) await walk(root, 0);
+  return found.sort();
+}

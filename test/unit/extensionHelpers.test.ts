@@ -1,0 +1,63 @@
+/**
+ * The extension's pure parts, without VS Code: what the input boxes accept and the
+ * messages they show, and the explorer's rows (worst loss, colour level, chosen ratio).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatLoss, lossLevel, paramRows } from '../../src/extension/explorerModel';
+import { newRatios, parseCount, parseFlopsTarget, parseJsonFileName, parseLossThreshold, parseOptionalPositive, parseRatioList } from '../../src/extension/validate';
+import type { SensitivityResults } from '../../src/shared/results';
+
+test('ratio lists: commas or spaces, percentages, sorted and de-duplicated; bad entries are named', () => {
+  assert.deepEqual(parseRatioList('0.3, 0.1 10%,0.30000000000000004'), { value: [0.1, 0.3] });
+  assert.deepEqual(parseRatioList(''), { error: 'give at least one ratio, e.g. 0.1, 0.2, 0.3' });
+  assert.deepEqual(parseRatioList('0.1, abc'), { error: '"abc" is not a number' });
+  assert.deepEqual(parseRatioList('0.5 1'), { error: '1 is not a ratio between 0 and 1 (both excluded)' });
+  assert.deepEqual(parseRatioList('0.00001'), { error: '0.00001 rounds to 0 at 4 decimals' });
+  assert.deepEqual(newRatios([0.1, 0.6, 0.7], [0.1, 0.2]), [0.6, 0.7]);
+});
+
+test('thresholds, FLOPs targets, counts and names', () => {
+  assert.deepEqual(parseLossThreshold('1%'), { value: 0.01 });
+  assert.deepEqual(parseLossThreshold('0'), { value: 0 });
+  assert.ok(parseLossThreshold('1.5').error);
+  assert.ok(parseLossThreshold('x').error);
+  assert.deepEqual(parseFlopsTarget('50%'), { value: 0.5 });
+  assert.ok(parseFlopsTarget('1').error);
+  assert.deepEqual(parseCount('4', 1, 8, 'workers'), { value: 4 });
+  assert.deepEqual(parseCount('9', 1, 8, 'workers'), { error: 'workers must be from 1 to 8' });
+  assert.deepEqual(parseCount('2.5', 1, 8, 'workers'), { error: 'workers is a whole number' });
+  assert.deepEqual(parseOptionalPositive(' ', 'rate'), { value: null });
+  assert.deepEqual(parseOptionalPositive('0.01', 'rate'), { value: 0.01 });
+  assert.ok(parseOptionalPositive('-1', 'rate').error);
+  assert.deepEqual(parseJsonFileName(' out/sens.json '), { value: 'out/sens.json' });
+  assert.ok(parseJsonFileName('sens.txt').error);
+});
+
+const point = (loss: number): { loss: number; metric: number; channelsPruned: number; seconds: number; finishedAt: string } => ({ loss, metric: 1 - loss, channelsPruned: 1, seconds: 1, finishedAt: 't' });
+
+test('explorer rows: one per parameter with its points, worst loss and the ratio the threshold picks', () => {
+  const results = {
+    params: { a_weights: 'a_weights', a_dw_weights: 'a_weights', b_weights: 'b_weights', fc_weights: 'fc_weights' },
+    groups: {
+      a_weights: { id: 'a_weights', params: ['a_weights', 'a_dw_weights'], channels: 8, prunable: true },
+      b_weights: { id: 'b_weights', params: ['b_weights'], channels: 4, prunable: true },
+      fc_weights: { id: 'fc_weights', params: ['fc_weights'], channels: 10, prunable: false, reason: 'model output' },
+    },
+    points: {
+      a_weights: { '0.2': point(0.005), '0.4': point(0.02), '0.6': { skipped: 'early-stop', reason: 'loss passed', finishedAt: 't' } },
+      b_weights: { '0.2': point(0.5) },
+    },
+  } as unknown as SensitivityResults;
+  const rows = paramRows(results, 0.01);
+  assert.deepEqual(rows.map((r) => r.param), ['a_weights', 'a_dw_weights', 'b_weights', 'fc_weights']);
+  const a = rows[0];
+  assert.equal(a?.worstLoss, 0.02);
+  assert.ok(a?.chosen !== undefined && Math.abs(a.chosen - (0.2 + (0.005 * 0.2) / 0.015)) < 1e-12);
+  assert.deepEqual(a?.points.map((p) => [p.ratio, p.loss, p.skipped]), [[0.2, 0.005, undefined], [0.4, 0.02, undefined], [0.6, undefined, 'loss passed']]);
+  assert.equal(rows[1]?.chosen, a?.chosen);
+  assert.equal(rows[2]?.chosen, 0);
+  assert.deepEqual([rows[3]?.prunable, rows[3]?.reason, rows[3]?.points.length, rows[3]?.chosen], [false, 'model output', 0, undefined]);
+  assert.deepEqual([lossLevel(undefined, 0.01), lossLevel(0.01, 0.01), lossLevel(0.05, 0.01), lossLevel(0.2, 0.01), lossLevel(0.5, 0.01)], ['unmeasured', 'fine', 'moderate', 'high', 'severe']);
+  assert.equal(formatLoss(0.0125), '1.25%');
+});
