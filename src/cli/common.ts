@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendPreference } from '../core/backend';
-import { loadDataset } from '../core/data/load';
+import { loadDataset, type LoadDatasetOptions } from '../core/data/load';
 import type { ImageDataset } from '../core/data/dataset';
 import { createOrtEvaluator } from '../core/eval/ortSession';
 import { evaluate, tfjsPredictor, type EvaluationResult } from '../core/eval/evaluate';
@@ -70,9 +70,9 @@ export async function openModel(spec: string, args: ParsedArgs): Promise<tf.Laye
   return loadModel(file);
 }
 
-export function openData(args: ParsedArgs, split: 'train' | 'test', model: tf.LayersModel): ImageDataset {
+export function openData(args: ParsedArgs, split: 'train' | 'test', model: tf.LayersModel, opts: LoadDatasetOptions = {}): ImageDataset {
   const classes = model.outputs[0]?.shape.at(-1) ?? 10;
-  return loadDataset(str(args, 'data') ?? 'builtin', split, classes);
+  return loadDataset(str(args, 'data') ?? 'builtin', split, classes, opts);
 }
 
 export async function evaluateWith(args: ParsedArgs, model: tf.LayersModel, data: ImageDataset, onProgress: ProgressCallback, signal?: AbortSignal): Promise<EvaluationResult> {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { encodeIdx, readIdxDataset } from '../../src/core/data/idx';
 import { loadDataset } from '../../src/core/data/load';
-import { checkDatasetFitsModel } from '../../src/core/data/batches';
+import { checkDatasetFitsModel, requireLabels } from '../../src/core/data/batches';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'prunelens-idx-'));
@@ -74,4 +74,18 @@ test('an image size that does not fit the model is reported', () => {
   const ds = loadDataset(dir, 'train');
   assert.throws(() => checkDatasetFitsModel(ds, [null, 28, 28, 1], 10), /images are 4 x 4 x 1 but the model expects 28 x 28 x 1/);
   assert.throws(() => checkDatasetFitsModel({ ...ds, numClasses: 20, labels: Int32Array.from([1, 15]) }, [null, 4, 4, 1], 10), /label 15 at index 1/);
+});
+
+test('a folder with images but no labels loads only when labels are optional, for label-free metrics', async () => {
+  const dir = tempDir();
+  writeSet(dir, 't10k', 3, [1, 2, 3]);
+  fs.rmSync(path.join(dir, 't10k-labels-idx1-ubyte'));
+  assert.throws(() => loadDataset(dir, 'test'), /no t10k-labels-idx1-ubyte .* --metric agreement/);
+  const ds = loadDataset(dir, 'test', 10, { labelsOptional: true });
+  assert.equal(ds.unlabeled, true);
+  assert.equal(ds.count, 3);
+  assert.throws(() => requireLabels(ds, 'training'), /has images but no labels file, and training needs labels/);
+  const { evaluate } = await import('../../src/core/eval/evaluate');
+  await assert.rejects(evaluate(async (_x, n) => new Float32Array(n * 10), ds), /top-1\/top-5 accuracy needs labels/);
+  assert.doesNotThrow(() => requireLabels({ ...ds, unlabeled: false }, 'training'));
 });

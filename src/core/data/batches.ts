@@ -90,3 +90,10 @@ export function checkDatasetFitsModel(ds: ImageDataset, inputShape: readonly (nu
     }
   }
 }
+
+/** Refuses a dataset without labels for work that needs them (training, top-1/top-5). */
+export function requireLabels(ds: ImageDataset, what: string): void {
+  if (ds.unlabeled) {
+    throw new PruneLensError(`has images but no labels file, and ${what} needs labels (a sensitivity scan can use --metric agreement without labels)`, ds.source);
+  }
+}

@@ -8,8 +8,13 @@ export interface ImageDataset {
   readonly source: string;
   /** count * height * width * channels values, NHWC, scaled to [0, 1]. */
   readonly images: Float32Array;
-  /** One class index per image. */
+  /** One class index per image (all 0 when `unlabeled`). */
   readonly labels: Int32Array;
+  /**
+   * True for images without labels (an IDX folder with no labels file): only label-free
+   * metrics such as top-1 agreement with the unpruned model can use it.
+   */
+  readonly unlabeled?: boolean;
   readonly count: number;
   readonly height: number;
   readonly width: number;

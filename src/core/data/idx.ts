@@ -67,6 +67,19 @@ export interface IdxDatasetOptions {
   readonly numClasses?: number;
 }
 
+function scaledPixels(images: IdxArray): Float32Array {
+  const pixels = new Float32Array(images.data.length);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (images.data[i] as number) / 255;
+  return pixels;
+}
+
+/** Reads an images file alone: a dataset without labels, for label-free metrics. */
+export function readIdxImages(imagesFile: string, opts: IdxDatasetOptions = {}): ImageDataset {
+  const images = readIdx(imagesFile, 3);
+  const [count, height, width] = images.dims as [number, number, number];
+  return { source: imagesFile, images: scaledPixels(images), labels: new Int32Array(count), unlabeled: true, count, height, width, channels: 1, numClasses: opts.numClasses ?? 10 };
+}
+
 /** Reads an images file and its labels file into a dataset scaled to [0, 1]. */
 export function readIdxDataset(imagesFile: string, labelsFile: string, opts: IdxDatasetOptions = {}): ImageDataset {
   const images = readIdx(imagesFile, 3);
@@ -85,9 +98,7 @@ export function readIdxDataset(imagesFile: string, labelsFile: string, opts: Idx
     }
     labelArray[i] = label;
   }
-  const pixels = new Float32Array(images.data.length);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (images.data[i] as number) / 255;
-  return { source: imagesFile, images: pixels, labels: labelArray, count, height, width, channels: 1, numClasses };
+  return { source: imagesFile, images: scaledPixels(images), labels: labelArray, count, height, width, channels: 1, numClasses };
 }
 
 /** Encodes a dataset as IDX files (used by tests and to export the built-in data). */

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { PruneLensError } from '../util/errors';
 import { loadBuiltinMnist, type BuiltinSplit } from './builtin';
 import type { ImageDataset } from './dataset';
-import { readIdxDataset } from './idx';
+import { readIdxDataset, readIdxImages } from './idx';
 
 export const BUILTIN_DATASET = 'builtin';
 
@@ -18,15 +18,29 @@ const FILE_STEMS: Record<BuiltinSplit, { images: string; labels: string }> = {
   test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
 };
 
-function findFile(dir: string, stem: string): string {
+function findFileIfAny(dir: string, stem: string): string | undefined {
   for (const name of [stem, `${stem}.gz`, stem.replace(/-(idx\d)-/, '.$1-'), `${stem.replace(/-(idx\d)-/, '.$1-')}.gz`]) {
     const candidate = path.join(dir, name);
     if (fs.existsSync(candidate)) return candidate;
   }
-  throw new PruneLensError(`no ${stem} (or ${stem}.gz) in this folder`, dir);
+  return undefined;
 }
 
-export function loadDataset(spec: string, split: BuiltinSplit, numClasses = 10): ImageDataset {
+function findFile(dir: string, stem: string, why = ''): string {
+  const found = findFileIfAny(dir, stem);
+  if (found === undefined) throw new PruneLensError(`no ${stem} (or ${stem}.gz) in this folder${why}`, dir);
+  return found;
+}
+
+export interface LoadDatasetOptions {
+  /**
+   * Accept a folder with images but no labels file (for label-free metrics); the dataset
+   * comes back marked `unlabeled`. A labels file that is present is still read and checked.
+   */
+  readonly labelsOptional?: boolean;
+}
+
+export function loadDataset(spec: string, split: BuiltinSplit, numClasses = 10, opts: LoadDatasetOptions = {}): ImageDataset {
   if (spec === BUILTIN_DATASET) return loadBuiltinMnist(split);
   let stat: fs.Stats;
   try {
@@ -36,5 +50,7 @@ export function loadDataset(spec: string, split: BuiltinSplit, numClasses = 10):
   }
   if (!stat.isDirectory()) throw new PruneLensError('expected a folder of MNIST-format IDX files', spec);
   const stems = FILE_STEMS[split];
-  return readIdxDataset(findFile(spec, stems.images), findFile(spec, stems.labels), { numClasses });
+  const images = findFile(spec, stems.images);
+  const labels = opts.labelsOptional ? findFileIfAny(spec, stems.labels) : findFile(spec, stems.labels, ' (without labels, use the label-free metric: --metric agreement)');
+  return labels === undefined ? readIdxImages(images, { numClasses }) : readIdxDataset(images, labels, { numClasses });
 }

@@ -3,7 +3,7 @@
  * batch by batch, with progress and cancellation between batches.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchCount, batches } from '../data/batches';
+import { batchCount, batches, requireLabels } from '../data/batches';
 import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
@@ -46,6 +46,7 @@ export function labelRank(logits: Float32Array, offset: number, classes: number,
 }
 
 export async function evaluate(predict: Predictor, dataset: ImageDataset, opts: EvaluateOptions = {}): Promise<EvaluationResult> {
+  requireLabels(dataset, 'top-1/top-5 accuracy');
   const batchSize = opts.batchSize ?? 128;
   const dropLast = opts.dropLast ?? false;
   const total = dropLast ? batchCount(dataset, { batchSize, dropLast }) * batchSize : dataset.count;

@@ -13,7 +13,7 @@ import type { ImageDataset } from '../data/dataset';
 import { evaluate, tfjsPredictor, type Predictor } from '../eval/evaluate';
 import { createOrtEvaluator, type OrtEvaluatorOptions } from '../eval/ortSession';
 import type { MetricName } from '../../shared/results';
-import { batches } from '../data/batches';
+import { batches, requireLabels } from '../data/batches';
 import { throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
 
@@ -78,11 +78,15 @@ export function datasetMetric(reference: tf.LayersModel, dataset: ImageDataset, 
   const evalOptions = { ...(batchSize !== undefined ? { batchSize } : {}), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
   let relabelled: Promise<ImageDataset> | undefined;
   const target = (): Promise<ImageDataset> => {
-    if (metric === 'top1') return Promise.resolve(dataset);
+    if (metric === 'top1') {
+      requireLabels(dataset, 'the top1 metric');
+      return Promise.resolve(dataset);
+    }
     relabelled ??= withPredictor(reference, engine, ortOptions, (predict) => predictedClasses(predict, dataset, evalOptions)).then((labels) => ({
       ...dataset,
       source: `${dataset.source} (labels: the unpruned model's predictions)`,
       labels,
+      unlabeled: false,
     }));
     // A failed or cancelled first try must not stick: the next call tries again.
     relabelled.catch(() => (relabelled = undefined));

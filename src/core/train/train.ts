@@ -4,7 +4,7 @@
  * `model.fit` does not allow at batch granularity.
  */
 import * as tf from '@tensorflow/tfjs';
-import { batchCount, batches, checkDatasetFitsModel } from '../data/batches';
+import { batchCount, batches, checkDatasetFitsModel, requireLabels } from '../data/batches';
 import { recalibrateBatchNorm } from './bnRecalibration';
 import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
@@ -94,6 +94,7 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
   const inputShape = model.inputs[0]?.shape ?? [];
   const numClasses = model.outputs[0]?.shape.at(-1) ?? 0;
   checkDatasetFitsModel(data, inputShape, numClasses);
+  requireLabels(data, 'training');
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 128;
   const steps = batchCount(data, { batchSize, dropLast: true });
