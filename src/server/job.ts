@@ -8,7 +8,7 @@ import { readResultsIfExists } from '../core/sensitivity/resultsFile';
 import type { JobInfo, JobResult, JobSpec, JobState, PointNotification, SensitivityJobSpec } from '../shared/protocol';
 import { isMeasured } from '../shared/results';
 import { Coalesced } from './coalesced';
-import { foldShards, removeFiles, shardFile, shardsOf } from './shardFiles';
+import { foldShards, removeFiles, shardFile, shardsOf } from '../core/sensitivity/shards';
 import type { WorkerHandle, WorkerLauncher } from './workerProcess';
 import type { WorkerEnv, WorkerReply, WorkerRequest } from './workerProtocol';
 import { JobCancelledError, runWorker } from './workerRun';

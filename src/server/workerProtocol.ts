@@ -2,6 +2,7 @@
  * Messages between the job manager and its worker processes (Node IPC, JSON). Internal to
  * the server: the editor sees jobs only through src/shared/protocol.ts.
  */
+import type { ShardTask } from '../core/sensitivity/shards';
 import type { JobResult, JobSpec } from '../shared/protocol';
 import type { SensitivityPoint } from '../shared/results';
 import type { ModelFacts } from './modelFacts';
@@ -15,14 +16,7 @@ export interface WorkerEnv {
   /** Where a user-installed tfjs-node(-gpu) lives. */
   readonly tfjsNodePath?: string;
 }
-
-/** The part of a sensitivity scan one of several workers does, into its own shard file. */
-export interface ShardTask {
-  /** 1-based. */
-  readonly index: number;
-  readonly count: number;
-  readonly file: string;
-}
+export type { ShardTask };
 
 export type WorkerRequest =
   | { readonly type: 'describe'; readonly model: string }

@@ -8,7 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { RESULTS_FORMAT } from '../shared/results';
-import { isShardFile } from './shardFiles';
+import { isShardFile } from '../core/sensitivity/shards';
 
 const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', '.cache', '__pycache__', '.venv', 'venv']);
 const MAX_DEPTH = 8;

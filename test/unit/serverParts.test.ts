@@ -14,7 +14,7 @@ import { CRITERIA } from '../../src/core/pruning';
 import { parseDatasetLabel } from '../../src/server/datasetLabel';
 import { JobLocks, LockHeldError, lockFileOf } from '../../src/server/jobLock';
 import { completeSensitivity, normaliseSpec, SpecError } from '../../src/server/jobSpecs';
-import { isShardFile, shardFile } from '../../src/server/shardFiles';
+import { isShardFile, shardFile } from '../../src/core/sensitivity/shards';
 import { locateJson, quotedStringAt } from '../../src/server/textLocate';
 import { PRUNING_CRITERIA, ZOO_MODELS } from '../../src/shared/protocol';
 import type { SensitivityResults } from '../../src/shared/results';

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -25,6 +24,7 @@ import { str, type CommandSpec } from '../args';
 import { BACKEND_OPTIONS, pct, useBackend } from '../common';
 import type { CliContext } from '../context';
 import { progressBar } from '../progressBar';
+import { spawnCli } from '../selfSpawn';
 
 /** Everything the demo writes into its folder; removed at the start so each run starts over. */
 const OUTPUTS = ['mobilenetV1-trained', 'sensitivities_0.json', 'sensitivities_1.json', 'sensitivities.json', 'ratios.json', 'mobilenetV1-pruned', 'sensitivities.svg'];
@@ -65,11 +65,10 @@ function printSensitivities(results: SensitivityResults, params: readonly string
 
 /** Runs `prunelens sensitivity ...` as a separate process, as the seed's step 7.3 does. */
 function runSecondProcess(args: string[], ctx: CliContext): Promise<void> {
-  const script = process.argv[1];
-  if (script === undefined) throw new PruneLensError('cannot tell how this CLI was started, so cannot start a second process');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout.on('data', (chunk: Buffer) => {
+    const child = spawnCli(args);
+    child.stderr?.pipe(process.stderr);
+    child.stdout?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) ctx.log(`  | ${line}`);
     });
     const abort = (): boolean => child.kill();

@@ -3,12 +3,15 @@ import { convParams } from '../../core/models/naming';
 import { CRITERIA, type Criterion } from '../../core/pruning';
 import { datasetIdentity } from '../../core/sensitivity/fingerprint';
 import { datasetMetric } from '../../core/sensitivity/metrics';
+import { readResultsIfExists } from '../../core/sensitivity/resultsFile';
 import { sensitivity, type PointEvent } from '../../core/sensitivity/scan';
+import { parseShard, shardShare } from '../../core/sensitivity/shards';
 import { UsageError } from '../../core/util/errors';
 import { METRIC_NAMES, isMeasured, type MetricName, type SensitivityResults } from '../../shared/results';
 import { bool, choice, int, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
 import { BACKEND_OPTIONS, DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, openData, openModel, useBackend } from '../common';
 import type { CliContext } from '../context';
+import { runWorkers } from '../parallelScan';
 
 /** The params to analyse: conv kernels, narrowed as `prunelens params` narrows them. */
 function paramFilter(args: ParsedArgs): string | RegExp | undefined {
@@ -67,6 +70,8 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       split: { type: 'string', value: 'S', default: 'test', help: 'dataset split to evaluate: train or test' },
       'early-stop': { type: 'string', value: 'LOSS', help: "stop raising a group's ratio once its loss is above LOSS; the rest are recorded as skipped" },
       force: { type: 'boolean', help: 'add to a results file measured on another model, dataset, metric or criterion' },
+      workers: { type: 'string', value: 'N', help: 'split the scan over N worker processes (each with cores/N ONNX Runtime threads), merged into FILE' },
+      shard: { type: 'string', value: 'i/N', help: 'measure only share i of N into FILE.shard-i-of-N.json (e.g. on another machine); combine with "prunelens merge"' },
       ...DATA_OPTIONS,
       ...EVAL_OPTIONS,
       ...ZOO_OPTIONS,
@@ -81,12 +86,28 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       const engine = choice(args, 'engine', ['ort', 'tfjs'] as const) ?? 'ort';
       const earlyStopLoss = num(args, 'early-stop');
       const first = int(args, 'first');
-      const file = str(args, 'file') ?? 'sensitivities.json';
+      const mainFile = str(args, 'file') ?? 'sensitivities.json';
+      const workers = int(args, 'workers');
+      const shardText = str(args, 'shard');
+      if (workers !== undefined && shardText !== undefined) throw new UsageError('sensitivity: give --workers or --shard, not both');
+      if (workers !== undefined && workers > 1) {
+        await runWorkers(args, workers, mainFile, bool(args, 'force'), ctx);
+        const merged = await readResultsIfExists(mainFile);
+        if (merged) for (const line of summarise(merged, mainFile)) ctx.log(line);
+        return;
+      }
+      const shard = shardText === undefined ? undefined : parseShard(shardText, mainFile);
+      const file = shard?.file ?? mainFile;
       await useBackend(args, ctx.log);
       const model = await openModel(modelSpec, args);
-      const params = convParams(model, paramFilter(args)).map((p) => p.name).slice(0, first);
+      let params = convParams(model, paramFilter(args)).map((p) => p.name).slice(0, first);
       if (params.length === 0) throw new UsageError('sensitivity: no conv params match; list them with "prunelens params MODEL"');
-      const data = openData(args, split, model);
+      if (shard !== undefined) {
+        params = await shardShare(model, params, await readResultsIfExists(mainFile), shard);
+        ctx.log(`shard ${shard.index} of ${shard.count}: ${params.length} of the params, into ${shard.file}`);
+        if (params.length === 0) return;
+      }
+      const data = openData(args, split, model, { labelsOptional: metric === 'agreement' });
       const threads = int(args, 'threads');
       const providers = (str(args, 'providers') ?? 'cpu').split(',').map((p) => p.trim()).filter(Boolean);
       const evaluateFn = datasetMetric(model, data, {

@@ -2,16 +2,22 @@
  * Shard files of a sensitivity scan split over several worker processes. Each worker
  * measures its share of the channel groups into its own file beside the results file
  * (`sens.json` -> `sens.shard-2-of-4.json`, the results format holding only some points),
- * because two processes rewriting one file would lose each other's points. The server is
- * the only writer of the results file itself: it folds the shards into it after every
- * point and once more at the end, then deletes them, so the results file is always the
- * whole truth and a resumed job starts from it alone.
+ * because two processes rewriting one file would lose each other's points. Whoever runs
+ * the workers (the language server, or `prunelens sensitivity --workers N`) is the only
+ * writer of the results file itself: it folds the shards into it as points arrive and once
+ * more at the end, then deletes them, so the results file is always the whole truth and a
+ * resumed job starts from it alone. `--shard i/N` runs one share by hand (on another
+ * machine, say) into its shard file, for `prunelens merge` later.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { mergeResults } from '../core/sensitivity/merge';
-import { readResultsIfExists, writeResults } from '../core/sensitivity/resultsFile';
-import type { SensitivityResults } from '../shared/results';
+import { mergeResults } from './merge';
+import { readResultsIfExists, writeResults } from './resultsFile';
+import type * as tf from '@tensorflow/tfjs';
+import * as fs from 'node:fs';
+import type { SensitivityResults } from '../../shared/results';
+import { buildDependencyGraph } from '../pruning';
+import { UsageError } from '../util/errors';
 
 const SHARD_PATTERN = /\.shard-(\d+)-of-(\d+)\.json$/;
 
@@ -68,4 +74,44 @@ export function restrictResults(results: SensitivityResults, keep: ReadonlySet<s
   const groups = Object.fromEntries(Object.entries(results.groups).filter(([id]) => keep.has(id)));
   const points = Object.fromEntries(Object.entries(results.points).filter(([id]) => keep.has(id)));
   return { ...results, metadata: { ...results.metadata, shard }, params, groups, points };
+}
+
+/** One share of a scan split over several processes: part `index` (1-based) of `count`, measured into `file`. */
+export interface ShardTask {
+  readonly index: number;
+  readonly count: number;
+  readonly file: string;
+}
+
+/** Parses "i/N" as given to `--shard`. */
+export function parseShard(text: string, main: string): ShardTask {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard must be i/N with 1 <= i <= N, e.g. 2/4; got "${text}"`);
+  return { index, count, file: shardFile(main, index, count) };
+}
+
+/**
+ * This shard's share of `params`: the requested groups dealt out in network order, one
+ * each in turn, so every worker gets early and late (cheap and costly) layers alike. The
+ * shard file is seeded with the results file's points for those groups, so nothing is
+ * measured twice.
+ */
+export async function shardShare(model: tf.LayersModel, params: readonly string[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<string[]> {
+  const graph = buildDependencyGraph(model);
+  const groupOf = new Map<string, string>();
+  for (const p of new Set([...Object.keys(existing?.params ?? {}), ...params])) {
+    try {
+      groupOf.set(p, graph.groupForParam(p).id);
+    } catch {
+      // A parameter this model lacks: the first worker keeps it, and its scan says what is wrong.
+      groupOf.set(p, graph.groups[0]?.id ?? p);
+    }
+  }
+  const order = graph.groups.map((g) => g.id);
+  const groups = [...new Set(groupOf.values())].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const mine = new Set(groups.filter((_, k) => (k % shard.count) + 1 === shard.index));
+  if (existing !== undefined && !fs.existsSync(shard.file)) await writeResults(shard.file, restrictResults(existing, mine, shard));
+  return params.filter((p) => mine.has(groupOf.get(p) ?? ''));
 }

@@ -8,17 +8,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { convParams } from '../../core/models/naming';
-import { CRITERIA, buildDependencyGraph, type Criterion } from '../../core/pruning';
+import { CRITERIA, type Criterion } from '../../core/pruning';
 import { datasetIdentity } from '../../core/sensitivity/fingerprint';
 import { datasetMetric } from '../../core/sensitivity/metrics';
-import { readResultsIfExists, writeResults } from '../../core/sensitivity/resultsFile';
+import { readResultsIfExists } from '../../core/sensitivity/resultsFile';
 import { sensitivity } from '../../core/sensitivity/scan';
 import { UsageError } from '../../core/util/errors';
 import type { JobResult, SensitivityJobSpec } from '../../shared/protocol';
 import { isMeasured, type SensitivityResults } from '../../shared/results';
 import { datasetLabel } from '../datasetLabel';
-import { restrictResults } from '../shardFiles';
-import type { Post, ShardTask, WorkerEnv } from '../workerProtocol';
+import type { Post, WorkerEnv } from '../workerProtocol';
+import { shardShare, type ShardTask } from '../../core/sensitivity/shards';
 import { openData, openModel, recordedModelPath } from './common';
 
 /** A text filter as the CLI takes it: a substring, or a regular expression written /like this/. */
@@ -37,29 +37,6 @@ function requestedParams(model: tf.LayersModel, spec: SensitivityJobSpec): strin
   const filtered = spec.paramFilter ? convParams(model, filterOf(spec.paramFilter)).map((p) => p.name) : [];
   if (spec.paramFilter && filtered.length === 0 && named.length === 0) throw new UsageError(`no conv parameter matches "${spec.paramFilter}"`);
   return [...new Set([...named, ...filtered])];
-}
-
-/**
- * This worker's share: the requested groups dealt out in network order, one each in turn,
- * so every worker gets early and late (cheap and costly) layers alike. The shard file is
- * seeded with the results file's points for those groups, so nothing is measured twice.
- */
-async function shareOf(model: tf.LayersModel, params: readonly string[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<string[]> {
-  const graph = buildDependencyGraph(model);
-  const groupOf = new Map<string, string>();
-  for (const p of new Set([...Object.keys(existing?.params ?? {}), ...params])) {
-    try {
-      groupOf.set(p, graph.groupForParam(p).id);
-    } catch {
-      // A parameter this model lacks: the first worker keeps it, and its scan says what is wrong.
-      groupOf.set(p, graph.groups[0]?.id ?? p);
-    }
-  }
-  const order = graph.groups.map((g) => g.id);
-  const groups = [...new Set(groupOf.values())].sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  const mine = new Set(groups.filter((_, k) => (k % shard.count) + 1 === shard.index));
-  if (existing !== undefined && !fs.existsSync(shard.file)) await writeResults(shard.file, restrictResults(existing, mine, shard));
-  return params.filter((p) => mine.has(groupOf.get(p) ?? ''));
 }
 
 function summary(results: SensitivityResults, file: string): string {
@@ -81,7 +58,7 @@ export async function runSensitivity(spec: SensitivityJobSpec, shard: ShardTask 
   let params = requestedParams(model, spec);
   let file = spec.file;
   if (shard !== undefined) {
-    params = await shareOf(model, params, await readResultsIfExists(spec.file), shard);
+    params = await shardShare(model, params, await readResultsIfExists(spec.file), shard);
     file = shard.file;
     if (params.length === 0 && !fs.existsSync(file)) return { summary: `worker ${shard.index} of ${shard.count} had nothing to measure`, outputs: [] };
   }

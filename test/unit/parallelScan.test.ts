@@ -1,0 +1,67 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fsp } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { EXIT_OK } from '../../src/cli/main';
+import { saveModel } from '../../src/core/models/io';
+import { buildModel } from '../../src/core/models/zoo';
+import { loadResults } from '../../src/core/sensitivity/resultsFile';
+import { shardsOf } from '../../src/core/sensitivity/shards';
+import { runCli } from './cliHarness';
+
+let dir = '';
+let model = '';
+
+before(async () => {
+  await tf.setBackend('cpu');
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'prunelens-parallel-'));
+  model = (await saveModel(buildModel('mobilenetV1', { widthMultiplier: 0.25 }), path.join(dir, 'model'))).modelJson;
+});
+
+after(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+const scan = (file: string, ...extra: string[]): Promise<{ code: number; out: string; err: string }> =>
+  runCli('sensitivity', model, '--params', '_sep_weights', '--first', '3', '--ratios', '0.2,0.5', '--engine', 'ort', '--backend', 'cpu', '--file', file, ...extra);
+
+function pointCount(points: Record<string, Record<string, unknown>>): number {
+  return Object.values(points).reduce((n, t) => n + Object.keys(t).length, 0);
+}
+
+test('--workers 2 measures every point in two processes and leaves only the merged file', async () => {
+  const file = path.join(dir, 'workers.json');
+  const r = await scan(file, '--workers', '2');
+  assert.equal(r.code, EXIT_OK, r.err + r.out);
+  assert.match(r.out, /2 worker processes, \d+ ONNX Runtime threads? each/);
+  assert.match(r.out, /\[1\/2\] shard 1 of 2: 2 of the params/);
+  assert.match(r.out, /\[2\/2\] shard 2 of 2: 1 of the params/);
+  const results = await loadResults(file);
+  assert.equal(pointCount(results.points), 6);
+  assert.deepEqual(await shardsOf(file), []);
+});
+
+test('--shard i/N by hand writes only its share; merging the shards gives the same points', async () => {
+  const file = path.join(dir, 'byhand.json');
+  const first = await scan(file, '--shard', '1/2');
+  assert.equal(first.code, EXIT_OK, first.err);
+  const second = await scan(file, '--shard', '2/2');
+  assert.equal(second.code, EXIT_OK, second.err);
+  const shards = await shardsOf(file);
+  assert.equal(shards.length, 2);
+  const one = await loadResults(shards.find((s) => s.includes('shard-1-of-2')) as string);
+  assert.equal(pointCount(one.points), 4);
+  await assert.rejects(fsp.access(file), 'the results file itself is not written by a shard');
+  const merged = await runCli('merge', ...shards, '-o', file);
+  assert.equal(merged.code, EXIT_OK, merged.err);
+  const all = await loadResults(file);
+  const viaWorkers = await loadResults(path.join(dir, 'workers.json'));
+  for (const [group, table] of Object.entries(viaWorkers.points)) {
+    for (const [ratio, point] of Object.entries(table)) {
+      assert.equal((all.points[group]?.[ratio] as { metric?: number } | undefined)?.metric, (point as { metric?: number }).metric, `${group} @ ${ratio}`);
+    }
+  }
+  assert.equal((await scan(file, '--shard', '3/2')).code, 2);
+});
