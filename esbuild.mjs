@@ -3,6 +3,7 @@
 // loaded from node_modules at run time, and a user-installed tfjs-node(-gpu) is resolved
 // dynamically. The extension bundles its language client (only `vscode` is provided by the
 // editor), and the language server bundles everything but the engines, which it never loads.
+// The report webview is bundled for the browser.
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -38,6 +39,15 @@ const targets = [
     format: 'cjs',
     target: 'node20',
     packages: 'external',
+  },
+  {
+    // The report webview runs in the editor's browser: one script (with @vscode-elements and
+    // src/shared bundled in) and the stylesheet it imports, in a folder of their own that is
+    // the webview's only local resource root besides media/.
+    entryPoints: { 'webview/report': 'webview/main.ts' },
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
   },
 ];
 

@@ -22,4 +22,28 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The in-host tests run inside the extension host and drive the extension through the
+    // vscode API, as a user's editor does.
+    files: ['test/suite/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // The report webview runs in the browser: it imports src/shared and @vscode-elements,
+    // and reaches the server only through the extension's messages.
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The webview talks to the extension by postMessage only.' }],
+          patterns: [
+            { group: ['**/core/**', '**/server/**', '**/extension/**', '**/cli/**'], message: 'webview/ imports src/shared only.' },
+            { group: ['**/shared/protocol'], message: 'The LSP protocol pulls the JSON-RPC library into the browser; use src/shared/webviewMessages.' },
+            { group: ['node:*', '@tensorflow/*', 'onnxruntime-node', 'vscode-languageserver*', 'vscode-jsonrpc'], message: 'webview/ runs in the browser.' },
+          ],
+        },
+      ],
+    },
+  },
 );

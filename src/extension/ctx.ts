@@ -1,8 +1,8 @@
 /**
  * The extension's state, with two lifetimes: what lives as long as the extension (config,
- * output, explorer, status bar, job tracker) and what lives for one run of the language
- * client (the client and its notification handlers), so that a server restart replaces
- * only the latter.
+ * output, explorer, report panels, status bar, job tracker) and what lives for one run of
+ * the language client (the client and its notification handlers), so that a server
+ * restart replaces only the latter.
  */
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
@@ -11,6 +11,7 @@ import { createClient } from './client';
 import { Config } from './config';
 import { SensitivityExplorer } from './explorer';
 import { JobTracker } from './jobs';
+import { ReportPanels } from './reportPanel';
 import { StatusBar } from './statusBar';
 
 export class Ctx {
@@ -18,13 +19,17 @@ export class Ctx {
   readonly output = vscode.window.createOutputChannel('PruneLens');
   readonly jobs: JobTracker;
   readonly explorer: SensitivityExplorer;
+  readonly reports: ReportPanels;
   readonly statusBar = new StatusBar();
   private clientRun: { client: LanguageClient; subscriptions: vscode.Disposable[] } | undefined;
 
   constructor(readonly context: vscode.ExtensionContext) {
     this.jobs = new JobTracker(() => this.client);
     this.explorer = new SensitivityExplorer(() => this.client, this.jobs, this.config);
+    // Registers the panel serializer, which must happen during activation for panels to be restored.
+    this.reports = new ReportPanels(this);
     context.subscriptions.push(
+      this.reports,
       this.output,
       this.jobs,
       this.explorer,
@@ -44,8 +49,14 @@ export class Ctx {
     const subscriptions = [
       client.onDidChangeState((e) => this.statusBar.setServer(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped')),
       client.onNotification(JobStatusNotification, (info) => this.jobs.update(info)),
-      client.onNotification(PointNotificationType, (p) => this.explorer.fileChanged(p.uri, false)),
-      client.onNotification(ResultsChangedNotification, (p) => this.explorer.fileChanged(p.uri, p.deleted)),
+      client.onNotification(PointNotificationType, (p) => {
+        this.explorer.fileChanged(p.uri, false);
+        this.reports.point(p);
+      }),
+      client.onNotification(ResultsChangedNotification, (p) => {
+        this.explorer.fileChanged(p.uri, p.deleted);
+        this.reports.resultsChanged(p.uri);
+      }),
     ];
     this.clientRun = { client, subscriptions };
     this.statusBar.setServer('starting');
@@ -58,6 +69,7 @@ export class Ctx {
     }
     await this.jobs.reload();
     this.explorer.refresh();
+    this.reports.reloadAll();
   }
 
   async stop(): Promise<void> {
@@ -75,7 +87,11 @@ export class Ctx {
   }
 
   private async configurationChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {
-    if (e.affectsConfiguration('prunelens.lossThreshold')) this.explorer.refresh();
+    if (e.affectsConfiguration('prunelens.lossThreshold')) {
+      this.explorer.refresh();
+      // A report the user has not moved the threshold of starts from the setting.
+      this.reports.reloadAll();
+    }
     if (!this.config.needsRestart(e)) return;
     const choice = await vscode.window.showInformationMessage('PruneLens: this setting takes effect when the server restarts.', 'Restart Server');
     if (choice === 'Restart Server') await this.restart();

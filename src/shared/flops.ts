@@ -1,6 +1,7 @@
 /**
- * FLOPs after pruning, estimated from per-layer data alone, so that the webview can show a
- * live FLOPs preview while the user drags the loss threshold, without TF.js or the model.
+ * FLOPs (and weights) after pruning, estimated from per-layer data alone, so that the
+ * webview can show a live preview while the user drags the loss threshold, without TF.js or
+ * the model.
  *
  * The "FLOPs model" is small and serialisable (it travels in the results file). Each layer's
  * multiply-accumulates are split into terms; each term is scaled by the kept fraction of
@@ -14,6 +15,8 @@
  * - a conv whose input is a concatenation by the kept share of all the concatenated
  *   channels, which is why an axis is described as parts, one per group it carries.
  * MACs are counted as src/core/models/summary.ts counts them (PaddleSlim's `flops()`).
+ * The weights counted are those of the conv and Dense layers (kernels and biases), which
+ * scale like their MACs; BatchNorm's four numbers per channel are left out.
  *
  * This module has no Node imports: it is bundled into the webview.
  */
@@ -32,6 +35,12 @@ export interface AxisPart {
 export interface FlopsTerm {
   /** Multiply-accumulates per image before pruning. */
   readonly macs: number;
+  /**
+   * The weights behind these MACs (a kernel, a bias) before pruning. They shrink by the same
+   * kept fractions as the MACs, which is why they ride on the same term; a Dense bias is a
+   * term with no MACs. Absent in files written before parameters were counted.
+   */
+  readonly params?: number;
   /**
    * Each entry is one factor, a weight axis described by its parts; the term is multiplied
    * by the kept fraction of every factor. An axis nothing can prune is not listed.
@@ -90,24 +99,50 @@ function keptFraction(model: FlopsModel, parts: readonly AxisPart[], ratios: Gro
   return total === 0 ? 1 : kept / total;
 }
 
+/** A layer's MACs per image and weights, before and after pruning; `params` only when the model counts them. */
+export interface LayerCost {
+  readonly name: string;
+  readonly className: string;
+  readonly macs: { readonly before: number; readonly after: number };
+  readonly params?: { readonly before: number; readonly after: number };
+}
+
+/**
+ * Whether the model counts the weights of every term (files written before parameters were
+ * counted do not), so that a params total is never a silent undercount.
+ */
+export function countsParams(model: FlopsModel): boolean {
+  return model.layers.length > 0 && model.layers.every((l) => l.terms.every((t) => t.params !== undefined));
+}
+
+/** Each layer's MACs and weights after pruning the groups by `ratios`, in network order. */
+export function layerCostsAfterPruning(model: FlopsModel, ratios: GroupRatios): LayerCost[] {
+  const withParams = countsParams(model);
+  return model.layers.map((layer) => {
+    const macs = { before: 0, after: 0 };
+    const params = { before: 0, after: 0 };
+    for (const term of layer.terms) {
+      const kept = term.scaledBy.map((factor) => keptFraction(model, factor, ratios));
+      // Rounded because the exact result is a whole number (kept fractions are ratios of
+      // channel counts); this drops the float noise of the multiplications.
+      const scale = (n: number): number => Math.round(kept.reduce((v, share) => v * share, n));
+      macs.before += term.macs;
+      macs.after += scale(term.macs);
+      params.before += term.params ?? 0;
+      params.after += scale(term.params ?? 0);
+    }
+    return { name: layer.name, className: layer.className, macs, ...(withParams ? { params } : {}) };
+  });
+}
+
 /** Each layer's MACs per image after pruning the groups by `ratios`, in network order. */
 export function layerMacsAfterPruning(model: FlopsModel, ratios: GroupRatios): { name: string; before: number; after: number }[] {
-  return model.layers.map((layer) => {
-    let before = 0;
-    let after = 0;
-    for (const term of layer.terms) {
-      before += term.macs;
-      // Rounded because the exact result is a whole number of MACs (kept fractions are
-      // ratios of channel counts); this drops the float noise of the multiplications.
-      after += Math.round(term.scaledBy.reduce((macs, factor) => macs * keptFraction(model, factor, ratios), term.macs));
-    }
-    return { name: layer.name, before, after };
-  });
+  return layerCostsAfterPruning(model, ratios).map((l) => ({ name: l.name, before: l.macs.before, after: l.macs.after }));
 }
 
 /** Total MACs per image after pruning the groups by `ratios`. */
 export function macsAfterPruning(model: FlopsModel, ratios: GroupRatios): number {
-  return layerMacsAfterPruning(model, ratios).reduce((n, l) => n + l.after, 0);
+  return layerCostsAfterPruning(model, ratios).reduce((n, l) => n + l.macs.after, 0);
 }
 
 /** The share of the model's MACs that pruning by `ratios` removes, in [0, 1]. */

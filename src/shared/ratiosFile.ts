@@ -75,3 +75,8 @@ export function ratiosFileFor(results: SensitivityResults, rule: RatiosRule, res
     ratios,
   };
 }
+
+/** The ratios file as it is written to disk: two-space JSON and a final newline. */
+export function formatRatiosFile(file: RatiosFile): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
+}

@@ -1,7 +1,7 @@
 /**
- * The serialisable FLOPs model (src/shared/flops.ts) against the real thing: MACs estimated
- * from per-layer data must equal the MAC count of the physically pruned model, for residual
- * adds, depthwise convs, concatenation and Flatten into Dense.
+ * The serialisable FLOPs model (src/shared/flops.ts) against the real thing: MACs and conv
+ * and Dense weights estimated from per-layer data must equal those of the physically pruned
+ * model, for residual adds, depthwise convs, concatenation and Flatten into Dense.
  */
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { buildModel } from '../../src/core/models/zoo';
 import { buildDependencyGraph, planPruning, pruneModel, prunedChannelCount as prunerCount } from '../../src/core/pruning';
 import { buildFlopsModel } from '../../src/core/sensitivity/flopsModel';
 import { seededRandom } from '../../src/core/data/batches';
-import { macsAfterPruning, prunedChannelCount } from '../../src/shared/flops';
+import { countsParams, layerCostsAfterPruning, macsAfterPruning, prunedChannelCount } from '../../src/shared/flops';
 import { tinyResidualModel } from './sensitivityFixtures';
 
 before(async () => {
@@ -30,17 +30,31 @@ function concatModel(): tf.LayersModel {
   return tf.model({ name: 'concat', inputs: input, outputs: tf.layers.dense({ name: 'logits', units: 3 }).apply(hidden) as tf.SymbolicTensor });
 }
 
-/** Prunes every prunable group of `model` by a seeded random ratio and compares the MACs. */
+const KERNEL_CLASSES = new Set(['Conv2D', 'DepthwiseConv2D', 'Dense']);
+
+/** The weights the FLOPs model counts: every conv and Dense layer's kernel and bias. */
+function kernelLayerParams(model: tf.LayersModel): number {
+  return model.layers.filter((l) => KERNEL_CLASSES.has(l.getClassName())).reduce((n, l) => n + l.countParams(), 0);
+}
+
+function estimatedParams(flops: ReturnType<typeof buildFlopsModel>, ratios: Record<string, number>): number {
+  return layerCostsAfterPruning(flops, ratios).reduce((n, l) => n + (l.params?.after ?? Number.NaN), 0);
+}
+
+/** Prunes every prunable group of `model` by a seeded random ratio and compares the MACs and weights. */
 function checkEstimate(model: tf.LayersModel, seed: number): void {
   const graph = buildDependencyGraph(model);
   const flops = buildFlopsModel(model, graph);
   assert.equal(flops.totalMacs, summarizeModel(model).totalMacs, 'unpruned total');
+  assert.ok(countsParams(flops));
+  assert.equal(estimatedParams(flops, {}), kernelLayerParams(model), 'unpruned weights');
   const rand = seededRandom(seed);
   for (let trial = 0; trial < 2; trial++) {
     const ratios: Record<string, number> = {};
     for (const g of graph.groups) if (g.prunable) ratios[g.id] = Math.round(rand() * 80) / 100;
     const pruned = pruneModel(model, planPruning(model, graph, ratios));
     assert.equal(macsAfterPruning(flops, ratios), summarizeModel(pruned).totalMacs, `${model.name} with ${JSON.stringify(ratios)}`);
+    assert.equal(estimatedParams(flops, ratios), kernelLayerParams(pruned), `weights of ${model.name} with ${JSON.stringify(ratios)}`);
     pruned.dispose();
   }
 }

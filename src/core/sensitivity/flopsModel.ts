@@ -1,7 +1,8 @@
 /**
  * Builds the serialisable FLOPs model (src/shared/flops.ts) of a TF.js model from its MAC
  * summary (src/core/models/summary.ts) and its dependency graph (src/core/pruning): for
- * every layer with MACs, which weight axes scale them and which groups those axes carry.
+ * every layer with MACs, its MACs and weights, which weight axes scale them and which
+ * groups those axes carry.
  * The graph says, index by index, which group each input and output channel follows, so
  * concatenations, Flatten and channels no group owns come out right without special cases.
  */
@@ -32,6 +33,12 @@ function usesBias(layer: tf.layers.Layer): boolean {
   return layer.weights.some((w) => w.originalName.endsWith('/bias'));
 }
 
+/** Weights in the layer's kernel; the rest of its parameters are its bias. */
+function kernelWeights(layer: tf.layers.Layer): number {
+  const kernel = layer.weights.find((w) => /\/(depthwise_)?kernel$/.test(w.originalName));
+  return (kernel?.shape ?? []).reduce<number>((n, d) => n * (d ?? 1), 1);
+}
+
 /**
  * The FLOPs model of `model` (only conv and Dense MACs, as PaddleSlim's `flops()` counts
  * by default) with group ids from `graph`.
@@ -52,20 +59,25 @@ export function buildFlopsModel(model: tf.LayersModel, graph: DependencyGraph): 
     const kernel = row.kernelParam ?? '';
     let terms: FlopsTerm[];
     if (row.kernelParam === undefined) {
-      // A nested model counted as one row: its MACs stay in the total, unscaled.
-      terms = [{ macs: row.macs, scaledBy: [] }];
+      // A nested model counted as one row: its MACs and weights stay in the total, unscaled.
+      terms = [{ macs: row.macs, params: row.params, scaledBy: [] }];
     } else if (row.className === 'DepthwiseConv2D') {
-      // Output channel c * m + j reads input channel c only: the group scales it once.
-      terms = [{ macs: row.macs, scaledBy: factor(kernel, 2) }];
+      // Output channel c * m + j reads input channel c only: the group scales it once, and
+      // its kernel and bias alike.
+      terms = [{ macs: row.macs, params: row.params, scaledBy: factor(kernel, 2) }];
     } else if (row.className === 'Conv2D') {
       const layer = model.getLayer(row.name);
+      const weights = kernelWeights(layer);
       // summary.ts counts H_out * W_out * C_out * (kh * kw * C_in + bias) per call, so the
       // bias share is exactly macs / (kh * kw * C_in + 1).
       const bias = usesBias(layer) ? row.macs / (perOutputMacs(layer) + 1) : 0;
-      terms = [{ macs: row.macs - bias, scaledBy: [...factor(kernel, 2), ...factor(kernel, 3)] }];
-      if (bias > 0) terms.push({ macs: bias, scaledBy: factor(kernel, 3) });
+      terms = [{ macs: row.macs - bias, params: weights, scaledBy: [...factor(kernel, 2), ...factor(kernel, 3)] }];
+      if (bias > 0) terms.push({ macs: bias, params: row.params - weights, scaledBy: factor(kernel, 3) });
     } else {
-      terms = [{ macs: row.macs, scaledBy: [...factor(kernel, 0), ...factor(kernel, 1)] }];
+      const weights = kernelWeights(model.getLayer(row.name));
+      terms = [{ macs: row.macs, params: weights, scaledBy: [...factor(kernel, 0), ...factor(kernel, 1)] }];
+      // A Dense bias costs no MACs (summary.ts leaves it out) but is pruned with the outputs.
+      if (row.params > weights) terms.push({ macs: 0, params: row.params - weights, scaledBy: factor(kernel, 1) });
     }
     layers.push({ name: row.name, className: row.className, terms });
   }

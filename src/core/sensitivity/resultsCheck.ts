@@ -157,8 +157,10 @@ function checkFlops(value: unknown, path: string): FlopsModel {
           const term = object(t, tp);
           const scaledBy = term['scaledBy'];
           if (!Array.isArray(scaledBy)) throw new ResultsShapeError(at(tp, 'scaledBy'), `expected an array, found ${describe(scaledBy)}`);
+          const params = optional(term, 'params', tp, count);
           return {
             macs: finite(term['macs'], at(tp, 'macs')),
+            ...(params !== undefined ? { params } : {}),
             scaledBy: scaledBy.map((factor, k) => {
               const fp = `${at(tp, 'scaledBy')}[${k}]`;
               if (!Array.isArray(factor)) throw new ResultsShapeError(fp, `expected an array of axis parts, found ${describe(factor)}`);

@@ -46,40 +46,8 @@ export const CURVE_COLOURS: readonly string[] = [
   '#17a9bd',
 ];
 
-function mix(from: readonly number[], to: readonly number[], t: number): string {
-  const channel = (i: number): string =>
-    Math.round((from[i] ?? 0) + ((to[i] ?? 0) - (from[i] ?? 0)) * t)
-      .toString(16)
-      .padStart(2, '0');
-  return `#${channel(0)}${channel(1)}${channel(2)}`;
-}
-
-const WHITE = [255, 255, 255];
-const RED = [178, 24, 43];
-const BLUE = [33, 102, 172];
-
-/**
- * Diverging colour for a loss: white at 0, red for accuracy lost, blue for accuracy gained
- * (a negative loss), so a layer where pruning helped stands out instead of blending in.
- * Intensity grows with the square root of |loss| / `scale`: most interesting losses are a
- * few percent, and a linear scale would leave them all nearly white next to one 90% loss.
- */
-export function lossColour(loss: number, scale: number): string {
-  return mix(WHITE, loss < 0 ? BLUE : RED, intensity(loss, scale));
-}
-
-/** Least intensity of a negative loss: even -0.1% must read as blue, not as white. */
-const NEGATIVE_FLOOR = 0.3;
-
-function intensity(loss: number, scale: number): number {
-  const t = Math.min(1, Math.sqrt(Math.abs(loss) / (scale > 0 ? scale : 1)));
-  return loss < 0 ? Math.max(NEGATIVE_FLOOR, t) : t;
-}
-
-/** Whether text on `colour` (as lossColour gives it) should be white rather than black. */
-export function needsLightText(loss: number, scale: number): boolean {
-  return intensity(loss, scale) > 0.6;
-}
+// The loss colour scale is shared with the report webview, so a cell reads the same in both.
+export { lossColour, needsLightText } from '../../shared/lossColour';
 
 /** Rough width of `text` in the plots' 11px sans-serif font, for layout without a browser. */
 export function textWidth(text: string, fontSize = 11): number {

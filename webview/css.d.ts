@@ -1,0 +1,2 @@
+// esbuild bundles the page's stylesheet from its import in main.ts into report.css.
+declare module '*.css';

@@ -1,0 +1,238 @@
+/**
+ * The report's state and everything that changes it: messages from the extension, and what
+ * the user does in the views (move the threshold, select a group, press a button). The
+ * views only read `snapshot` and call these methods; this class posts the messages and
+ * keeps the view state with the webview's `setState`, so the panel comes back as it was
+ * after a reload or after being hidden.
+ *
+ * No DOM here: it talks to the page through WebviewHost, so the tests drive it with a fake
+ * postMessage.
+ */
+import type { FromWebview, ReportJob, ToWebview } from '../src/shared/webviewMessages';
+import { isToWebview } from '../src/shared/webviewMessages';
+import { ratioKey } from '../src/shared/results';
+import { csvExportText, exportFileName, ratiosExportText } from './exports';
+import { effectiveMode, recompute, type Recomputed, type ThresholdControlValue, type ThresholdMode } from './recompute';
+import { reportData, withPoint, type ReportData } from './reportData';
+import { FLOPS_TARGET_MAX, FLOPS_TARGET_MIN } from './sliderScale';
+import { restoreState, type ViewState } from './viewState';
+
+/** The page's side of the webview API (acquireVsCodeApi), or a fake in tests. */
+export interface WebviewHost {
+  post(message: FromWebview): void;
+  getState(): unknown;
+  setState(state: ViewState): void;
+}
+
+/** What changed, so each view redraws only what it must. */
+export interface Changes {
+  /** The results (a new file read or a live point): rebuild rows and cells. */
+  readonly data?: boolean;
+  /** The threshold or its outcome: chosen ratios, outlines, totals. */
+  readonly ratios?: boolean;
+  readonly selection?: boolean;
+  readonly job?: boolean;
+  readonly status?: boolean;
+}
+
+export interface Status {
+  readonly text: string;
+  readonly ok: boolean;
+}
+
+export interface ReportSnapshot {
+  readonly name: string;
+  readonly data?: ReportData;
+  readonly computed?: Recomputed;
+  readonly control: ThresholdControlValue;
+  readonly selected?: string;
+  readonly job?: ReportJob;
+  /** Why the results could not be read; the last results read stay on screen. */
+  readonly error?: string;
+  readonly status?: Status;
+  /** The cell a live point just filled, for a brief highlight. */
+  readonly fresh?: { readonly group: string; readonly key: string };
+  /** How long the last recompute took, in milliseconds. */
+  readonly recomputeMs?: number;
+}
+
+const REQUEST_LABEL: Readonly<Record<string, string>> = { prune: 'Prune and Save', saveText: 'Export', exportSvg: 'Export SVG' };
+
+export class ReportController {
+  private state: ViewState;
+  private defaultLoss = 0.01;
+  private data: ReportData | undefined;
+  private computed: Recomputed | undefined;
+  private job: ReportJob | undefined;
+  private error: string | undefined;
+  private status: Status | undefined;
+  private fresh: { group: string; key: string } | undefined;
+  private recomputeMs: number | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, string>();
+
+  constructor(
+    private readonly host: WebviewHost,
+    private readonly changed: (changes: Changes) => void,
+    private readonly now: () => number = () => Date.now(),
+  ) {
+    this.state = restoreState(host.getState());
+  }
+
+  get snapshot(): ReportSnapshot {
+    return {
+      name: this.state.name ?? '',
+      ...(this.data !== undefined ? { data: this.data } : {}),
+      ...(this.computed !== undefined ? { computed: this.computed } : {}),
+      control: this.control(),
+      ...(this.state.selected !== undefined ? { selected: this.state.selected } : {}),
+      ...(this.job !== undefined ? { job: this.job } : {}),
+      ...(this.error !== undefined ? { error: this.error } : {}),
+      ...(this.status !== undefined ? { status: this.status } : {}),
+      ...(this.fresh !== undefined ? { fresh: this.fresh } : {}),
+      ...(this.recomputeMs !== undefined ? { recomputeMs: this.recomputeMs } : {}),
+    };
+  }
+
+  /** The page is ready: ask for the data. */
+  start(): void {
+    this.host.post({ type: 'ready' });
+  }
+
+  /** A message from the extension; anything that is not one of ours is ignored. */
+  receive(message: unknown): void {
+    if (!isToWebview(message)) return;
+    this.handle(message);
+  }
+
+  private handle(message: ToWebview): void {
+    switch (message.type) {
+      case 'load': {
+        this.defaultLoss = message.defaultLoss;
+        this.save({ ...this.state, uri: message.uri, name: message.name });
+        this.error = message.error;
+        if (message.results !== undefined) this.setData(reportData(message.results));
+        this.changed({ data: true, ratios: true, selection: true, status: true });
+        return;
+      }
+      case 'point': {
+        const next = this.data === undefined ? undefined : withPoint(this.data.results, message);
+        if (next === undefined) {
+          // A group this page has never seen, or no file read yet: only the file can say.
+          this.host.post({ type: 'reload' });
+          return;
+        }
+        this.setData(reportData(next));
+        this.fresh = { group: message.group, key: ratioKey(message.ratio) };
+        this.changed({ data: true, ratios: true });
+        return;
+      }
+      case 'job':
+        this.job = message.job;
+        if (message.job === undefined) this.fresh = undefined;
+        this.changed({ job: true, data: message.job === undefined });
+        return;
+      case 'reply': {
+        const label = this.pending.get(message.id);
+        if (label === undefined) return;
+        this.pending.delete(message.id);
+        this.status = { text: `${label}: ${message.message}`, ok: message.ok };
+        this.changed({ status: true });
+        return;
+      }
+    }
+  }
+
+  private setData(data: ReportData): void {
+    this.data = data;
+    this.recompute();
+  }
+
+  /** The threshold as it applies: the setting's loss until the user moves it, and never a FLOPs target without a FLOPs model. */
+  private control(): ThresholdControlValue {
+    const mode = this.data === undefined ? this.state.mode : effectiveMode(this.data, this.state.mode);
+    return { mode, loss: this.state.loss ?? this.defaultLoss, flopsTarget: this.state.flopsTarget };
+  }
+
+  private recompute(): void {
+    if (this.data === undefined) return;
+    const started = this.now();
+    try {
+      this.computed = recompute(this.data, this.control(), this.state.name);
+    } catch (err) {
+      this.computed = undefined;
+      this.status = { text: (err as Error).message, ok: false };
+    }
+    this.recomputeMs = this.now() - started;
+  }
+
+  private save(state: ViewState): void {
+    this.state = state;
+    this.host.setState(state);
+  }
+
+  setLoss(loss: number): void {
+    if (!(loss >= 0 && loss <= 1)) return;
+    this.save({ ...this.state, loss, mode: 'loss' });
+    this.recompute();
+    this.changed({ ratios: true });
+  }
+
+  setFlopsTarget(target: number): void {
+    if (!(target >= FLOPS_TARGET_MIN && target <= FLOPS_TARGET_MAX)) return;
+    this.save({ ...this.state, flopsTarget: target, mode: 'flops' });
+    this.recompute();
+    this.changed({ ratios: true });
+  }
+
+  setMode(mode: ThresholdMode): void {
+    // Leaving FLOPs mode keeps the threshold the search found, so the picture does not jump.
+    const loss = mode === 'loss' && this.state.mode === 'flops' && this.computed !== undefined ? this.computed.file.loss : this.state.loss;
+    this.save({ ...this.state, mode, ...(loss !== undefined ? { loss } : {}) });
+    this.recompute();
+    this.changed({ ratios: true });
+  }
+
+  /** Select a group (from the tree, a heatmap row or a curve); the same group again keeps it. */
+  select(group: string | undefined): void {
+    if (group === this.state.selected) return;
+    const { selected: _old, ...rest } = this.state;
+    this.save(group === undefined ? rest : { ...rest, selected: group });
+    this.changed({ selection: true });
+  }
+
+  private request(message: FromWebview & { readonly id: number }, waiting: string): void {
+    this.pending.set(message.id, REQUEST_LABEL[message.type] ?? message.type);
+    this.host.post(message);
+    this.status = { text: waiting, ok: true };
+    this.changed({ status: true });
+  }
+
+  /** Prune and Save with the ratios on screen: the prune job takes them from the file at this threshold. */
+  prune(): void {
+    if (this.computed === undefined) return;
+    const { loss, source } = this.computed.file;
+    this.request({ type: 'prune', id: this.nextId++, loss, criterion: source.criterion }, 'Prune and Save: choose where to write the pruned model.');
+  }
+
+  exportRatios(): void {
+    if (this.computed === undefined) return;
+    const text = ratiosExportText(this.computed);
+    this.request({ type: 'saveText', id: this.nextId++, kind: 'ratios', text, fileName: exportFileName(this.snapshot.name, 'ratios') }, 'Export: choose a file.');
+  }
+
+  exportCsv(): void {
+    if (this.computed === undefined || this.data === undefined) return;
+    const text = csvExportText(this.data, this.computed);
+    this.request({ type: 'saveText', id: this.nextId++, kind: 'csv', text, fileName: exportFileName(this.snapshot.name, 'csv') }, 'Export: choose a file.');
+  }
+
+  exportSvg(): void {
+    if (this.computed === undefined) return;
+    this.request({ type: 'exportSvg', id: this.nextId++, loss: this.computed.file.loss, fileName: exportFileName(this.snapshot.name, 'svg') }, 'Export SVG: choose a file.');
+  }
+
+  reveal(param: string): void {
+    this.host.post({ type: 'reveal', param });
+  }
+}
