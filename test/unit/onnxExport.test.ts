@@ -45,6 +45,12 @@ describe('exportToOnnx: convolutions', () => {
     expectParity([11, 9, 2], (x) => apply(L.flatten(), apply(L.conv2d({ filters: 5, kernelSize: 4, strides: 3, padding: 'valid', useBias: false }), x))));
   it('Conv2D same with dilation 2', () =>
     expectParity([9, 9, 2], (x) => apply(L.flatten(), apply(L.conv2d({ filters: 3, kernelSize: 3, dilationRate: 2, padding: 'same' }), x))));
+  it('Conv2D 1x1 on a 1x1 image (exported as Gemm): bias, fused relu, folded BN, stride 2', () =>
+    expectParity([1, 1, 6], (x) => {
+      const a = apply(L.conv2d({ filters: 5, kernelSize: 1, activation: 'relu' }), x);
+      const b = apply(L.batchNormalization({}), apply(L.conv2d({ filters: 4, kernelSize: 1, strides: 2, padding: 'same', useBias: false }), a));
+      return apply(L.flatten(), b);
+    }));
   it('DepthwiseConv2D, multiplier 1 and 2, same stride 2, relu6', () =>
     expectParity([9, 7, 3], (x) => {
       const a = apply(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' }), x);

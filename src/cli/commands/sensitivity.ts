@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { convParams } from '../../core/models/naming';
 import { CRITERIA, type Criterion } from '../../core/pruning';
 import { datasetIdentity } from '../../core/sensitivity/fingerprint';
-import { datasetMetric } from '../../core/sensitivity/metrics';
+import { createFastEngine, DEFAULT_CACHE_BYTES, type FastEngine } from '../../core/fast/fastEngine';
+import { datasetMetric, type MetricFn } from '../../core/sensitivity/metrics';
 import { readResultsIfExists } from '../../core/sensitivity/resultsFile';
 import { sensitivity, type PointEvent } from '../../core/sensitivity/scan';
 import { parseShard, shardShare } from '../../core/sensitivity/shards';
@@ -74,6 +75,13 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       shard: { type: 'string', value: 'i/N', help: 'measure only share i of N into FILE.shard-i-of-N.json (e.g. on another machine); combine with "prunelens merge"' },
       ...DATA_OPTIONS,
       ...EVAL_OPTIONS,
+      engine: {
+        type: 'string',
+        value: 'E',
+        default: 'fast',
+        help: 'fast (ONNX Runtime, computes the network upstream of each group once; exact), ort (a masked model per point on ONNX Runtime) or tfjs',
+      },
+      'cache-mb': { type: 'string', value: 'MB', default: String(DEFAULT_CACHE_BYTES / 2 ** 20), help: "fast engine: memory for one group's cached activations; above it, a group's ratios are measured together" },
       ...ZOO_OPTIONS,
       ...BACKEND_OPTIONS,
     },
@@ -83,7 +91,9 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       const criterion = choice<Criterion>(args, 'criterion', CRITERIA) ?? 'l1_norm';
       const metric = choice<MetricName>(args, 'metric', METRIC_NAMES) ?? 'top1';
       const split = choice(args, 'split', ['train', 'test'] as const) ?? 'test';
-      const engine = choice(args, 'engine', ['ort', 'tfjs'] as const) ?? 'ort';
+      const engine = choice(args, 'engine', ['fast', 'ort', 'tfjs'] as const) ?? 'fast';
+      const cacheMb = num(args, 'cache-mb');
+      if (cacheMb !== undefined && !(cacheMb >= 0)) throw new UsageError(`--cache-mb must be a number of megabytes >= 0, got ${cacheMb}`);
       const earlyStopLoss = num(args, 'early-stop');
       const first = int(args, 'first');
       const mainFile = str(args, 'file') ?? 'sensitivities.json';
@@ -110,28 +120,39 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       const data = openData(args, split, model, { labelsOptional: metric === 'agreement' });
       const threads = int(args, 'threads');
       const providers = (str(args, 'providers') ?? 'cpu').split(',').map((p) => p.trim()).filter(Boolean);
-      const evaluateFn = datasetMetric(model, data, {
+      const common = {
         metric,
-        engine,
         providers,
         batchSize: int(args, 'batch-size') ?? 128,
         signal: ctx.signal,
         ...(threads !== undefined ? { intraOpThreads: threads } : {}),
-      });
-      ctx.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}); results in ${file}`);
+        // A shard shares the machine with its sibling workers: idle ONNX Runtime threads
+        // should yield their core rather than spin on it.
+        ...(shard !== undefined ? { allowSpinning: false } : {}),
+      };
+      const evaluateFn: MetricFn | FastEngine =
+        engine === 'fast'
+          ? await createFastEngine(model, data, { ...common, ...(cacheMb !== undefined ? { cacheBytes: Math.round(cacheMb * 2 ** 20) } : {}) })
+          : datasetMetric(model, data, { ...common, engine });
+      ctx.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}, engine ${engine}); results in ${file}`);
       const modelPath = modelSpec.startsWith('zoo:') ? modelSpec : path.resolve(modelSpec);
-      const results = await sensitivity(model, params, evaluateFn, {
-        file,
-        dataset: datasetIdentity(data, `${str(args, 'data') ?? 'builtin'}:${split}`),
-        metric,
-        criterion,
-        modelPath,
-        force: bool(args, 'force'),
-        signal: ctx.signal,
-        onPoint: (e) => ctx.log(describePoint(e, metric)),
-        ...(ratios !== undefined ? { ratios } : {}),
-        ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),
-      });
+      let results: SensitivityResults;
+      try {
+        results = await sensitivity(model, params, evaluateFn, {
+          file,
+          dataset: datasetIdentity(data, `${str(args, 'data') ?? 'builtin'}:${split}`),
+          metric,
+          criterion,
+          modelPath,
+          force: bool(args, 'force'),
+          signal: ctx.signal,
+          onPoint: (e) => ctx.log(describePoint(e, metric)),
+          ...(ratios !== undefined ? { ratios } : {}),
+          ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),
+        });
+      } finally {
+        if (typeof evaluateFn !== 'function') evaluateFn.release();
+      }
       for (const line of summarise(results, file)) ctx.log(line);
     },
   };

@@ -69,6 +69,26 @@ function copyBias(weights: Map<string, LayerWeight>): Float32Array | undefined {
   return b ? Float32Array.from(b.data) : undefined;
 }
 
+/**
+ * A 1x1 convolution of a 1x1 image as Flatten + Gemm + Reshape. ONNX Runtime runs a Conv
+ * image by image, so at 1x1 pixels each image re-reads the whole filter bank for a
+ * matrix-vector product; as one Gemm the batch shares it. The tail of MobileNetV1 at
+ * 28x28 input (conv5_6_sep, conv6_sep) is such a conv and ran 4x slower than a Gemm.
+ */
+function emitPixelGemm(g: OnnxGraphBuilder, call: LayerCall, x: ExportValue, w: Float32Array, wDims: number[], bias: Float32Array | undefined): ExportValue {
+  const name = call.layer.name;
+  const [cout, cin] = wDims as [number, number];
+  // OIHW with H = W = 1 is [out, in]; Gemm takes [in, out].
+  const wt = new Float32Array(cin * cout);
+  for (let o = 0; o < cout; o++) for (let i = 0; i < cin; i++) wt[i * cout + o] = w[o * cin + i] as number;
+  const flat = g.op('Flatten', [x.name], `${name}/flatten`, [intAttr('axis', 1)]);
+  const inputs = [flat, g.floatConst(`${name}/W`, [cin, cout], wt)];
+  if (bias) inputs.push(g.floatConst(`${name}/B`, [bias.length], bias));
+  const product = g.op('Gemm', inputs, `${name}/gemm`);
+  const shape = g.int64Const(`${name}/nchw_shape`, [4], [0, cout, 1, 1]);
+  return { name: g.op('Reshape', [product, shape], call.foldedBatchNorm?.name ?? name), layout: 'nchw', shape: call.outputShape };
+}
+
 function emitConv(g: OnnxGraphBuilder, call: LayerCall, x: ExportValue, w: Float32Array, wDims: number[], bias: Float32Array | undefined, group: number): ExportValue {
   const name = call.layer.name;
   const kernel = configPair(call, 'kernelSize');
@@ -77,6 +97,11 @@ function emitConv(g: OnnxGraphBuilder, call: LayerCall, x: ExportValue, w: Float
   if (call.foldedBatchNorm) {
     bias ??= new Float32Array(wDims[0] as number);
     foldInto(call, w, bias);
+  }
+  // Any padding, stride or dilation of a 1x1 kernel on a 1x1 image leaves one 1x1 output.
+  const onePixel = (shape: readonly (number | null)[]): boolean => shape[1] === 1 && shape[2] === 1;
+  if (group === 1 && kernel[0] === 1 && kernel[1] === 1 && onePixel(x.shape) && onePixel(call.outputShape)) {
+    return applyActivation(g, call, emitPixelGemm(g, call, x, w, wDims, bias), fusedActivation(call));
   }
   const inputs = [x.name, g.floatConst(`${name}/W`, wDims, w)];
   if (bias) inputs.push(g.floatConst(`${name}/B`, [bias.length], bias));

@@ -5,7 +5,7 @@
  * (e.g. per-channel mask inputs) talk to this class only, never to the protobuf encoding.
  */
 import { encodeModel, OnnxDataType } from './onnxProto';
-import type { OnnxAttribute, OnnxNode, OnnxTensor, OnnxValueInfo } from './onnxProto';
+import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo } from './onnxProto';
 
 export const ONNX_OPSET = 13;
 export const ONNX_IR_VERSION = 8;
@@ -88,16 +88,24 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /**
+   * The graph as built so far, as plain data. Graph passes that rewire or split it (the
+   * fast sensitivity engine's mask inputs and upstream cuts) work on this; the arrays are
+   * copies, the tensors are shared.
+   */
+  toGraph(): OnnxGraph {
+    return { name: this.graphName, nodes: [...this.nodes], initializers: [...this.initializers], inputs: [...this.inputs], outputs: [...this.outputs] };
+  }
+
   /** The serialised ModelProto. */
   toBytes(producerVersion?: string): Uint8Array {
-    return encodeModel({
-      irVersion: ONNX_IR_VERSION,
-      opsetVersion: ONNX_OPSET,
-      producerName: 'prunelens',
-      producerVersion,
-      graph: { name: this.graphName, nodes: this.nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs },
-    });
+    return encodeOnnxGraph(this.toGraph(), producerVersion);
   }
+}
+
+/** A graph (built here, or derived from one) as ModelProto bytes with this exporter's versions. */
+export function encodeOnnxGraph(graph: OnnxGraph, producerVersion?: string): Uint8Array {
+  return encodeModel({ irVersion: ONNX_IR_VERSION, opsetVersion: ONNX_OPSET, producerName: 'prunelens', producerVersion, graph });
 }
 
 export const intAttr = (name: string, value: number): OnnxAttribute => ({ name, kind: 'int', value });

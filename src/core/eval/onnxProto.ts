@@ -32,11 +32,15 @@ export type OnnxTensor =
   | { readonly name: string; readonly dims: readonly number[]; readonly dataType: typeof OnnxDataType.FLOAT; readonly data: Float32Array }
   | { readonly name: string; readonly dims: readonly number[]; readonly dataType: typeof OnnxDataType.INT64; readonly data: BigInt64Array };
 
-/** A graph input or output: a tensor type whose dims are sizes or symbolic names ("N"). */
+/**
+ * A graph input or output: a tensor type whose dims are sizes or symbolic names ("N").
+ * Without `shape` the rank is unknown too (a value cut out of a graph whose shape was
+ * never recorded); ONNX Runtime then infers it from what it is fed.
+ */
 export interface OnnxValueInfo {
   readonly name: string;
   readonly elemType: OnnxDataType;
-  readonly shape: readonly (number | string)[];
+  readonly shape?: readonly (number | string)[];
 }
 
 export interface OnnxGraph {
@@ -102,14 +106,17 @@ export function encodeTensor(t: OnnxTensor): Uint8Array {
 }
 
 export function encodeValueInfo(v: OnnxValueInfo): Uint8Array {
-  const shape = new ProtoWriter(64);
-  for (const d of v.shape) {
-    const dim = new ProtoWriter(16);
-    if (typeof d === 'number') dim.int64Field(1, d);
-    else dim.stringField(2, d);
-    shape.bytesField(1, dim.finish());
+  const tensorType = new ProtoWriter(64).int64Field(1, v.elemType);
+  if (v.shape !== undefined) {
+    const shape = new ProtoWriter(64);
+    for (const d of v.shape) {
+      const dim = new ProtoWriter(16);
+      if (typeof d === 'number') dim.int64Field(1, d);
+      else dim.stringField(2, d);
+      shape.bytesField(1, dim.finish());
+    }
+    tensorType.bytesField(2, shape.finish());
   }
-  const tensorType = new ProtoWriter(64).int64Field(1, v.elemType).bytesField(2, shape.finish());
   const type = new ProtoWriter(64).bytesField(1, tensorType.finish());
   return new ProtoWriter(64).stringField(1, v.name).bytesField(2, type.finish()).finish();
 }

@@ -41,6 +41,11 @@ export interface OrtSessionOptions {
   readonly providers?: readonly string[];
   /** Threads inside one operator; ONNX Runtime's default is one per physical core. */
   readonly intraOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin waiting for work (ONNX Runtime's default, true).
+   * Spinning burns the core it waits on, so processes that share a machine should say false.
+   */
+  readonly allowSpinning?: boolean;
 }
 
 /** Why a provider the user asked for may fail, beyond ONNX Runtime's own message. */
@@ -77,6 +82,7 @@ export async function createOrtSession(onnx: Uint8Array, opts: OrtSessionOptions
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
       ...(threads !== undefined ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+      ...(opts.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
     });
   } catch (e) {
     const hints = providers.map((p) => providerHint(p, known.get(p))).join('');

@@ -10,12 +10,15 @@
  * - Early stop (optional, as NNI offers): once a group's loss passes `earlyStopLoss`, its
  *   higher ratios are recorded as skipped, never as numbers.
  * - Cancellation is honoured between points; the file keeps every finished point.
+ * - How a point is measured is the engine's business (scanEngine.ts): a metric function
+ *   evaluates a masked copy of the model per point; the fast engine measures a group's
+ *   ratios from one pass over the network upstream of the group.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { DatasetIdentity, MeasuredPoint, MetricName, SensitivityPoint, SensitivityResults } from '../../shared/results';
 import { isMeasured, normaliseRatio, ratioKey, RESULTS_FORMAT, RESULTS_VERSION } from '../../shared/results';
 import { modelFingerprint } from '../models/fingerprint';
-import { buildDependencyGraph, maskModel, planPruning, type ChannelGroup, type Criterion, type DependencyGraph } from '../pruning';
+import { buildDependencyGraph, planPruning, type ChannelGroup, type Criterion, type DependencyGraph } from '../pruning';
 import { PruneLensError, UsageError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
 import { PRUNELENS_VERSION } from '../version';
@@ -23,6 +26,7 @@ import { measurementDifferences } from './compatibility';
 import { buildFlopsModel } from './flopsModel';
 import type { MetricFn } from './metrics';
 import { readResultsIfExists, writeResults } from './resultsFile';
+import { isScanEngine, metricFnEngine, type GroupEvaluation, type PlannedPoint, type ScanEngine } from './scanEngine';
 import { checkComparable, checkRatios, DEFAULT_RATIOS, initialState, type ScanState } from './scanState';
 
 export interface SensitivityOptions extends LongTaskOptions {
@@ -77,10 +81,18 @@ function checkMetric(value: number, what: string): number {
 
 /**
  * Measures the sensitivity of `params` (PaddleSlim names; see `prunelens params`) of
- * `model` and returns the results as written to `opts.file`. `evaluate` gets a masked copy
- * of `model` for each point (and `model` itself for the baseline) and returns its metric.
+ * `model` and returns the results as written to `opts.file`. `evaluate` is either a metric
+ * function, which gets a masked copy of `model` for each point (and `model` itself for the
+ * baseline), or a ScanEngine such as the fast engine (createFastEngine), which measures a
+ * group's points together. The caller owns the engine (and releases it afterwards).
  */
-export async function sensitivity(model: tf.LayersModel, params: readonly string[], evaluate: MetricFn, opts: SensitivityOptions): Promise<SensitivityResults> {
+export async function sensitivity(
+  model: tf.LayersModel,
+  params: readonly string[],
+  evaluate: MetricFn | ScanEngine,
+  opts: SensitivityOptions,
+): Promise<SensitivityResults> {
+  const engine = isScanEngine(evaluate) ? evaluate : metricFnEngine(model, evaluate);
   const ratios = checkRatios(opts.ratios ?? DEFAULT_RATIOS, normaliseRatio);
   const criterion = opts.criterion ?? 'l1_norm';
   const metric = opts.metric ?? 'top1';
@@ -149,24 +161,43 @@ export async function sensitivity(model: tf.LayersModel, params: readonly string
 
   opts.onProgress?.({ stage: 'sensitivity', done, total });
   for (const group of prunable) {
-    for (const ratio of ratios) {
-      if (isDone(group, ratio)) continue;
-      const table = state.points[group.id] ?? {};
-      const reason = earlyStopReason(table, ratio, earlyStopLoss);
-      if (reason !== undefined) {
-        const before = table[ratioKey(ratio)];
-        if (before === undefined || isMeasured(before) || before.reason !== reason) await record(group, ratio, { skipped: 'early-stop', reason, finishedAt: now() });
-        else done++;
-        continue;
-      }
-      throwIfCancelled(opts.signal);
-      if (!baselineMeasured) {
-        baseline = checkMetric(await evaluate(model), 'the unpruned model');
-        baselineMeasured = true;
-        if (!(baseline > 0)) throw new PruneLensError(`the unpruned model's ${metric} is ${baseline}; a loss relative to it is undefined`);
+    // Opened when the group's first point needs an evaluation, with every ratio of the
+    // group that may need one then (early stop can still drop some later).
+    let evaluation: GroupEvaluation | undefined;
+    let planned: Map<number, PlannedPoint> | undefined;
+    try {
+      for (const ratio of ratios) {
+        if (isDone(group, ratio)) continue;
+        const table = state.points[group.id] ?? {};
+        const reason = earlyStopReason(table, ratio, earlyStopLoss);
+        if (reason !== undefined) {
+          const before = table[ratioKey(ratio)];
+          if (before === undefined || isMeasured(before) || before.reason !== reason) await record(group, ratio, { skipped: 'early-stop', reason, finishedAt: now() });
+          else done++;
+          continue;
+        }
         throwIfCancelled(opts.signal);
+        if (!baselineMeasured) {
+          baseline = checkMetric(await engine.baseline(), 'the unpruned model');
+          baselineMeasured = true;
+          if (!(baseline > 0)) throw new PruneLensError(`the unpruned model's ${metric} is ${baseline}; a loss relative to it is undefined`);
+          throwIfCancelled(opts.signal);
+        }
+        const start = performance.now();
+        planned ??= planGroup(model, graph, group, ratios.filter((r) => !isDone(group, r) && earlyStopReason(table, r, earlyStopLoss) === undefined), criterion);
+        const point = planned.get(ratio);
+        if (point === undefined) throw new PruneLensError(`internal: ratio ${ratio} of group ${group.id} was not planned`);
+        const channelsPruned = point.plan.groups[0]?.pruned.length ?? 0;
+        let value = baseline as number;
+        // Nothing pruned (a small group at a small ratio): the model is unchanged, so is its metric.
+        if (channelsPruned > 0) {
+          evaluation ??= await engine.openGroup(group, [...planned.values()].filter((p) => (p.plan.groups[0]?.pruned.length ?? 0) > 0));
+          value = checkMetric(await evaluation.metric(point), `group ${group.id} at ratio ${ratio}`);
+        }
+        await record(group, ratio, pointOf(value, baseline as number, channelsPruned, start));
       }
-      await record(group, ratio, await measure(model, graph, group, ratio, criterion, evaluate, baseline as number));
+    } finally {
+      await evaluation?.close();
     }
   }
   if (baseline === undefined) throw nothingToMeasure(state, params);
@@ -185,28 +216,15 @@ function nothingToMeasure(state: ScanState, params: readonly string[]): PruneLen
   return new PruneLensError(`nothing to measure: no requested parameter can be pruned\n  ${reasons.join('\n  ')}`);
 }
 
-/** Prunes `group` by `ratio` in a masked copy of `model`, evaluates it, and returns the point. */
-async function measure(
-  model: tf.LayersModel,
-  graph: DependencyGraph,
-  group: ChannelGroup,
-  ratio: number,
-  criterion: Criterion,
-  evaluate: MetricFn,
-  baseline: number,
-): Promise<MeasuredPoint> {
-  const start = performance.now();
-  const plan = planPruning(model, graph, { [group.id]: ratio }, { criterion });
-  const channelsPruned = plan.groups[0]?.pruned.length ?? 0;
-  let metric = baseline;
-  // Nothing pruned (a small group at a small ratio): the model is unchanged, so is its metric.
-  if (channelsPruned > 0) {
-    const masked = maskModel(model, plan);
-    try {
-      metric = checkMetric(await evaluate(masked), `group ${group.id} at ratio ${ratio}`);
-    } finally {
-      masked.dispose();
-    }
-  }
+/** A plan per ratio, each pruning only `group`, so the channels are exactly the pruner's. */
+function planGroup(model: tf.LayersModel, graph: DependencyGraph, group: ChannelGroup, ratios: readonly number[], criterion: Criterion): Map<number, PlannedPoint> {
+  return new Map(ratios.map((ratio) => [ratio, { ratio, plan: planPruning(model, graph, { [group.id]: ratio }, { criterion }) }]));
+}
+
+/**
+ * A measured point. `seconds` is the point's wall time: planning, evaluation and, for the
+ * group's first evaluated point, opening the group (an engine's shared upstream work).
+ */
+function pointOf(metric: number, baseline: number, channelsPruned: number, start: number): MeasuredPoint {
   return { loss: (baseline - metric) / baseline, metric, channelsPruned, seconds: Math.round(performance.now() - start) / 1000, finishedAt: now() };
 }

@@ -1,0 +1,139 @@
+/**
+ * The fast sensitivity engine: exact points at a fraction of the per-point cost.
+ *
+ * The per-point engine rebuilds a pruned (masked) model, exports it and evaluates the whole
+ * network for every (group, ratio). Here the model is exported once (BatchNorm folded);
+ * a group's pruned channels are zeroed through mask inputs multiplied in after its
+ * `maskAfter` layers (which computes what the physically pruned model computes, see
+ * docs/pruning.md), so one ONNX Runtime session serves every ratio. And since pruning a
+ * group changes nothing upstream of it, the network is split at the group's mask points:
+ * the upstream part runs once per batch, only the downstream part once per ratio (see
+ * groupParts.ts and groupEvaluation.ts for the split and the loop order).
+ */
+import type { ImageDataset } from '../data/dataset';
+import { checkDatasetFitsModel } from '../data/batches';
+import type * as tf from '@tensorflow/tfjs';
+import { createOrtSession, loadOnnxRuntime, type OrtSessionOptions } from '../eval/ortSession';
+import { encodeOnnxGraph } from '../eval/onnxGraph';
+import type { ChannelGroup } from '../pruning';
+import type { PlannedPoint, ScanEngine } from '../sensitivity/scanEngine';
+import type { MetricName } from '../../shared/results';
+import { PruneLensError, throwIfCancelled } from '../util/errors';
+import type { LongTaskOptions } from '../util/progress';
+import { batchRanges, imageTensor, logitsOf, Tally } from './batchData';
+import { buildGroupParts } from './groupParts';
+import { openGroupEvaluation, type CutCache, type FastGroupEvaluation, type GroupContext, type PointOutcome } from './groupEvaluation';
+import { exportTrunk } from './trunk';
+
+/**
+ * Default memory for one group's cut over the whole dataset. Two caches can be alive at
+ * once (the previous group's, which the next upstream pass starts from, and the new one),
+ * so the cut activations never take more than twice this.
+ */
+export const DEFAULT_CACHE_BYTES = 512 * 2 ** 20;
+
+export interface FastEngineOptions extends OrtSessionOptions, LongTaskOptions {
+  /** top1 (default) or agreement with the unpruned model's top-1 class. */
+  readonly metric?: MetricName;
+  /** Images per ONNX Runtime call (default 128). */
+  readonly batchSize?: number;
+  /** Budget for one group's cut activations over the whole dataset (default DEFAULT_CACHE_BYTES). */
+  readonly cacheBytes?: number;
+}
+
+export interface FastEngine extends ScanEngine {
+  /** The unpruned model's outcome (also what `baseline` returns the metric of). */
+  baselineOutcome(): Promise<PointOutcome>;
+  openGroup(group: ChannelGroup, points: readonly PlannedPoint[]): Promise<FastGroupEvaluation>;
+  /** Bytes the cut cache holds now. */
+  cachedBytes(): number;
+  /** Frees the cache; the engine can still be used (it recomputes). */
+  release(): void;
+}
+
+function checkOptions(opts: FastEngineOptions): { batchSize: number; cacheBytes: number } {
+  const batchSize = opts.batchSize ?? 128;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new PruneLensError(`batch size must be a positive integer, got ${batchSize}`);
+  const cacheBytes = opts.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  if (!(cacheBytes >= 0)) throw new PruneLensError(`the cache budget must be a number of bytes >= 0, got ${cacheBytes}`);
+  return { batchSize, cacheBytes };
+}
+
+/**
+ * A fast engine for scanning `model` on `dataset`. Pass it to `sensitivity()` in place of a
+ * metric function; call `release()` when the scan is over.
+ */
+export async function createFastEngine(model: tf.LayersModel, dataset: ImageDataset, opts: FastEngineOptions = {}): Promise<FastEngine> {
+  const { batchSize, cacheBytes } = checkOptions(opts);
+  const metric = opts.metric ?? 'top1';
+  const ort = await loadOnnxRuntime();
+  const trunk = exportTrunk(model);
+  checkDatasetFitsModel(dataset, trunk.imageShape, trunk.numClasses);
+  if (dataset.count === 0) throw new PruneLensError('nothing to evaluate: the dataset has no images', dataset.source);
+  const sessionOptions: OrtSessionOptions = {
+    ...(opts.providers !== undefined ? { providers: opts.providers } : {}),
+    ...(opts.intraOpThreads !== undefined ? { intraOpThreads: opts.intraOpThreads } : {}),
+    ...(opts.allowSpinning !== undefined ? { allowSpinning: opts.allowSpinning } : {}),
+  };
+  const ranges = batchRanges(dataset.count, batchSize);
+  let cache: CutCache | undefined;
+  let baseline: Promise<PointOutcome> | undefined;
+
+  /** The whole unmasked network over the dataset, scored against the labels. */
+  const runTrunk = async (): Promise<PointOutcome> => {
+    const session = await createOrtSession(encodeOnnxGraph(trunk.graph), sessionOptions);
+    try {
+      const tally = new Tally(dataset.count);
+      const logits: Float32Array[] = [];
+      // Agreement needs no labels: the first pass only collects the classes.
+      const targets = metric === 'top1' ? dataset.labels : new Int32Array(dataset.count);
+      for (const range of ranges) {
+        throwIfCancelled(opts.signal);
+        const out = logitsOf(await session.run({ [trunk.inputName]: imageTensor(ort, dataset, range) }), trunk.outputName);
+        tally.add(out, range, targets);
+        if (metric === 'agreement') logits.push(out);
+        opts.onProgress?.({ stage: 'baseline', done: range.index + 1, total: ranges.length });
+      }
+      if (metric === 'top1') return { metric: tally.hits / tally.seen, hits: tally.hits, count: tally.seen, predicted: tally.predicted };
+      // Agreement: the targets are the model's own classes; a NaN row still scores a miss.
+      const own = new Tally(dataset.count);
+      ranges.forEach((range, b) => own.add(logits[b] as Float32Array, range, tally.predicted));
+      return { metric: own.hits / own.seen, hits: own.hits, count: own.seen, predicted: tally.predicted };
+    } finally {
+      await session.release();
+    }
+  };
+
+  const baselineOutcome = (): Promise<PointOutcome> => {
+    baseline ??= runTrunk();
+    // A failed or cancelled pass must not stick: the next call tries again.
+    baseline.catch(() => (baseline = undefined));
+    return baseline;
+  };
+
+  const openGroup = async (group: ChannelGroup, points: readonly PlannedPoint[]): Promise<FastGroupEvaluation> => {
+    const targets = metric === 'top1' ? dataset.labels : (await baselineOutcome()).predicted;
+    const ctx: GroupContext = { ort, trunk, dataset, ranges, targets, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+    const parts = await buildGroupParts(trunk, group, cache?.names ?? new Set(), sessionOptions);
+    try {
+      const opened = await openGroupEvaluation(ctx, group, points, parts, cache, cacheBytes);
+      // The newest cut is the closest to the next group's (groups come in network order).
+      if (opened.cache !== undefined) cache = opened.cache;
+      return opened.evaluation;
+    } catch (e) {
+      await parts.release();
+      throw e;
+    }
+  };
+
+  return {
+    name: 'fast',
+    baseline: async () => (await baselineOutcome()).metric,
+    baselineOutcome,
+    openGroup,
+    cachedBytes: () => cache?.bytes ?? 0,
+    release: () => {
+      cache = undefined;
+    },
+  };
+}

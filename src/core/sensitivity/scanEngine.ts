@@ -1,0 +1,62 @@
+/**
+ * How a sensitivity scan gets its numbers. The scan decides WHICH points to measure and
+ * keeps the file (resume, early stop, cancellation); an engine decides HOW to measure them.
+ *
+ * A scan hands an engine one group at a time, with every ratio of that group that may
+ * need measuring, so an engine can share work between the ratios of a group (the fast
+ * engine computes the network upstream of the group once). It then asks for the points
+ * one by one in ascending ratio order, and may stop asking (early stop, cancellation).
+ *
+ * `metricFnEngine` is the straightforward engine: a masked copy of the model per point,
+ * evaluated whole by a metric function (PaddleSlim's way). src/core/fast/fastEngine.ts is
+ * the fast one.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { maskModel, type ChannelGroup, type PrunePlan } from '../pruning';
+import type { MetricFn } from './metrics';
+
+/** One point of a group: its ratio and the plan pruning only that group (at least one channel). */
+export interface PlannedPoint {
+  readonly ratio: number;
+  readonly plan: PrunePlan;
+}
+
+export interface GroupEvaluation {
+  /** The metric of the model with the group pruned as `point` says; `point` is one the group was opened with. */
+  metric(point: PlannedPoint): Promise<number>;
+  /** Frees what the group held; called once, whether or not every point was asked for. */
+  close(): Promise<void>;
+}
+
+export interface ScanEngine {
+  /** What the scan prints and records in timings, e.g. "fast". */
+  readonly name: string;
+  /** The unpruned model's metric. */
+  baseline(): Promise<number>;
+  /** Prepares measuring `group` at `points` (ascending ratios). */
+  openGroup(group: ChannelGroup, points: readonly PlannedPoint[]): Promise<GroupEvaluation>;
+}
+
+export function isScanEngine(x: MetricFn | ScanEngine): x is ScanEngine {
+  return typeof x === 'object' && x !== null && typeof (x as ScanEngine).openGroup === 'function';
+}
+
+/** The straightforward engine: every point evaluates a masked copy of `model` with `evaluate`. */
+export function metricFnEngine(model: tf.LayersModel, evaluate: MetricFn): ScanEngine {
+  return {
+    name: 'per-point',
+    baseline: () => evaluate(model),
+    openGroup: () =>
+      Promise.resolve({
+        async metric(point: PlannedPoint): Promise<number> {
+          const masked = maskModel(model, point.plan);
+          try {
+            return await evaluate(masked);
+          } finally {
+            masked.dispose();
+          }
+        },
+        close: () => Promise.resolve(),
+      }),
+  };
+}
