@@ -12,7 +12,7 @@ import { buildModel } from '../../core/models/zoo';
 import { buildDependencyGraph, compareFlops, planPruning, pruneModel, reduction, writePrunedModel } from '../../core/pruning';
 import { datasetIdentity } from '../../core/sensitivity/fingerprint';
 import { mergeResultFiles } from '../../core/sensitivity/merge';
-import { datasetMetric } from '../../core/sensitivity/metrics';
+import { createFastEngine } from '../../core/fast/fastEngine';
 import { sensitivityPlotSvg } from '../../core/sensitivity/plot';
 import { writeResults } from '../../core/sensitivity/resultsFile';
 import { sensitivity, type PointEvent } from '../../core/sensitivity/scan';
@@ -132,15 +132,17 @@ export function demoCommand(ctx: CliContext): CommandSpec {
       const params = allSep.slice(0, 5);
       ctx.log(`keeping the first 5: ${JSON.stringify(params)}`);
 
-      const metric = datasetMetric(model, testSet, { signal: ctx.signal });
+      // The fast engine computes each group's upstream part once and reuses it for every ratio.
+      const engine = await createFastEngine(model, testSet, { signal: ctx.signal });
       const scan = (ratios: number[], name: string): Promise<SensitivityResults> =>
-        sensitivity(model, params, metric, { file: file(name), dataset: datasetIdentity(testSet, DATASET_SPEC), ratios, modelPath: trained.modelJson, onPoint: printPoint(ctx), signal: ctx.signal });
+        sensitivity(model, params, engine, { file: file(name), dataset: datasetIdentity(testSet, DATASET_SPEC), ratios, modelPath: trained.modelJson, onPoint: printPoint(ctx), signal: ctx.signal });
 
       step('7.1 sensitivity(ratios=[0.1, 0.2]) into sensitivities_0.json');
       printSensitivities(await scan([0.1, 0.2], 'sensitivities_0.json'), params, ctx);
 
       step('7.2 again with ratios=[0.3]: 0.1 and 0.2 come from the file');
       printSensitivities(await scan([0.3], 'sensitivities_0.json'), params, ctx);
+      engine.release();
 
       step('7.3 a second process computes ratios=[0.4] into sensitivities_1.json; then load and merge');
       await runSecondProcess(

@@ -10,7 +10,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { convParams } from '../../core/models/naming';
 import { CRITERIA, type Criterion } from '../../core/pruning';
 import { datasetIdentity } from '../../core/sensitivity/fingerprint';
-import { datasetMetric } from '../../core/sensitivity/metrics';
+import { createFastEngine } from '../../core/fast/fastEngine';
 import { readResultsIfExists } from '../../core/sensitivity/resultsFile';
 import { sensitivity } from '../../core/sensitivity/scan';
 import { UsageError } from '../../core/util/errors';
@@ -62,19 +62,26 @@ export async function runSensitivity(spec: SensitivityJobSpec, shard: ShardTask 
     file = shard.file;
     if (params.length === 0 && !fs.existsSync(file)) return { summary: `worker ${shard.index} of ${shard.count} had nothing to measure`, outputs: [] };
   }
-  const evaluate = datasetMetric(model, dataset, { metric, providers: env.providers, ...(env.threads !== undefined ? { intraOpThreads: env.threads } : {}) });
+  // Workers share the machine with their siblings and the editor: idle ONNX Runtime threads
+  // yield their core rather than spin on it.
+  const engine = await createFastEngine(model, dataset, { metric, providers: env.providers, allowSpinning: false, ...(env.threads !== undefined ? { intraOpThreads: env.threads } : {}) });
   post({ type: 'log', text: `${file}: ${params.length} parameter(s) on ${dataset.count} ${split} images (${metric}, ${criterion})` });
-  const results = await sensitivity(model, params, evaluate, {
-    file,
-    dataset: datasetIdentity(dataset, datasetLabel(dataSpec, split)),
-    metric,
-    criterion: criterion as Criterion,
-    modelPath: recordedModelPath(spec.model),
-    ...(spec.ratios !== undefined ? { ratios: spec.ratios } : {}),
-    ...(spec.earlyStopLoss !== undefined ? { earlyStopLoss: spec.earlyStopLoss } : {}),
-    ...(spec.force ? { force: true } : {}),
-    onPoint: (e) => post({ type: 'point', file, group: e.group, params: e.params, ratio: e.ratio, point: e.point, done: e.done, total: e.total }),
-    onProgress: (e) => post({ type: 'progress', stage: e.stage, done: e.done, total: e.total }),
-  });
+  let results: SensitivityResults;
+  try {
+    results = await sensitivity(model, params, engine, {
+      file,
+      dataset: datasetIdentity(dataset, datasetLabel(dataSpec, split)),
+      metric,
+      criterion: criterion as Criterion,
+      modelPath: recordedModelPath(spec.model),
+      ...(spec.ratios !== undefined ? { ratios: spec.ratios } : {}),
+      ...(spec.earlyStopLoss !== undefined ? { earlyStopLoss: spec.earlyStopLoss } : {}),
+      ...(spec.force ? { force: true } : {}),
+      onPoint: (e) => post({ type: 'point', file, group: e.group, params: e.params, ratio: e.ratio, point: e.point, done: e.done, total: e.total }),
+      onProgress: (e) => post({ type: 'progress', stage: e.stage, done: e.done, total: e.total }),
+    });
+  } finally {
+    engine.release();
+  }
   return { summary: summary(results, spec.file), outputs: [spec.file] };
 }
