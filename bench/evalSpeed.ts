@@ -11,12 +11,12 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/core/backend';
-import { loadBuiltinMnist } from '../src/core/data/builtin';
 import type { ImageDataset } from '../src/core/data/dataset';
 import { createOrtEvaluator } from '../src/core/eval/ortSession';
 import { evaluate, tfjsPredictor } from '../src/core/eval/evaluate';
 import { buildModel } from '../src/core/models/zoo';
 import { train } from '../src/core/train/train';
+import { benchData } from './scanSpeedPhases';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const TRAIN_IMAGES = Number(process.env.BENCH_TRAIN_IMAGES ?? 2560);
@@ -25,18 +25,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function allTenThousand(): ImageDataset {
-  const a = loadBuiltinMnist('train');
-  const b = loadBuiltinMnist('test');
-  const images = new Float32Array(a.images.length + b.images.length);
-  images.set(a.images);
-  images.set(b.images, a.images.length);
-  const labels = new Int32Array(a.count + b.count);
-  labels.set(a.labels);
-  labels.set(b.labels, a.count);
-  return { ...a, source: 'builtin-mnist:all', images, labels, count: a.count + b.count };
 }
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number> {
@@ -49,7 +37,7 @@ async function main(): Promise<void> {
   // Stock kernels first: registering ours replaces some of them for the rest of the process.
   await import('@tensorflow/tfjs-backend-wasm');
   if (!(await tf.setBackend('wasm'))) throw new Error('the TF.js wasm backend did not start');
-  const data = allTenThousand();
+  const data = benchData();
   const model = buildModel('mobilenetV1', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
   console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   console.log(`model: MobileNetV1 28x28x1, ${model.countParams().toLocaleString('en-US')} params; data: ${data.count} images; batch 128; median of ${REPEATS}`);

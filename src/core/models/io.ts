@@ -5,10 +5,10 @@
  * load paths. The files are the standard format: `model.json` (modelTopology plus a
  * weightsManifest) next to one binary weights file, readable by `tf.loadLayersModel`.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../util/atomicWrite';
 import { PruneLensError } from '../util/errors';
 import type { CheckedModelJson } from './modelJson';
 import { checkModelJson } from './modelJson';
@@ -29,24 +29,6 @@ function errorText(err: unknown): string {
 
 function errorCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
-
-/** Writes `data` to a temporary file beside `target`, flushes it, then renames it over. */
-async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const handle = await fsp.open(temp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(temp, target);
-  } catch (err) {
-    await fsp.rm(temp, { force: true });
-    throw new PruneLensError(`could not write (${errorText(err)})`, target);
-  }
 }
 
 function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
