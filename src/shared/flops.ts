@@ -76,8 +76,8 @@ function roundHalfEven(x: number): number {
 /**
  * Channels the pruner removes from a group of `channels` at `ratio`: round(n * ratio) with
  * halves to even, never all of them (at least one channel stays), as PaddleSlim does. With
- * `roundTo` K > 1 the kept count is raised to a multiple of K (never above n). This must
- * agree with the pruner's count (src/core/pruning/plan.ts); a unit test holds them together.
+ * `roundTo` K > 1 the kept count is raised to a multiple of K (never above n). The pruner
+ * (src/core/pruning/plan.ts) uses this same function, so estimate and pruning agree.
  */
 export function prunedChannelCount(channels: number, ratio: number, roundTo = 1): number {
   if (channels <= 1 || !(ratio > 0)) return 0;

@@ -8,27 +8,10 @@ import { groupImportance } from './importance';
 import { axisCuts, layerChannelChanges, maskSpecs } from './slicing';
 import type { Criterion, DependencyGraph, PlannedGroup, PlanOptions, PrunePlan } from './types';
 import { CRITERIA } from './types';
+import { prunedChannelCount } from '../../shared/flops';
 
-/** Python's round(): halves go to the even neighbour, as PaddleSlim's `int(round(n * ratio))`. */
-function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const rest = x - floor;
-  if (rest !== 0.5) return Math.round(x);
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
-/**
- * Channels removed from a group of `channels` at `ratio`: round(n * ratio) (halves to
- * even, as PaddleSlim), at most n - 1. With `roundTo` K > 1 the kept count is then raised
- * to a multiple of K (never above n), so a rounded group keeps at least what was asked.
- */
-export function prunedChannelCount(channels: number, ratio: number, roundTo = 1): number {
-  if (channels <= 1 || !(ratio > 0)) return 0;
-  const pruned = Math.min(roundHalfEven(channels * ratio), channels - 1);
-  if (roundTo <= 1) return pruned;
-  const kept = Math.min(Math.ceil((channels - pruned) / roundTo) * roundTo, channels);
-  return channels - kept;
-}
+// One implementation of the channel count, shared with the FLOPs estimate the webview runs.
+export { prunedChannelCount };
 
 export function checkRatio(param: string, ratio: unknown): number {
   if (typeof ratio !== 'number' || !Number.isFinite(ratio) || ratio < 0 || ratio >= 1) {
