@@ -53,7 +53,7 @@ export class ThresholdControl {
     this.slider = h('input', { type: 'range', min: 0, max: SLIDER_STEPS, step: 1, class: 'threshold-slider', 'aria-label': 'Threshold' });
     this.slider.addEventListener('input', () => this.slid());
     this.fieldLabel = h('span', { class: 'field-label' });
-    this.field = h('vscode-textfield', { type: 'number', step: '0.1', min: '0', class: 'threshold-field', 'aria-label': 'Threshold in percent' }, h('span', { slot: 'content-after' }, '%')) as VscodeTextfield;
+    this.field = h('vscode-textfield', { type: 'number', step: 'any', min: '0', class: 'threshold-field', 'aria-label': 'Threshold in percent' }, h('span', { slot: 'content-after' }, '%')) as VscodeTextfield;
     this.field.addEventListener('input', () => this.typed());
 
     this.summary = h('div', { class: 'summary', 'aria-live': 'polite' });
