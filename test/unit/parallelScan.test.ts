@@ -53,6 +53,7 @@ test('--shard i/N by hand writes only its share; merging the shards gives the sa
   assert.equal(shards.length, 2);
   const one = await loadResults(shards.find((s) => s.includes('shard-1-of-2')) as string);
   assert.equal(pointCount(one.points), 4);
+  assert.deepEqual(one.metadata.shard, { index: 1, count: 2 });
   await assert.rejects(fsp.access(file), 'the results file itself is not written by a shard');
   const merged = await runCli('merge', ...shards, '-o', file);
   assert.equal(merged.code, EXIT_OK, merged.err);

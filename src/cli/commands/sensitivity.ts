@@ -146,6 +146,7 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
           modelPath,
           force: bool(args, 'force'),
           signal: ctx.signal,
+          ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count } } : {}),
           onPoint: (e) => ctx.log(describePoint(e, metric)),
           ...(ratios !== undefined ? { ratios } : {}),
           ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),

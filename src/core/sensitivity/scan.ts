@@ -43,6 +43,8 @@ export interface SensitivityOptions extends LongTaskOptions {
   readonly earlyStopLoss?: number;
   /** Add to a file measured on another model, dataset, metric or criterion anyway. */
   readonly force?: boolean;
+  /** Set when this call measures one share of a scan split over processes (recorded in the file). */
+  readonly shard?: { readonly index: number; readonly count: number };
   /** Where the model came from, recorded for display. */
   readonly modelPath?: string;
   /** Called after every point is written (measured or skipped). */
@@ -111,7 +113,7 @@ export async function sensitivity(
 
   const snapshot = (updated = now()): SensitivityResults => {
     if (baseline === undefined) throw new PruneLensError('internal: results written before the baseline was known');
-    const shard = existing?.metadata.shard;
+    const shard = opts.shard ?? existing?.metadata.shard;
     return {
       format: RESULTS_FORMAT,
       version: RESULTS_VERSION,

@@ -77,6 +77,7 @@ export async function runSensitivity(spec: SensitivityJobSpec, shard: ShardTask 
       ...(spec.ratios !== undefined ? { ratios: spec.ratios } : {}),
       ...(spec.earlyStopLoss !== undefined ? { earlyStopLoss: spec.earlyStopLoss } : {}),
       ...(spec.force ? { force: true } : {}),
+      ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count } } : {}),
       onPoint: (e) => post({ type: 'point', file, group: e.group, params: e.params, ratio: e.ratio, point: e.point, done: e.done, total: e.total }),
       onProgress: (e) => post({ type: 'progress', stage: e.stage, done: e.done, total: e.total }),
     });
