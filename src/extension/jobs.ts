@@ -86,7 +86,9 @@ export class JobTracker implements vscode.Disposable {
       });
       const end = await ended;
       listener.dispose();
-      await this.report(end, opts);
+      // Not awaited: the progress notification closes when the job ends, while the summary
+      // message (which waits for the user's click) stays on its own.
+      void this.report(end, opts);
     });
     return info;
   }
