@@ -4,7 +4,7 @@
  */
 import type { ShardTask } from '../core/sensitivity/shards';
 import type { JobResult, JobSpec } from '../shared/protocol';
-import type { SensitivityPoint } from '../shared/results';
+import type { PointEvent } from '../shared/results';
 import type { ModelFacts } from './modelFacts';
 
 /** Settings a worker runs under, taken from the user's configuration by the server. */
@@ -24,16 +24,7 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { readonly type: 'progress'; readonly stage: string; readonly done: number; readonly total: number; readonly metrics?: Readonly<Record<string, number>> }
-  | {
-      readonly type: 'point';
-      readonly file: string;
-      readonly group: string;
-      readonly params: readonly string[];
-      readonly ratio: number;
-      readonly point: SensitivityPoint;
-      readonly done: number;
-      readonly total: number;
-    }
+  | ({ readonly type: 'point'; readonly file: string } & PointEvent)
   | { readonly type: 'log'; readonly text: string }
   | { readonly type: 'described'; readonly facts: ModelFacts }
   | { readonly type: 'done'; readonly result: JobResult }

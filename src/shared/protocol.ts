@@ -5,7 +5,7 @@
  * processes read and write files); anything the editor opens is a `uri`.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { MetricName, SensitivityPoint, SensitivityResults } from './results';
+import type { MetricName, PointEvent, SensitivityResults } from './results';
 
 /**
  * The channel-ranking criteria the UI offers. The core owns the real list
@@ -180,17 +180,11 @@ export interface ParamEntry {
   readonly reason?: string;
 }
 
-export interface PointNotification {
+export interface PointNotification extends PointEvent {
   readonly jobId: string;
   /** The results file the point belongs to (a shard's points are reported under the main file). */
   readonly file: string;
   readonly uri: string;
-  readonly group: string;
-  readonly params: readonly string[];
-  readonly ratio: number;
-  readonly point: SensitivityPoint;
-  readonly done: number;
-  readonly total: number;
 }
 
 /** Client -> server: start a job; fails when another job holds its file. */

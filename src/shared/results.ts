@@ -149,3 +149,17 @@ export function normaliseRatio(r: number): number {
 export function ratioKey(r: number): RatioKey {
   return String(normaliseRatio(r));
 }
+
+/**
+ * One point of a scan as it is reported while the scan runs: by the core's `onPoint`, by a
+ * worker process to the server, and by the server to the editor (which add where it goes).
+ */
+export interface PointEvent {
+  readonly group: string;
+  readonly params: readonly string[];
+  readonly ratio: number;
+  readonly point: SensitivityPoint;
+  /** Points of this call handled so far (measured, or skipped by early stop), out of `total`. */
+  readonly done: number;
+  readonly total: number;
+}

@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomicWrite';
-import { PruneLensError } from '../util/errors';
+import { errorText, PruneLensError } from '../util/errors';
 import type { CheckedModelJson } from './modelJson';
 import { checkModelJson } from './modelJson';
 
@@ -21,10 +21,6 @@ export const WEIGHTS_FILE_NAME = 'weights.bin';
 export interface SavedModelFiles {
   readonly modelJson: string;
   readonly weights: readonly string[];
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function errorCode(err: unknown): string | undefined {

@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { modelFingerprint, saveModel } from '../models/io';
-import { PruneLensError, UsageError } from '../util/errors';
+import { errorText, PruneLensError, UsageError } from '../util/errors';
 import { formatPlanFile, PLAN_FILE_NAME, pruningPlanFile, type PrunedModelInfo } from './planFile';
 import type { PrunePlan } from './types';
 
@@ -18,10 +18,6 @@ export interface WrittenPrunedModel {
   readonly modelJson: string;
   readonly weights: readonly string[];
   readonly plan: string;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**

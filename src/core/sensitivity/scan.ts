@@ -15,7 +15,7 @@
  *   ratios from one pass over the network upstream of the group.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { DatasetIdentity, MeasuredPoint, MetricName, SensitivityPoint, SensitivityResults } from '../../shared/results';
+import type { DatasetIdentity, MeasuredPoint, MetricName, PointEvent, SensitivityPoint, SensitivityResults } from '../../shared/results';
 import { isMeasured, normaliseRatio, ratioKey, RESULTS_FORMAT, RESULTS_VERSION } from '../../shared/results';
 import { modelFingerprint } from '../models/fingerprint';
 import { buildDependencyGraph, planPruning, type ChannelGroup, type Criterion, type DependencyGraph } from '../pruning';
@@ -51,15 +51,7 @@ export interface SensitivityOptions extends LongTaskOptions {
   readonly onPoint?: (event: PointEvent) => void;
 }
 
-export interface PointEvent {
-  readonly group: string;
-  readonly params: readonly string[];
-  readonly ratio: number;
-  readonly point: SensitivityPoint;
-  /** Points of this call handled so far (measured, or skipped by early stop), out of `total`. */
-  readonly done: number;
-  readonly total: number;
-}
+export type { PointEvent };
 
 function now(): string {
   return new Date().toISOString();

@@ -7,11 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { PruneLensError } from './errors';
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+import { errorText, PruneLensError } from './errors';
 
 async function syncFolder(dir: string): Promise<void> {
   let handle: fsp.FileHandle | undefined;

@@ -32,3 +32,8 @@ export class CancelledError extends Error {
 export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError();
 }
+
+/** The message of anything thrown, for wrapping it in an error that names a file. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
