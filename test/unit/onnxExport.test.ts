@@ -51,6 +51,50 @@ describe('exportToOnnx: convolutions', () => {
       const b = apply(L.batchNormalization({}), apply(L.conv2d({ filters: 4, kernelSize: 1, strides: 2, padding: 'same', useBias: false }), a));
       return apply(L.flatten(), b);
     }));
+  describe('1x1 convs on images of at most 4 pixels (one Gemm over the pixels, NHWC result)', () => {
+    const pointwise = (filters: number, name?: string): tf.layers.Layer => L.conv2d({ filters, kernelSize: 1, ...(name ? { name } : {}) });
+    it('is a Gemm, not a Conv, and feeds a depthwise conv, BN, relu and a second 1x1 conv', async () => {
+      const body = (x: Sym): Sym => {
+        const a = apply(L.reLU(), apply(L.batchNormalization({}), apply(pointwise(6, 'pw1'), x)));
+        const b = apply(L.depthwiseConv2d({ kernelSize: 3, padding: 'same' }), a);
+        const c = apply(L.batchNormalization({}), apply(pointwise(5), apply(pointwise(4), b)));
+        return apply(L.flatten(), c);
+      };
+      await expectParity([2, 2, 3], body);
+      await expectParity([1, 3, 3], body);
+      const input = tf.input({ shape: [2, 2, 3] });
+      const graph = buildOnnxGraph(tf.model({ inputs: input, outputs: body(input) })).graph.toGraph();
+      assert.ok(graph.nodes.some((n) => n.opType === 'Gemm' && n.name.startsWith('pw1')));
+      assert.equal(graph.nodes.filter((n) => n.opType === 'Conv').length, 1, 'only the depthwise conv stays a Conv');
+    });
+    it('meets an NCHW value in Add and Concatenate, and gives a 4-D NHWC output as it is', async () => {
+      await expectParity([2, 2, 3], (x) => {
+        const skip = apply(L.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }), x);
+        const sum = apply(L.add(), [apply(pointwise(4), x), skip]);
+        const both = apply(L.concatenate({ axis: -1 }), [apply(pointwise(2), x), apply(pointwise(3), x)]);
+        return apply(L.flatten(), apply(L.concatenate({}), [sum, both]));
+      });
+      await expectParity([2, 2, 3], (x) => apply(L.reLU(), apply(pointwise(4), x)));
+    });
+    it('feeds pooling, padding and a larger conv (back to NCHW)', () =>
+      expectParity([2, 2, 3], (x) => {
+        const a = apply(pointwise(4), x);
+        const p = apply(L.averagePooling2d({ poolSize: 2, padding: 'same' }), apply(L.zeroPadding2d({ padding: 1 }), a));
+        return apply(L.concatenate({}), [apply(L.globalAveragePooling2d({}), a), apply(L.flatten(), apply(L.conv2d({ filters: 2, kernelSize: 2 }), p))]);
+      }));
+  });
+  it('DepthwiseConv2D on a 1x1 image (a per-channel Mul + Add): kernels 3 and 2, dilation 2, stride 2, folded BN', async () => {
+    const body = (x: Sym): Sym => {
+      const a = apply(L.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu', name: 'dw1' }), x);
+      const b = apply(L.depthwiseConv2d({ kernelSize: 2, strides: 2, padding: 'same' }), a);
+      const c = apply(L.depthwiseConv2d({ kernelSize: 3, dilationRate: 2, padding: 'same', useBias: false }), b);
+      return apply(L.flatten(), apply(L.batchNormalization({}), apply(L.depthwiseConv2d({ kernelSize: 3, padding: 'same' }), c)));
+    };
+    await expectParity([1, 1, 5], body);
+    const input = tf.input({ shape: [1, 1, 5] });
+    const graph = buildOnnxGraph(tf.model({ inputs: input, outputs: body(input) })).graph.toGraph();
+    assert.equal(graph.nodes.filter((n) => n.opType === 'Conv').length, 0);
+  });
   it('DepthwiseConv2D, multiplier 1 and 2, same stride 2, relu6', () =>
     expectParity([9, 7, 3], (x) => {
       const a = apply(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' }), x);

@@ -4,13 +4,15 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { PruneLensError } from '../util/errors';
-import type { OnnxGraphBuilder } from './onnxGraph';
+import { intsAttr, type OnnxGraphBuilder } from './onnxGraph';
 
 /**
- * Where the channels sit. TF.js models are NHWC; ONNX convolutions are NCHW. Every rank-4
- * tensor lives in the ONNX graph as NCHW ('nchw'); other ranks keep TF's order ('plain').
+ * Where the channels sit. TF.js models are NHWC; ONNX convolutions are NCHW. A rank-4
+ * tensor lives in the ONNX graph as NCHW ('nchw'), or in TF's NHWC order ('nhwc') where a
+ * converter computed it as a matrix product over pixels (see exportConv.ts); other ranks
+ * keep TF's order ('plain').
  */
-export type Layout = 'nchw' | 'plain';
+export type Layout = 'nchw' | 'nhwc' | 'plain';
 
 /** One TF.js tensor as it exists in the ONNX graph. */
 export interface ExportValue {
@@ -74,6 +76,15 @@ export function configNumber(call: LayerCall, key: string): number | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number') throw unsupported(call, `config "${key}" is ${JSON.stringify(v)}, expected a number`);
   return v;
+}
+
+/**
+ * `x` as NCHW, for converters that need ONNX's image layout: an NHWC value is transposed
+ * (ONNX Runtime folds such a Transpose into the layout change its convolutions do anyway).
+ */
+export function asNchw(g: OnnxGraphBuilder, x: ExportValue): ExportValue {
+  if (x.layout !== 'nhwc') return x;
+  return { ...x, name: g.op('Transpose', [x.name], `${x.name}/to_nchw`, [intsAttr('perm', [0, 3, 1, 2])]), layout: 'nchw' };
 }
 
 /** Refuses channels-first layers: the exporter's layout bookkeeping assumes channels last. */
