@@ -8,14 +8,16 @@
  *   (b) per point on ONNX Runtime (`--engine ort`: a masked model per point, whole network);
  *   (b') per point, the physically pruned model evaluated whole on ONNX Runtime (every
  *        group at ratio 0.5, the mean ratio, extrapolated per point);
- *   (c) with the fast engine (`--engine fast`, the default),
+ *   (c) with the fast engine (`--engine fast`, the default), in one process, and
+ *   (c2) the same as `prunelens sensitivity --workers N` runs it: one worker process per
+ *        core, one ONNX Runtime thread each (the built CLI, so `npm run bench` builds first),
  *
  * each in a child process of its own, one after the other, in this one run (the machine
  * is shared, so compare the ratios, not the absolute figures). Then (c) is checked point
  * by point against (b) and (b'), and the scan's multiply-accumulates are set against the
  * machine's peak, measured as a large MatMul on ONNX Runtime with the same threads.
  *
- * (b) and (c) run alternately BENCH_REPEATS times (default 2) and their medians are
+ * (b), (c) and (c2) run in turn BENCH_REPEATS times (default 2) and their medians are
  * compared; CPU time is printed beside wall time, as it is less sensitive to other work
  * on the machine. BENCH_THREADS sets the ONNX Runtime threads (default: all cores).
  */
@@ -27,6 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { loadResults } from '../src/core/sensitivity/resultsFile';
 import { isMeasured } from '../src/shared/results';
 import { scanMacs } from './scanSpeedMacs';
+import { runWorkersPhase } from './scanSpeedWorkers';
 import { matmulPeak, median } from './scanSpeedPeak';
 import { benchModel, benchParams, phaseMain, RATIOS, TFJS_SAMPLE, type PhaseName, type PhaseResult } from './scanSpeedPhases';
 
@@ -92,10 +95,11 @@ async function main(): Promise<void> {
   const peak = await matmulPeak(THREADS);
   console.log(`peak: ${peak.size}x${peak.size} MatMul on ONNX Runtime, ${THREADS} thread(s): ${giga(peak.macsPerSecond)}MAC/s (median of ${peak.runs.length})`);
 
-  const runs: Record<'fast' | 'ort', PhaseResult[]> = { fast: [], ort: [] };
+  const workers = os.availableParallelism();
+  const runs: Record<'fast' | 'fast-workers' | 'ort', PhaseResult[]> = { fast: [], 'fast-workers': [], ort: [] };
   for (let r = 0; r < REPEATS; r++) {
-    for (const phase of ['fast', 'ort'] as const) {
-      const result = runChild(phase, dir);
+    for (const phase of ['fast', 'fast-workers', 'ort'] as const) {
+      const result = phase === 'fast-workers' ? await runWorkersPhase(dir, workers) : runChild(phase, dir);
       runs[phase].push(result);
       console.log(`  ${phase} run ${r + 1}: ${fmt(result.seconds)} s wall, ${fmt(result.cpuSeconds)} s CPU`);
     }
@@ -109,12 +113,14 @@ async function main(): Promise<void> {
   const tfjsSample = sampled('tfjs');
   const stockSample = sampled('tfjs-stock');
   const fast = medianOf(runs.fast);
+  const fastWorkers = medianOf(runs['fast-workers']);
   const ort = medianOf(runs.ort);
   const pruned = extrapolated(prunedSample, points);
   const tfjs = extrapolated(tfjsSample, points);
   const stock = extrapolated(stockSample, points);
   const vsOrt = await compareFiles(ort.file, fast.file);
   const vsPruned = await compareFiles(prunedSample.file, fast.file);
+  const workersVsOrt = await compareFiles(ort.file, fastWorkers.file);
   const macs = scanMacs(model, params, RATIOS);
 
   const evaluations = (points + 1) * IMAGES;
@@ -137,18 +143,21 @@ async function main(): Promise<void> {
   row("(a') same, stock TF.js kernels", stock, sample(stockSample));
   row('(b) per point, ONNX Runtime', ort, `masked model per point; ${repeats(runs.ort)}`);
   row("(b') per point, pruned, ORT", pruned, `physically pruned model; ${sample(prunedSample)}`);
-  row('(c) fast engine', fast, `${repeats(runs.fast)}`);
+  row('(c) fast engine, one process', fast, `${THREADS} ONNX Runtime threads; ${repeats(runs.fast)}`);
+  row(`(c2) fast engine, ${workers} workers`, fastWorkers, `prunelens sensitivity --workers ${workers}, 1 thread each, process start-up included, CPU and RSS of all processes; ${repeats(runs['fast-workers'])}`);
   console.log(`(c) MACs it computes / wall time: ${giga((macs.fastEngine * IMAGES) / fast.seconds)}MAC/s (${fmt((100 * macs.fastEngine * IMAGES) / fast.seconds / peak.macsPerSecond)}% of peak)`);
   console.log(`(b) MACs it computes / wall time: ${giga((macs.perPoint * IMAGES) / ort.seconds)}MAC/s (${fmt((100 * macs.perPoint * IMAGES) / ort.seconds / peak.macsPerSecond)}% of peak)`);
   console.log('');
-  const speedup = (label: string, base: PhaseResult, target: string): void =>
-    console.log(`(c) vs ${label}: ${fmt(base.seconds / fast.seconds, 2)}x faster in wall time, ${fmt(base.cpuSeconds / fast.cpuSeconds, 2)}x in CPU time (target ${target})`);
-  speedup('(b)', ort, '>= 2x');
-  speedup("(b')", pruned, '>= 2x');
-  speedup('(a)', tfjs, '>= 20x');
-  speedup("(a')", stock, '>= 20x');
-  for (const [label, c] of [['(b), 117 points', vsOrt], ["(b'), 13 points", vsPruned]] as const) {
-    console.log(`exactness vs ${label}: ${c.same}/${c.total} with the same correct count as (c); largest loss difference ${c.maxLossDiff.toExponential(2)}; baselines ${c.baselines.join(' / ')}`);
+  for (const [name, c] of [['(c)', fast], ['(c2)', fastWorkers]] as const) {
+    const speedup = (label: string, base: PhaseResult, target: string): void =>
+      console.log(`${name} vs ${label}: ${fmt(base.seconds / c.seconds, 2)}x faster in wall time, ${fmt(base.cpuSeconds / c.cpuSeconds, 2)}x in CPU time (target ${target})`);
+    speedup('(b)', ort, '>= 2x');
+    speedup("(b')", pruned, '>= 2x');
+    speedup('(a)', tfjs, '>= 20x');
+    speedup("(a')", stock, '>= 20x');
+  }
+  for (const [label, c] of [['(c) vs (b), 117 points', vsOrt], ["(c) vs (b'), 13 points", vsPruned], ['(c2) vs (b), 117 points', workersVsOrt]] as const) {
+    console.log(`exactness, ${label}: ${c.same}/${c.total} with the same correct count; largest loss difference ${c.maxLossDiff.toExponential(2)}; baselines ${c.baselines.join(' / ')}`);
   }
   fs.rmSync(dir, { recursive: true, force: true });
 }

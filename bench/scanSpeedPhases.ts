@@ -12,6 +12,7 @@
  * - ort-pruned: per point, the PHYSICALLY pruned model evaluated whole on ONNX Runtime;
  *   every group at ratio 0.5 (the mean ratio), extrapolated per point.
  * - fast: the fast engine (`--engine fast`, the default), every point.
+ * - fast-workers: the same through the CLI with one worker process per core (scanSpeedWorkers.ts).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,7 +29,7 @@ import { datasetIdentity } from '../src/core/sensitivity/fingerprint';
 import { datasetMetric, type MetricFn } from '../src/core/sensitivity/metrics';
 import { sensitivity } from '../src/core/sensitivity/scan';
 
-export type PhaseName = 'tfjs' | 'tfjs-stock' | 'ort' | 'ort-pruned' | 'fast';
+export type PhaseName = 'tfjs' | 'tfjs-stock' | 'ort' | 'ort-pruned' | 'fast' | 'fast-workers';
 
 export const RATIOS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 /** The groups the TF.js phase measures at ratio 0.5: one early, one middle, one late. */
