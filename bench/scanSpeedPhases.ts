@@ -50,13 +50,18 @@ export interface PhaseResult {
   readonly file: string;
 }
 
-/** The built-in train and test splits together: exactly 10,000 digits. */
+/**
+ * The built-in train and test splits together: exactly 10,000 digits, rounded to whole
+ * 8-bit grey levels (k / 255, as an MNIST-format IDX file holds them) so that the phase
+ * that runs the CLI on IDX files (scanSpeedWorkers.ts) sees the very same values.
+ */
 export function benchData(): ImageDataset {
   const a = loadBuiltinMnist('train');
   const b = loadBuiltinMnist('test');
   const images = new Float32Array(a.images.length + b.images.length);
   images.set(a.images);
   images.set(b.images, a.images.length);
+  for (let i = 0; i < images.length; i++) images[i] = Math.round((images[i] as number) * 255) / 255;
   const labels = new Int32Array(a.count + b.count);
   labels.set(a.labels);
   labels.set(b.labels, a.count);

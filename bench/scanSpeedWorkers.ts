@@ -26,7 +26,7 @@ export async function writeBenchInputs(dir: string): Promise<{ model: string; da
   if (!fs.existsSync(path.join(data, 't10k-labels-idx1-ubyte'))) {
     const d = benchData();
     fs.mkdirSync(data, { recursive: true });
-    // The built-in digits are bytes / 255, so writing them back as bytes loses nothing.
+    // benchData() is already rounded to k / 255, so the bytes hold exactly its values.
     const bytes = Uint8Array.from(d.images, (v) => Math.round(v * 255));
     fs.writeFileSync(path.join(data, 't10k-images-idx3-ubyte'), encodeIdx([d.count, d.height, d.width], bytes));
     fs.writeFileSync(path.join(data, 't10k-labels-idx1-ubyte'), encodeIdx([d.count], Uint8Array.from(d.labels)));

@@ -165,6 +165,14 @@ describe('exportToOnnx: padding, pooling, flatten', () => {
       const a = apply(L.zeroPadding2d({ padding: [[1, 2], [0, 3]] }), x);
       return apply(L.flatten(), apply(L.zeroPadding2d({ padding: [1, 2] }), apply(L.conv2d({ filters: 2, kernelSize: 2 }), a)));
     }));
+  it('ZeroPadding2D -> MaxPooling2D pools the zeros (ONNX Runtime must not fold the Pad into the MaxPool)', () =>
+    expectParity([2, 2, 3], (x) => {
+      // With one real pixel per window, about half the windows hold only a negative value:
+      // they must pool the padding's 0, not their real maximum.
+      const conv = apply(L.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }), x);
+      const down = apply(L.maxPooling2d({ poolSize: 2, padding: 'same' }), apply(L.zeroPadding2d({ padding: 1 }), conv));
+      return apply(L.flatten(), down);
+    }));
   for (const padding of ['same', 'valid'] as const) {
     it(`MaxPooling2D and AveragePooling2D, ${padding}, odd sizes`, () =>
       expectParity([9, 7, 3], (x) => {

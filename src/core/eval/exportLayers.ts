@@ -30,7 +30,8 @@ export const convertZeroPadding2D: LayerConverter = (g, call) => {
   const [t, l, b, r] = pads;
   // ONNX Pad lists all begins then all ends, over N, C, H, W.
   const padsName = g.int64Const(`${call.layer.name}/pads`, [8], [0, 0, t, l, 0, 0, b, r]);
-  return { name: g.op('Pad', [x.name, padsName], call.layer.name), layout: 'nchw', shape: call.outputShape };
+  const name = g.op('Pad', [x.name, padsName], call.layer.name);
+  return { name, layout: 'nchw', shape: call.outputShape, zeroPadded: name };
 };
 
 function pool(op: 'MaxPool' | 'AveragePool'): LayerConverter {
@@ -41,7 +42,14 @@ function pool(op: 'MaxPool' | 'AveragePool'): LayerConverter {
     const attrs = windowAttributes(call, x, kernel, strides);
     // TF averages over the real pixels only, never the padding.
     if (op === 'AveragePool') attrs.push(intAttr('count_include_pad', 0));
-    return { name: g.op(op, [x.name], call.layer.name, attrs), layout: 'nchw', shape: call.outputShape };
+    let source = x.name;
+    if (op === 'MaxPool' && x.zeroPadded === x.name) {
+      // ONNX Runtime would fold the zero Pad into MaxPool's own padding, which pools as if it
+      // were minus infinity: wrong where a window's real values are all negative. A Max with
+      // minus infinity (the identity) between the two is a node it does not fuse across.
+      source = g.op('Max', [x.name, g.floatConst(`${call.layer.name}/no_pad_fusion`, [], [-Infinity])], `${call.layer.name}/keep_zero_pad`);
+    }
+    return { name: g.op(op, [source], call.layer.name, attrs), layout: 'nchw', shape: call.outputShape };
   };
 }
 export const convertMaxPooling2D = pool('MaxPool');

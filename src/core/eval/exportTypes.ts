@@ -21,6 +21,12 @@ export interface ExportValue {
   readonly layout: Layout;
   /** The TF.js (NHWC) shape, batch first (null). */
   readonly shape: readonly (number | null)[];
+  /**
+   * Set by ZeroPadding2D to the name of its Pad output. A MaxPool reading exactly that name
+   * must keep ONNX Runtime from fusing the two (exportLayers.ts); the name check makes a copy
+   * of this field under another name (an activation spreading the value) mean nothing.
+   */
+  readonly zeroPadded?: string;
 }
 
 /** A TF.js layer weight, read once as float32. */
