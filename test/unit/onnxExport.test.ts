@@ -64,8 +64,11 @@ describe('exportToOnnx: convolutions', () => {
       await expectParity([1, 3, 3], body);
       const input = tf.input({ shape: [2, 2, 3] });
       const graph = buildOnnxGraph(tf.model({ inputs: input, outputs: body(input) })).graph.toGraph();
-      assert.ok(graph.nodes.some((n) => n.opType === 'Gemm' && n.name.startsWith('pw1')));
+      const gemm = graph.nodes.find((n) => n.opType === 'Gemm' && n.name.startsWith('pw1'));
+      assert.ok(gemm);
       assert.equal(graph.nodes.filter((n) => n.opType === 'Conv').length, 1, 'only the depthwise conv stays a Conv');
+      // The folded ReLU reads the Gemm's rows directly, so ONNX Runtime can fuse the two.
+      assert.ok(graph.nodes.some((n) => n.opType === 'Relu' && n.inputs[0] === gemm.outputs[0]));
     });
     it('meets an NCHW value in Add and Concatenate, and gives a 4-D NHWC output as it is', async () => {
       await expectParity([2, 2, 3], (x) => {
@@ -242,6 +245,21 @@ describe('exportToOnnx: the graph interface', () => {
     randomizeWeights(model, 1);
     const { rel } = await parity(model, randomImages(2, 4, 1), 2);
     assert.ok(rel < TOL);
+  });
+  it('folds a ReLU or Activation layer that alone reads a conv (+ BN) into it, and reports it once', async () => {
+    const input = tf.input({ shape: [5, 5, 2] });
+    const a = apply(L.reLU({ name: 'r1' }), apply(L.batchNormalization({ name: 'bn1' }), apply(L.conv2d({ filters: 3, kernelSize: 3, name: 'c1' }), input)));
+    const b = apply(L.activation({ activation: 'relu6', name: 'r2' }), apply(L.depthwiseConv2d({ kernelSize: 3, padding: 'same', name: 'dw' }), a));
+    // Read twice: this conv's output stays a value of its own, and so does its ReLU.
+    const c = apply(L.conv2d({ filters: 2, kernelSize: 1, name: 'c2' }), b);
+    const d = apply(L.add({ name: 'sum' }), [apply(L.reLU({ name: 'r3' }), c), c]);
+    const model = tf.model({ inputs: input, outputs: apply(L.flatten({ name: 'flat' }), d) });
+    randomizeWeights(model, 4);
+    const seen: string[] = [];
+    buildOnnxGraph(model, { afterLayer: (_g, name, v) => (seen.push(name), v) });
+    assert.deepEqual(seen, ['r1', 'r2', 'c2', 'r3', 'sum', 'flat']);
+    const { rel } = await parity(model, randomImages(3, 50, 7), 3);
+    assert.ok(rel < TOL, `relative difference ${rel}`);
   });
   it('calls afterLayer for each layer output, once per folded conv + BN pair', () => {
     const input = tf.input({ shape: [4, 4, 1] });

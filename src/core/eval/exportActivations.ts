@@ -5,7 +5,7 @@
 import type { OnnxGraphBuilder } from './onnxGraph';
 import type { OnnxAttribute } from './onnxProto';
 import { floatAttr, intAttr } from './onnxGraph';
-import type { ExportValue, LayerCall, LayerConverter } from './exportTypes';
+import type { ActivationCall, ExportValue, LayerCall, LayerConverter } from './exportTypes';
 import { configNumber, configString, onnxAxis, singleInput, unsupported } from './exportTypes';
 
 /** TF.js activation identifiers the exporter understands. */
@@ -55,6 +55,17 @@ export function applyActivation(g: OnnxGraphBuilder, call: LayerCall, x: ExportV
 /** The `activation` config of a layer with a fused activation. */
 export function fusedActivation(call: LayerCall): string {
   return configString(call, 'activation', 'linear');
+}
+
+/** Activation layer classes a conv may absorb (onnxExport.ts plans the folds). */
+export const FOLDABLE_ACTIVATION_CLASSES: readonly string[] = ['ReLU', 'Activation'];
+
+/** The activation layer `act` applied to `x`, as its own converter would apply it. */
+export function applyLayerActivation(g: OnnxGraphBuilder, act: ActivationCall, x: ExportValue): ExportValue {
+  const call: LayerCall = { ...act, inputs: [x] };
+  if (act.className === 'ReLU') return convertReLU(g, call);
+  if (act.className === 'Activation') return convertActivation(g, call);
+  throw unsupported(call, 'cannot be folded into the layer before it');
 }
 
 export const convertActivation: LayerConverter = (g, call) =>

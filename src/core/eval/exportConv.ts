@@ -5,7 +5,7 @@
 import type { OnnxAttribute } from './onnxProto';
 import type { OnnxGraphBuilder } from './onnxGraph';
 import { intAttr, intsAttr } from './onnxGraph';
-import { applyActivation, fusedActivation } from './exportActivations';
+import { applyActivation, applyLayerActivation, fusedActivation } from './exportActivations';
 import { batchNormAffine } from './exportBatchNorm';
 import type { ExportValue, LayerCall, LayerConverter, LayerWeight } from './exportTypes';
 import { asNchw, configPair, configString, layerWeights, requireChannelsLast, requireWeight, singleInput, unsupported } from './exportTypes';
@@ -80,13 +80,14 @@ export const GEMM_MAX_PIXELS = 4;
 /**
  * A 1x1 convolution of a small image as one Gemm: [N*H*W, Cin] x [Cin, Cout]. ONNX Runtime
  * runs a Conv image by image, so at a few pixels each image re-reads the whole filter bank
- * for a product with only H*W columns; as one Gemm the batch shares it. At 1x1 pixels NCHW
- * and NHWC coincide ([N, C]); above that the result stays NHWC (the next depthwise Conv's
- * Transpose back is folded by ONNX Runtime into its own layout change, a Transpose after
- * the activation would not be). MobileNetV1's tail at 28x28 input (conv4_2_sep ...
- * conv5_5_sep at 2x2, conv5_6_sep and conv6_sep at 1x1) is such a conv.
+ * for a product with only H*W columns; as one Gemm the batch shares it. The activation goes
+ * on the Gemm's rows (ONNX Runtime fuses the two), then the rows become the image again: at
+ * 1x1 pixels NCHW and NHWC coincide ([N, C]); above that the result stays NHWC (the next
+ * depthwise Conv's Transpose back is folded by ONNX Runtime into its own layout change).
+ * MobileNetV1's tail at 28x28 input (conv4_2_sep ... conv5_5_sep at 2x2, conv5_6_sep and
+ * conv6_sep at 1x1) is such a conv.
  */
-function emitPointwiseGemm(g: OnnxGraphBuilder, call: LayerCall, x: ExportValue, w: Float32Array, wDims: number[], bias: Float32Array | undefined): ExportValue {
+function emitPointwiseGemm(g: OnnxGraphBuilder, call: LayerCall, x: ExportValue, w: Float32Array, wDims: number[], bias: Float32Array | undefined, activate: Activate): ExportValue {
   const name = call.layer.name;
   const [cout, cin] = wDims as [number, number];
   const [, h, wd] = x.shape as [unknown, number, number];
@@ -102,10 +103,9 @@ function emitPointwiseGemm(g: OnnxGraphBuilder, call: LayerCall, x: ExportValue,
   }
   const inputs = [rows, g.floatConst(`${name}/W`, [cin, cout], wt)];
   if (bias) inputs.push(g.floatConst(`${name}/B`, [bias.length], bias));
-  const product = g.op('Gemm', inputs, `${name}/gemm`);
-  const outName = call.foldedBatchNorm?.name ?? name;
+  const product = activate({ name: g.op('Gemm', inputs, `${name}/gemm`), layout: 'plain', shape: [null, cout] });
   const shape = onePixel ? [0, cout, 1, 1] : [-1, h, wd, cout];
-  const out = g.op('Reshape', [product, g.int64Const(`${name}/out_shape`, [4], shape)], outName);
+  const out = g.op('Reshape', [product.name, g.int64Const(`${name}/out_shape`, [4], shape)], outputName(call));
   return { name: out, layout: onePixel ? 'nchw' : 'nhwc', shape: call.outputShape };
 }
 
@@ -138,6 +138,7 @@ function emitPixelDepthwise(
   strides: [number, number],
   dilations: [number, number],
   bias: Float32Array | undefined,
+  activate: Activate,
 ): ExportValue {
   const name = call.layer.name;
   const [top] = samePadding(1, kernel[0], strides[0], dilations[0]);
@@ -150,10 +151,17 @@ function emitPixelDepthwise(
   if (onGrid) for (let c = 0; c < channels; c++) scale[c] = w[c * kernel[0] * kernel[1] + tap] as number;
   // Broadcast over the channel axis: [C, 1, 1] against NCHW, [C] against NHWC.
   const dims = x.layout === 'nchw' ? [channels, 1, 1] : [channels];
-  const outName = call.foldedBatchNorm?.name ?? name;
-  let out = g.op('Mul', [x.name, g.floatConst(`${name}/scale`, dims, scale)], bias ? `${name}/scaled` : outName);
-  if (bias) out = g.op('Add', [out, g.floatConst(`${name}/B`, dims, bias)], outName);
-  return { name: out, layout: x.layout, shape: call.outputShape };
+  let out = g.op('Mul', [x.name, g.floatConst(`${name}/scale`, dims, scale)], `${name}/scaled`);
+  if (bias) out = g.op('Add', [out, g.floatConst(`${name}/B`, dims, bias)], `${name}/shifted`);
+  return activate({ name: out, layout: x.layout, shape: call.outputShape });
+}
+
+/** Applies the layer's own activation and a folded activation layer, in that order. */
+type Activate = (x: ExportValue) => ExportValue;
+
+/** The name a converted conv's output takes: its last folded layer's. */
+function outputName(call: LayerCall): string {
+  return call.foldedActivation?.layer.name ?? call.foldedBatchNorm?.name ?? call.layer.name;
 }
 
 function emitConv(g: OnnxGraphBuilder, call: LayerCall, input: ExportValue, w: Float32Array, wDims: number[], bias: Float32Array | undefined, group: number): ExportValue {
@@ -165,19 +173,29 @@ function emitConv(g: OnnxGraphBuilder, call: LayerCall, input: ExportValue, w: F
     bias ??= new Float32Array(wDims[0] as number);
     foldInto(call, w, bias);
   }
+  const activate: Activate = (x) => {
+    const own = applyActivation(g, call, x, fusedActivation(call));
+    return call.foldedActivation ? applyLayerActivation(g, call.foldedActivation, own) : own;
+  };
   if (group === 1 && kernel[0] === 1 && kernel[1] === 1 && isSmallPointwise(input.shape, call.outputShape)) {
-    return applyActivation(g, call, emitPointwiseGemm(g, call, input, w, wDims, bias), fusedActivation(call));
+    return emitPointwiseGemm(g, call, input, w, wDims, bias, activate);
   }
   const [cout, perGroup] = wDims as [number, number];
   if (group === cout && perGroup === 1 && isOnePixel(input.shape) && isOnePixel(call.outputShape) && configString(call, 'padding', 'valid') === 'same') {
-    return applyActivation(g, call, emitPixelDepthwise(g, call, input, w, kernel, strides, dilations, bias), fusedActivation(call));
+    return emitPixelDepthwise(g, call, input, w, kernel, strides, dilations, bias, activate);
   }
   const x = asNchw(g, input);
   const inputs = [x.name, g.floatConst(`${name}/W`, wDims, w)];
   if (bias) inputs.push(g.floatConst(`${name}/B`, [bias.length], bias));
   const attrs = [...windowAttributes(call, x, kernel, strides, dilations), intsAttr('dilations', dilations), intAttr('group', group)];
-  const out: ExportValue = { name: g.op('Conv', inputs, call.foldedBatchNorm?.name ?? name, attrs), layout: 'nchw', shape: call.outputShape };
-  return applyActivation(g, call, out, fusedActivation(call));
+  const out = activate({ name: g.op('Conv', inputs, call.foldedBatchNorm?.name ?? name, attrs), layout: 'nchw', shape: call.outputShape });
+  const [, oh, ow] = call.outputShape;
+  if (typeof oh === 'number' && typeof ow === 'number' && oh * ow > 1 && oh * ow <= GEMM_MAX_PIXELS) {
+    // A small image is most likely read next by a 1x1 conv, which takes it NHWC (see
+    // emitPointwiseGemm); ONNX Runtime folds this Transpose into the Conv's own layout change.
+    return { name: g.op('Transpose', [out.name], outputName(call), [intsAttr('perm', [0, 2, 3, 1])]), layout: 'nhwc', shape: call.outputShape };
+  }
+  return out;
 }
 
 export const convertConv2D: LayerConverter = (g, call) => {

@@ -45,7 +45,16 @@ export interface LayerCall {
   readonly outputShape: readonly (number | null)[];
   /** A BatchNormalization layer whose output this call must produce (BN folded in). */
   readonly foldedBatchNorm?: tf.layers.Layer;
+  /**
+   * An activation layer (ReLU, Activation) reading only this call's output, whose output
+   * this call must produce: the converter applies it where ONNX Runtime can fuse it (right
+   * after a Conv or Gemm, before any reshaping).
+   */
+  readonly foldedActivation?: ActivationCall;
 }
+
+/** What a folded activation layer brings: enough to convert it in place. */
+export type ActivationCall = Pick<LayerCall, 'layer' | 'className' | 'config' | 'outputShape'>;
 
 export type LayerConverter = (g: OnnxGraphBuilder, call: LayerCall) => ExportValue;
 

@@ -11,7 +11,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { PruneLensError } from '../util/errors';
 import { OnnxDataType } from './onnxProto';
 import { intsAttr, OnnxGraphBuilder } from './onnxGraph';
-import { convertActivation, convertLeakyReLU, convertReLU, convertSoftmax } from './exportActivations';
+import { convertActivation, convertLeakyReLU, convertReLU, convertSoftmax, FOLDABLE_ACTIVATION_CLASSES } from './exportActivations';
 import { convertBatchNormalization, normalisesChannels } from './exportBatchNorm';
 import { convertConv2D, convertDense, convertDepthwiseConv2D } from './exportConv';
 import * as basic from './exportLayers';
@@ -49,12 +49,16 @@ const CONVERTERS: Readonly<Record<string, LayerConverter>> = {
 export const SUPPORTED_LAYER_CLASSES: readonly string[] = Object.keys(CONVERTERS);
 
 export interface ExportOptions {
-  /** Fold each BatchNormalization into the Conv2D/DepthwiseConv2D feeding only it (default true). */
+  /**
+   * Fold each BatchNormalization into the Conv2D/DepthwiseConv2D feeding only it, and a
+   * ReLU/Activation layer reading only such a conv (or conv + BN) into it (default true;
+   * false exports every layer as its own nodes, for debugging).
+   */
   readonly foldBatchNorm?: boolean;
   /**
    * Called with the ONNX value of each exported layer call's output (once per call of a
-   * shared layer; for a folded conv + BN pair, once, under the BN's name); the returned
-   * value replaces it for all consumers.
+   * shared layer; for a folded conv + BN (+ activation), once, under the last layer's
+   * name); the returned value replaces it for all consumers.
    */
   readonly afterLayer?: (g: OnnxGraphBuilder, layerName: string, value: ExportValue) => ExportValue;
 }
@@ -113,6 +117,29 @@ function planBatchNormFolds(order: readonly TfNode[], uses: ReadonlyMap<number, 
   return folds;
 }
 
+/**
+ * Activation layers to fold into the conv before them: a ReLU or Activation layer whose
+ * input is read by nothing else and comes from a Conv2D/DepthwiseConv2D with a linear
+ * activation (directly, or through a BN folded into it). Keyed by the conv's node.
+ * Such an activation's input is never a pruning mask point (those are the inputs of
+ * layers with weights), so no one needs it as a value of its own.
+ */
+function planActivationFolds(order: readonly TfNode[], uses: ReadonlyMap<number, number>, bnFolds: ReadonlyMap<TfNode, TfNode>): Map<TfNode, TfNode> {
+  const convOfBn = new Map([...bnFolds].map(([conv, bn]) => [bn, conv]));
+  const folds = new Map<TfNode, TfNode>();
+  for (const act of order) {
+    const t = act.inputTensors[0];
+    if (!FOLDABLE_ACTIVATION_CLASSES.includes(act.outboundLayer.getClassName()) || act.inputTensors.length !== 1 || !t || uses.get(t.id) !== 1) continue;
+    const before = producer(t);
+    const conv = convOfBn.get(before) ?? before;
+    const cls = conv.outboundLayer.getClassName();
+    if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D') continue;
+    if ((conv.outboundLayer.getConfig()['activation'] ?? 'linear') !== 'linear' || before.outputTensors.length !== 1) continue;
+    folds.set(conv, act);
+  }
+  return folds;
+}
+
 function onnxShape(shape: readonly (number | null)[]): (number | string)[] {
   return shape.map((d, i) => (d === null ? (i === 0 ? 'N' : `d${i}`) : d));
 }
@@ -131,7 +158,8 @@ export function buildOnnxGraph(model: tf.LayersModel, opts: ExportOptions = {}):
     for (const t of node.inputTensors) uses.set(t.id, (uses.get(t.id) ?? 0) + 1);
   }
   const folds = opts.foldBatchNorm === false ? new Map<TfNode, TfNode>() : planBatchNormFolds(order, uses);
-  const foldedAway = new Set(folds.values());
+  const activationFolds = opts.foldBatchNorm === false ? new Map<TfNode, TfNode>() : planActivationFolds(order, uses, folds);
+  const foldedAway = new Set([...folds.values(), ...activationFolds.values()]);
 
   const g = new OnnxGraphBuilder(model.name);
   // Claimed first, so a layer called "logits" or "input" gets a suffixed value name instead.
@@ -147,9 +175,23 @@ export function buildOnnxGraph(model: tf.LayersModel, opts: ExportOptions = {}):
     const className = layer.getClassName();
     if (className === 'InputLayer' || foldedAway.has(node)) continue;
     const bn = folds.get(node);
-    const outNode = bn ?? node;
+    const act = activationFolds.get(node);
+    const outNode = act ?? bn ?? node;
     const [out, ...moreOut] = outNode.outputTensors;
-    const call = { layer, className, config: layer.getConfig() as Record<string, unknown>, outputShape: out?.shape ?? [], foldedBatchNorm: bn?.outboundLayer };
+    const foldedActivation = act && {
+      layer: act.outboundLayer,
+      className: act.outboundLayer.getClassName(),
+      config: act.outboundLayer.getConfig() as Record<string, unknown>,
+      outputShape: act.outputTensors[0]?.shape ?? [],
+    };
+    const call = {
+      layer,
+      className,
+      config: layer.getConfig() as Record<string, unknown>,
+      outputShape: out?.shape ?? [],
+      ...(bn ? { foldedBatchNorm: bn.outboundLayer } : {}),
+      ...(foldedActivation ? { foldedActivation } : {}),
+    };
     const converter = CONVERTERS[className];
     if (!converter) throw unsupported(call, `layer class not supported (supported: ${SUPPORTED_LAYER_CLASSES.join(', ')})`);
     if (!out || moreOut.length > 0) throw unsupported(call, `${outNode.outputTensors.length} outputs (only single-output layers are supported)`);
@@ -174,7 +216,7 @@ export function buildOnnxGraph(model: tf.LayersModel, opts: ExportOptions = {}):
     outputName: ONNX_OUTPUT_NAME,
     inputShape: input.shape,
     outputShape: output.shape,
-    foldedBatchNorms: [...foldedAway].map((n) => n.outboundLayer.name),
+    foldedBatchNorms: [...folds.values()].map((n) => n.outboundLayer.name),
   };
 }
 
