@@ -14,6 +14,17 @@ import type { ParsedArgs } from './args';
 import type { CliContext } from './context';
 import { spawnCli } from './selfSpawn';
 
+/**
+ * Workers for `--workers auto` (the default): one per 4 cores, so a single process below 8.
+ * Measured on the MobileNetV1 benchmark scan (docs/sensitivity-engines.md): on 2 cores one
+ * process with 2 threads was as fast as 2 workers and used half the memory; on 16 cores one
+ * process with 16 threads took 35 s and 537 s of CPU (its threads spin between operators too
+ * small to split 16 ways), 4 workers x 4 threads 23-26 s and 227 s.
+ */
+export function autoWorkers(cores = os.availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / 4));
+}
+
 /** Turns parsed options back into command-line words, leaving out `omit`. */
 export function toArgv(args: ParsedArgs, omit: readonly string[]): string[] {
   const words = [...args.positionals];
@@ -42,7 +53,11 @@ function runChild(argv: string[], label: string, ctx: CliContext): { done: Promi
   return { done, kill: () => child.kill('SIGTERM') };
 }
 
-export async function runWorkers(args: ParsedArgs, workers: number, file: string, force: boolean, ctx: CliContext): Promise<void> {
+/**
+ * Runs the scan in `workers` child processes. `cacheMb`, the fast engine's cache budget, is
+ * for the whole scan: each worker gets its share, so memory does not grow with the workers.
+ */
+export async function runWorkers(args: ParsedArgs, workers: number, file: string, force: boolean, ctx: CliContext, cacheMb?: number): Promise<void> {
   const leftovers = await shardsOf(file);
   if (leftovers.length > 0) {
     ctx.log(`folding ${leftovers.length} shard file(s) left by an earlier run into ${file}`);
@@ -52,9 +67,10 @@ export async function runWorkers(args: ParsedArgs, workers: number, file: string
   const threads = Math.max(1, Math.floor(os.availableParallelism() / workers));
   ctx.log(`${workers} worker processes, ${threads} ONNX Runtime thread${threads === 1 ? '' : 's'} each`);
   const shards = Array.from({ length: workers }, (_, i) => shardFile(file, i + 1, workers));
-  const base = toArgv(args, ['workers', 'threads', 'shard']);
+  const base = toArgv(args, ['workers', 'threads', 'shard', 'cache-mb']);
+  const cache = cacheMb === undefined ? [] : ['--cache-mb', String(cacheMb / workers)];
   const children = shards.map((_, i) =>
-    runChild(['sensitivity', ...base, '--shard', `${i + 1}/${workers}`, '--threads', String(threads)], `[${i + 1}/${workers}]`, ctx),
+    runChild(['sensitivity', ...base, ...cache, '--shard', `${i + 1}/${workers}`, '--threads', String(threads)], `[${i + 1}/${workers}]`, ctx),
   );
   const stopAll = (): void => children.forEach((c) => c.kill());
   ctx.signal.addEventListener('abort', stopAll, { once: true });

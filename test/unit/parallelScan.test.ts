@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EXIT_OK } from '../../src/cli/main';
+import { autoWorkers } from '../../src/cli/parallelScan';
 import { saveModel } from '../../src/core/models/io';
 import { buildModel } from '../../src/core/models/zoo';
 import { loadResults } from '../../src/core/sensitivity/resultsFile';
@@ -65,4 +66,14 @@ test('--shard i/N by hand writes only its share; merging the shards gives the sa
     }
   }
   assert.equal((await scan(file, '--shard', '3/2')).code, 2);
+});
+
+test('--workers auto (the default) is one process below 8 cores, then one worker per 4 cores', async () => {
+  assert.deepEqual([1, 2, 4, 7, 8, 12, 16, 64].map((c) => autoWorkers(c)), [1, 1, 1, 1, 2, 3, 4, 16]);
+  const bad = await scan(path.join(dir, 'bad.json'), '--workers', 'many');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--workers must be an integer >= 1, got "many"/);
+  const clash = await scan(path.join(dir, 'clash.json'), '--workers', '2', '--shard', '1/2');
+  assert.equal(clash.code, 2);
+  assert.match(clash.err, /give --workers or --shard, not both/);
 });

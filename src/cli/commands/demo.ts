@@ -146,7 +146,7 @@ export function demoCommand(ctx: CliContext): CommandSpec {
 
       step('7.3 a second process computes ratios=[0.4] into sensitivities_1.json; then load and merge');
       await runSecondProcess(
-        ['sensitivity', trained.modelJson, '--params', '_sep_weights', '--first', '5', '--ratios', '0.4', '--file', file('sensitivities_1.json'), ...(str(args, 'backend') ? ['--backend', str(args, 'backend') as string] : [])],
+        ['sensitivity', trained.modelJson, '--params', '_sep_weights', '--first', '5', '--ratios', '0.4', '--workers', '1', '--file', file('sensitivities_1.json'), ...(str(args, 'backend') ? ['--backend', str(args, 'backend') as string] : [])],
         ctx,
       );
       const merged = await mergeResultFiles([file('sensitivities_0.json'), file('sensitivities_1.json')]);

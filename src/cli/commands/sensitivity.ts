@@ -12,7 +12,7 @@ import { METRIC_NAMES, isMeasured, type MetricName, type SensitivityResults } fr
 import { bool, choice, int, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
 import { BACKEND_OPTIONS, DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, openData, openModel, useBackend } from '../common';
 import type { CliContext } from '../context';
-import { runWorkers } from '../parallelScan';
+import { autoWorkers, runWorkers } from '../parallelScan';
 
 /** The params to analyse: conv kernels, narrowed as `prunelens params` narrows them. */
 function paramFilter(args: ParsedArgs): string | RegExp | undefined {
@@ -71,7 +71,12 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       split: { type: 'string', value: 'S', default: 'test', help: 'dataset split to evaluate: train or test' },
       'early-stop': { type: 'string', value: 'LOSS', help: "stop raising a group's ratio once its loss is above LOSS; the rest are recorded as skipped" },
       force: { type: 'boolean', help: 'add to a results file measured on another model, dataset, metric or criterion' },
-      workers: { type: 'string', value: 'N', help: 'split the scan over N worker processes (each with cores/N ONNX Runtime threads), merged into FILE' },
+      workers: {
+        type: 'string',
+        value: 'N',
+        default: 'auto',
+        help: 'split the scan over N worker processes (each with cores/N ONNX Runtime threads, and --cache-mb/N), merged into FILE; auto: one per 4 cores, a single process below 8',
+      },
       shard: { type: 'string', value: 'i/N', help: 'measure only share i of N into FILE.shard-i-of-N.json (e.g. on another machine); combine with "prunelens merge"' },
       ...DATA_OPTIONS,
       ...EVAL_OPTIONS,
@@ -97,11 +102,12 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       const earlyStopLoss = num(args, 'early-stop');
       const first = int(args, 'first');
       const mainFile = str(args, 'file') ?? 'sensitivities.json';
-      const workers = int(args, 'workers');
       const shardText = str(args, 'shard');
-      if (workers !== undefined && shardText !== undefined) throw new UsageError('sensitivity: give --workers or --shard, not both');
-      if (workers !== undefined && workers > 1) {
-        await runWorkers(args, workers, mainFile, bool(args, 'force'), ctx);
+      const workersText = str(args, 'workers') ?? 'auto';
+      if (workersText !== 'auto' && shardText !== undefined) throw new UsageError('sensitivity: give --workers or --shard, not both');
+      const workers = shardText !== undefined ? 1 : workersText === 'auto' ? autoWorkers() : (int(args, 'workers') as number);
+      if (workers > 1) {
+        await runWorkers(args, workers, mainFile, bool(args, 'force'), ctx, cacheMb);
         const merged = await readResultsIfExists(mainFile);
         if (merged) for (const line of summarise(merged, mainFile)) ctx.log(line);
         return;
