@@ -28,6 +28,7 @@ import type { ScanEngine } from '../src/core/sensitivity/scanEngine';
 import { datasetIdentity } from '../src/core/sensitivity/fingerprint';
 import { datasetMetric, type MetricFn } from '../src/core/sensitivity/metrics';
 import { sensitivity } from '../src/core/sensitivity/scan';
+import type { SensitivityResults } from '../src/shared/results';
 
 export type PhaseName = 'tfjs' | 'tfjs-stock' | 'ort' | 'ort-pruned' | 'fast' | 'fast-workers';
 
@@ -150,7 +151,7 @@ export async function runPhase(phase: PhaseName, dir: string, threads: number): 
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   release();
-  const pointSeconds = Object.values(results.points).flatMap((table) => Object.values(table).map((p) => ('seconds' in p ? p.seconds : 0)));
+  const pointSeconds = pointSecondsOf(results);
   return {
     phase,
     seconds,
@@ -162,6 +163,11 @@ export async function runPhase(phase: PhaseName, dir: string, threads: number): 
     threads,
     file,
   };
+}
+
+/** Every point's seconds as a results file records them (0 for a skipped point). */
+export function pointSecondsOf(results: SensitivityResults): number[] {
+  return Object.values(results.points).flatMap((table) => Object.values(table).map((p) => ('seconds' in p ? p.seconds : 0)));
 }
 
 /** Child entry: `--phase NAME --dir DIR --threads N`; prints the PhaseResult as the last line. */

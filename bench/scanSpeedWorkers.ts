@@ -14,7 +14,7 @@ import { encodeIdx } from '../src/core/data/idx';
 import { saveModel } from '../src/core/models/io';
 import { loadResults } from '../src/core/sensitivity/resultsFile';
 import { sampleTree } from './processTree';
-import { benchData, benchModel, type PhaseResult } from './scanSpeedPhases';
+import { benchData, benchModel, pointSecondsOf, type PhaseResult } from './scanSpeedPhases';
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 
@@ -49,7 +49,7 @@ export async function runWorkersPhase(dir: string, workers: number): Promise<Pha
   const tree = usage.stop();
   if (code !== 0) throw new Error(`prunelens sensitivity --workers ${workers} failed (exit ${code}):\n${stderr.slice(-2000)}`);
   const results = await loadResults(file);
-  const pointSeconds = Object.values(results.points).flatMap((table) => Object.values(table).map((p) => ('seconds' in p ? p.seconds : 0)));
+  const pointSeconds = pointSecondsOf(results);
   return {
     phase: 'fast-workers',
     seconds,

@@ -8,7 +8,7 @@ import { intAttr, intsAttr } from './onnxGraph';
 import { applyActivation, applyLayerActivation, fusedActivation } from './exportActivations';
 import { batchNormAffine } from './exportBatchNorm';
 import type { ExportValue, LayerCall, LayerConverter, LayerWeight } from './exportTypes';
-import { asNchw, configPair, configString, layerWeights, requireChannelsLast, requireWeight, singleInput, unsupported } from './exportTypes';
+import { asNchw, configPair, isOnePixel, configString, layerWeights, requireChannelsLast, requireWeight, singleInput, unsupported } from './exportTypes';
 
 /**
  * TF's 'same' padding along one axis as [before, after]: the output has ceil(in / stride)
@@ -117,10 +117,6 @@ function isSmallPointwise(inShape: readonly (number | null)[], outShape: readonl
   const [, h, w] = inShape;
   const [, oh, ow] = outShape;
   return typeof h === 'number' && typeof w === 'number' && h === oh && w === ow && h * w <= GEMM_MAX_PIXELS;
-}
-
-function isOnePixel(shape: readonly (number | null)[]): boolean {
-  return shape[1] === 1 && shape[2] === 1;
 }
 
 /**

@@ -4,7 +4,7 @@
 import { intAttr, intsAttr, type OnnxGraphBuilder } from './onnxGraph';
 import { windowAttributes } from './exportConv';
 import type { ExportValue, LayerCall, LayerConverter } from './exportTypes';
-import { asNchw, configPair, onnxAxis, requireChannelsLast, singleInput, unsupported } from './exportTypes';
+import { asNchw, configPair, isOnePixel, onnxAxis, requireChannelsLast, singleInput, unsupported } from './exportTypes';
 
 function imageInput(g: OnnxGraphBuilder, call: LayerCall): ExportValue {
   requireChannelsLast(call);
@@ -60,7 +60,7 @@ function globalPool(op: 'GlobalAveragePool' | 'GlobalMaxPool'): LayerConverter {
     const x = imageInput(g, call);
     // Pooling one pixel is the identity; skipping it spares ONNX Runtime a layout change
     // into and out of its blocked format (measured: 3% of MobileNetV1 at 28x28).
-    const pooled = x.shape[1] === 1 && x.shape[2] === 1 ? x.name : g.op(op, [x.name], call.layer.name);
+    const pooled = isOnePixel(x.shape) ? x.name : g.op(op, [x.name], call.layer.name);
     // ONNX keeps [N, C, 1, 1]; TF.js gives [N, C].
     return { name: g.op('Flatten', [pooled], call.layer.name, [intAttr('axis', 1)]), layout: 'plain', shape: call.outputShape };
   };
@@ -75,7 +75,7 @@ export const convertFlatten: LayerConverter = (g, call) => {
   let source = x.name;
   // TF.js flattens in H, W, C order; an NCHW tensor must go back to NHWC first, or every
   // Dense row after it would be permuted. With H = W = 1 both orders coincide.
-  if (x.layout === 'nchw' && !(x.shape[1] === 1 && x.shape[2] === 1)) {
+  if (x.layout === 'nchw' && !isOnePixel(x.shape)) {
     source = g.op('Transpose', [x.name], `${call.layer.name}/to_nhwc`, [intsAttr('perm', [0, 2, 3, 1])]);
   }
   return { name: g.op('Flatten', [source], call.layer.name, [intAttr('axis', 1)]), layout: 'plain', shape: call.outputShape };

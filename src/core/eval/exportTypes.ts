@@ -93,6 +93,11 @@ export function configNumber(call: LayerCall, key: string): number | undefined {
   return v;
 }
 
+/** Whether an image shape (TF.js order, batch first) is one pixel: there NCHW and NHWC coincide. */
+export function isOnePixel(shape: readonly (number | null)[]): boolean {
+  return shape[1] === 1 && shape[2] === 1;
+}
+
 /**
  * `x` as NCHW, for converters that need ONNX's image layout: an NHWC value is transposed
  * (ONNX Runtime folds such a Transpose into the layout change its convolutions do anyway).
