@@ -1,57 +1,10 @@
-// One esbuild configuration with a target per bundle. Dependencies of the CLI and the
-// worker stay external: the native ONNX Runtime addon and the TF.js wasm binaries are
-// loaded from node_modules at run time, and a user-installed tfjs-node(-gpu) is resolved
-// dynamically. The extension bundles its language client (only `vscode` is provided by the
-// editor), and the language server bundles everything but the engines, which it never loads.
-// The report webview is bundled for the browser.
+// Builds every bundle of bundles.mjs (the one esbuild configuration); --watch rebuilds on
+// change, --production minifies.
 import * as esbuild from 'esbuild';
+import { commonOptions, targets } from './bundles.mjs';
 
 const watch = process.argv.includes('--watch');
-const production = process.argv.includes('--production');
-
-/** @type {esbuild.BuildOptions[]} */
-const targets = [
-  {
-    entryPoints: { cli: 'src/cli/main.ts' },
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    packages: 'external',
-    banner: { js: '#!/usr/bin/env node' },
-  },
-  {
-    entryPoints: { extension: 'src/extension/main.ts' },
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode'],
-  },
-  {
-    entryPoints: { server: 'src/server/server.ts' },
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['@tensorflow/*', 'onnxruntime-node'],
-  },
-  {
-    entryPoints: { worker: 'src/server/worker.ts' },
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    packages: 'external',
-  },
-  {
-    // The report webview runs in the editor's browser: one script (with @vscode-elements and
-    // src/shared bundled in) and the stylesheet it imports, in a folder of their own that is
-    // the webview's only local resource root besides media/.
-    entryPoints: { 'webview/report': 'webview/main.ts' },
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-  },
-];
-
-const common = { bundle: true, outdir: 'dist', sourcemap: !production, minify: production, logLevel: 'info' };
+const common = commonOptions(process.argv.includes('--production'));
 
 if (watch) {
   for (const t of targets) {

@@ -23,6 +23,29 @@ export default tseslint.config(
     },
   },
   {
+    // The language server stays light (docs/architecture.md): it reads results files, shards,
+    // plots and model facts, and never loads TF.js or ONNX Runtime; only the worker processes
+    // it forks do. So outside the worker entry and its jobs it may import just these "light"
+    // modules of the core. test/unit/serverBundle.test.ts checks the built bundle as well.
+    files: ['src/server/**/*.ts'],
+    ignores: ['src/server/worker.ts', 'src/server/jobs/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'Only src/extension may import vscode.' }],
+          patterns: [
+            {
+              regex: String.raw`(^|/)core/(?!util/|version$|sensitivity/(resultsFile|resultsCheck|compatibility|merge|shards|plot\w*|svg)$|jobs/(worker\w*|shardedScan)$)`,
+              message: 'The language server imports only the light core (results, shards, plots, worker processes); TF.js and ONNX Runtime run in workers.',
+            },
+            { group: ['@tensorflow/*', 'onnxruntime-node'], message: 'The language server never loads TF.js or ONNX Runtime; a worker does.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The in-host tests run inside the extension host and drive the extension through the
     // vscode API, as a user's editor does.
     files: ['test/suite/**/*.ts'],

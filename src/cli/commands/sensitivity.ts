@@ -6,7 +6,8 @@ import { createFastEngine, DEFAULT_CACHE_BYTES, type FastEngine } from '../../co
 import { datasetMetric, type MetricFn } from '../../core/sensitivity/metrics';
 import { readResultsIfExists } from '../../core/sensitivity/resultsFile';
 import { sensitivity, type PointEvent } from '../../core/sensitivity/scan';
-import { parseShard, shardShare } from '../../core/sensitivity/shards';
+import { parseShard } from '../../core/sensitivity/shards';
+import { shardShare } from '../../core/sensitivity/shardShare';
 import { UsageError } from '../../core/util/errors';
 import { METRIC_NAMES, isMeasured, type MetricName, type SensitivityResults } from '../../shared/results';
 import { bool, choice, int, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';

@@ -13,10 +13,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { mergeResults } from './merge';
 import { readResultsIfExists, writeResults } from './resultsFile';
-import type * as tf from '@tensorflow/tfjs';
-import * as fs from 'node:fs';
 import type { SensitivityResults } from '../../shared/results';
-import { buildDependencyGraph } from '../pruning';
 import { UsageError } from '../util/errors';
 
 const SHARD_PATTERN = /\.shard-(\d+)-of-(\d+)\.json$/;
@@ -90,28 +87,4 @@ export function parseShard(text: string, main: string): ShardTask {
   const count = Number(m?.[2]);
   if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard must be i/N with 1 <= i <= N, e.g. 2/4; got "${text}"`);
   return { index, count, file: shardFile(main, index, count) };
-}
-
-/**
- * This shard's share of `params`: the requested groups dealt out in network order, one
- * each in turn, so every worker gets early and late (cheap and costly) layers alike. The
- * shard file is seeded with the results file's points for those groups, so nothing is
- * measured twice.
- */
-export async function shardShare(model: tf.LayersModel, params: readonly string[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<string[]> {
-  const graph = buildDependencyGraph(model);
-  const groupOf = new Map<string, string>();
-  for (const p of new Set([...Object.keys(existing?.params ?? {}), ...params])) {
-    try {
-      groupOf.set(p, graph.groupForParam(p).id);
-    } catch {
-      // A parameter this model lacks: the first worker keeps it, and its scan says what is wrong.
-      groupOf.set(p, graph.groups[0]?.id ?? p);
-    }
-  }
-  const order = graph.groups.map((g) => g.id);
-  const groups = [...new Set(groupOf.values())].sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  const mine = new Set(groups.filter((_, k) => (k % shard.count) + 1 === shard.index));
-  if (existing !== undefined && !fs.existsSync(shard.file)) await writeResults(shard.file, restrictResults(existing, mine, shard));
-  return params.filter((p) => mine.has(groupOf.get(p) ?? ''));
 }

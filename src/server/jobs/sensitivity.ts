@@ -18,7 +18,8 @@ import type { JobResult, SensitivityJobSpec } from '../../shared/protocol';
 import { isMeasured, type SensitivityResults } from '../../shared/results';
 import { datasetLabel } from '../datasetLabel';
 import type { Post, WorkerEnv } from '../workerProtocol';
-import { shardShare, type ShardTask } from '../../core/sensitivity/shards';
+import type { ShardTask } from '../../core/sensitivity/shards';
+import { shardShare } from '../../core/sensitivity/shardShare';
 import { openData, openModel, recordedModelPath } from './common';
 
 /** A text filter as the CLI takes it: a substring, or a regular expression written /like this/. */
