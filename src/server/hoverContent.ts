@@ -52,6 +52,7 @@ function layerSection(layer: LayerFacts, model: ModelFacts): string[] {
   rows.push(`| params | ${count(layer.params)} |`);
   if (layer.macs > 0) rows.push(`| MACs | ${count(layer.macs)} (${percent(model.totalMacs > 0 ? layer.macs / model.totalMacs : 0, 1)} of ${compact(model.totalMacs)}) |`);
   if (layer.outChannels !== undefined) rows.push(`| output channels | ${layer.outChannels} |`);
+  rows.push('', `Pruning: ${layer.pruning}.`);
   return rows;
 }
 

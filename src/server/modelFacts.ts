@@ -7,6 +7,8 @@
 export interface LayerFacts {
   readonly name: string;
   readonly className: string;
+  /** What pruning does to the layer, from its class's registry entry (src/core/layers). */
+  readonly pruning: string;
   /** Output shape of the layer's first call, batch dimension null. */
   readonly outputShape: readonly (number | null)[];
   readonly params: number;
@@ -39,6 +41,8 @@ export interface ParamFacts {
   readonly layer: string;
   readonly layerClass: string;
   readonly shape: readonly number[];
+  /** A conv kernel, which a sensitivity scan can analyse. */
+  readonly analysable: boolean;
   readonly outChannels?: number;
   /** The group the parameter's channels follow, when exactly one. */
   readonly group?: string;

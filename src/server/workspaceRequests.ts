@@ -44,7 +44,7 @@ export class WorkspaceRequests {
   async modelParams(model: string): Promise<{ modelName: string; params: ParamEntry[] }> {
     const facts = await this.index.modelFacts(path.resolve(this.base(), model));
     const groups = new Map(facts.groups.map((g) => [g.id, g]));
-    const kernels = facts.params.filter((p) => (p.layerClass === 'Conv2D' || p.layerClass === 'DepthwiseConv2D') && p.name.endsWith('_weights'));
+    const kernels = facts.params.filter((p) => p.analysable);
     return {
       modelName: facts.name,
       params: kernels.map((p) => {

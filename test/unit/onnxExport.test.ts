@@ -160,6 +160,11 @@ describe('exportToOnnx: activations', () => {
       // TF.js's Softmax layer only normalises the last axis of a rank-2 input.
       return apply(L.softmax({}), apply(L.flatten(), b));
     }));
+  it('ELU and ThresholdedReLU layers', () =>
+    expectParity([4, 4, 3], (x) => {
+      const a = apply(L.elu({}), apply(L.conv2d({ filters: 3, kernelSize: 1 }), x));
+      return apply(L.flatten(), apply(L.thresholdedReLU({ theta: 0.1 }), apply(L.conv2d({ filters: 3, kernelSize: 1 }), a)));
+    }));
 });
 
 describe('exportToOnnx: padding, pooling, flatten', () => {
@@ -183,6 +188,15 @@ describe('exportToOnnx: padding, pooling, flatten', () => {
         const a = apply(L.averagePooling2d({ poolSize: [2, 3], strides: [2, 2], padding }), x);
         return apply(L.concatenate(), [apply(L.flatten(), m), apply(L.flatten(), a)]);
       }));
+  }
+  it('Cropping2D (asymmetric and symmetric)', () =>
+    expectParity([7, 6, 2], (x) => {
+      const a = apply(L.cropping2D({ cropping: [[1, 2], [0, 3]] }), apply(L.conv2d({ filters: 3, kernelSize: 1 }), x));
+      return apply(L.flatten(), apply(L.cropping2D({ cropping: [1, 0] }), a));
+    }));
+  for (const interpolation of ['nearest', 'bilinear'] as const) {
+    it(`UpSampling2D, ${interpolation}, unequal factors`, () =>
+      expectParity([3, 4, 2], (x) => apply(L.flatten(), apply(L.upSampling2d({ size: [2, 3], interpolation }), apply(L.conv2d({ filters: 3, kernelSize: 1 }), x)))));
   }
   it('Global average and max pooling', () =>
     expectParity([5, 6, 4], (x) => apply(L.add(), [apply(L.globalAveragePooling2d({}), x), apply(L.globalMaxPooling2d({}), x)])));
@@ -270,8 +284,8 @@ describe('exportToOnnx: the graph interface', () => {
     assert.deepEqual(seen, ['bn', 'flat', 'fc']);
   });
   it('names an unsupported layer and its class', () => {
-    const model = tf.sequential({ layers: [L.upSampling2d({ inputShape: [2, 2, 1], size: [2, 2], name: 'up' }), L.flatten(), L.dense({ units: 2 })] });
-    assert.throws(() => exportToOnnx(model), (e: unknown) => e instanceof PruneLensError && /"up" \(UpSampling2D\)/.test(e.message));
+    const model = tf.sequential({ layers: [L.permute({ inputShape: [2, 3, 1], dims: [2, 1, 3], name: 'swap' }), L.flatten(), L.dense({ units: 2 })] });
+    assert.throws(() => exportToOnnx(model), (e: unknown) => e instanceof PruneLensError && /"swap" \(Permute\)/.test(e.message));
   });
   it('refuses channelsFirst layers and multi-output models', () => {
     const input = tf.input({ shape: [4, 4, 2] });

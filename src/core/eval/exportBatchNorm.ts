@@ -2,11 +2,10 @@
  * BatchNormalization in inference mode is a per-channel affine map y = x * scale + shift
  * with scale = gamma / sqrt(var + eps) and shift = beta - mean * scale. The exporter either
  * folds that map into the convolution before it (see exportConv.ts) or, when it cannot,
- * emits it as Mul + Add here.
+ * emits it as Mul + Add (src/core/layers/batchNorm.ts).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { LayerConverter } from './exportTypes';
-import { layerWeights, onnxAxis, requireWeight, singleInput, unsupported } from './exportTypes';
+import { layerWeights, requireWeight } from './exportTypes';
 
 export interface ChannelAffine {
   /** Per-channel multiplier, computed in float64 so folding adds no error of its own. */
@@ -43,18 +42,3 @@ export function normalisesChannels(layer: tf.layers.Layer, rank: number): boolea
   const axis = layer.getConfig()['axis'] ?? -1;
   return typeof axis === 'number' && (axis === -1 || axis === rank - 1);
 }
-
-export const convertBatchNormalization: LayerConverter = (g, call) => {
-  const x = singleInput(call);
-  if (!normalisesChannels(call.layer, x.shape.length)) {
-    throw unsupported(call, `normalising axis ${JSON.stringify(call.config['axis'])} (only the channel axis, -1, is supported)`);
-  }
-  const { scale, shift } = batchNormAffine(call.layer);
-  // Broadcast over the channel axis: [C, 1, 1] against NCHW, [C] against [N, C].
-  const cAxis = onnxAxis(call, x, -1);
-  const dims = [scale.length, ...new Array<number>(x.shape.length - 1 - cAxis).fill(1)];
-  const s = g.floatConst(`${call.layer.name}/scale`, dims, Float32Array.from(scale));
-  const b = g.floatConst(`${call.layer.name}/shift`, dims, Float32Array.from(shift));
-  const mul = g.op('Mul', [x.name, s], call.layer.name);
-  return { ...x, name: g.op('Add', [mul, b], call.layer.name) };
-};

@@ -1,14 +1,16 @@
 /**
- * Layers with weights: Conv2D, DepthwiseConv2D (both NCHW Conv nodes, with a following
- * BatchNormalization folded in when the exporter planned it) and Dense (Gemm).
+ * How a convolution becomes ONNX nodes once its filters are in ONNX's OIHW layout: an NCHW
+ * Conv (with a following BatchNormalization folded in when the exporter planned it), or the
+ * cheaper forms small images allow (one Gemm over the batch's pixels, a per-channel Mul +
+ * Add). The per-class converters that prepare the filters are in src/core/layers/conv.ts.
  */
 import type { OnnxAttribute } from './onnxProto';
 import type { OnnxGraphBuilder } from './onnxGraph';
 import { intAttr, intsAttr } from './onnxGraph';
-import { applyActivation, applyLayerActivation, fusedActivation } from './exportActivations';
+import { applyActivation, fusedActivation } from './exportActivations';
 import { batchNormAffine } from './exportBatchNorm';
-import type { ExportValue, LayerCall, LayerConverter, LayerWeight } from './exportTypes';
-import { asNchw, configPair, isOnePixel, configString, layerWeights, requireChannelsLast, requireWeight, singleInput, unsupported } from './exportTypes';
+import type { ExportValue, LayerCall } from './exportTypes';
+import { asNchw, configPair, isOnePixel, configString, unsupported } from './exportTypes';
 
 /**
  * TF's 'same' padding along one axis as [before, after]: the output has ceil(in / stride)
@@ -44,13 +46,6 @@ export function windowAttributes(
   return [...attrs, intsAttr('pads', [top, left, bottom, right])];
 }
 
-/** The input image, NCHW or NHWC (emitConv picks the layout its nodes need). */
-function requireImage(call: LayerCall): ExportValue {
-  const x = singleInput(call);
-  if (x.layout === 'plain') throw unsupported(call, `expected a 4-D image input, got shape [${x.shape.join(', ')}]`);
-  return x;
-}
-
 /** Scales each output channel's filter and bias by a folded BatchNormalization. */
 function foldInto(call: LayerCall, weight: Float32Array, bias: Float32Array): void {
   if (!call.foldedBatchNorm) return;
@@ -62,12 +57,6 @@ function foldInto(call: LayerCall, weight: Float32Array, bias: Float32Array): vo
     for (let i = o * per; i < (o + 1) * per; i++) weight[i] = (weight[i] as number) * s;
     bias[o] = (bias[o] as number) * s + (shift[o] as number);
   }
-}
-
-/** A copy of the bias (folding writes into it), or undefined when the layer has none. */
-function copyBias(weights: Map<string, LayerWeight>): Float32Array | undefined {
-  const b = weights.get('bias');
-  return b ? Float32Array.from(b.data) : undefined;
 }
 
 /**
@@ -87,9 +76,10 @@ export const GEMM_MAX_PIXELS = 4;
  * MobileNetV1's tail at 28x28 input (conv4_2_sep ... conv5_5_sep at 2x2, conv5_6_sep and
  * conv6_sep at 1x1) is such a conv.
  */
-function emitPointwiseGemm(g: OnnxGraphBuilder, call: LayerCall, x: ExportValue, w: Float32Array, wDims: number[], bias: Float32Array | undefined, activate: Activate): ExportValue {
+function emitPointwiseGemm(g: OnnxGraphBuilder, call: LayerCall, conv: ConvWeights, activate: Activate): ExportValue {
   const name = call.layer.name;
-  const [cout, cin] = wDims as [number, number];
+  const { input: x, weights: w, bias } = conv;
+  const [cout, cin] = conv.dims as [number, number];
   const [, h, wd] = x.shape as [unknown, number, number];
   // OIHW with H = W = 1 is [out, in]; Gemm takes [in, out].
   const wt = new Float32Array(cin * cout);
@@ -125,18 +115,10 @@ function isSmallPointwise(inShape: readonly (number | null)[], outShape: readonl
  * layout changes into and out of its blocked format that a Conv costs (MobileNetV1's
  * conv6_dw at 28x28 input, ONNX Runtime's profiler over 78 batches: 20 ms -> 2 ms).
  */
-function emitPixelDepthwise(
-  g: OnnxGraphBuilder,
-  call: LayerCall,
-  x: ExportValue,
-  w: Float32Array,
-  kernel: [number, number],
-  strides: [number, number],
-  dilations: [number, number],
-  bias: Float32Array | undefined,
-  activate: Activate,
-): ExportValue {
+function emitPixelDepthwise(g: OnnxGraphBuilder, call: LayerCall, conv: ConvWeights, window: ConvWindow, activate: Activate): ExportValue {
   const name = call.layer.name;
+  const { input: x, weights: w, bias } = conv;
+  const { kernel, strides, dilations } = window;
   const [top] = samePadding(1, kernel[0], strides[0], dilations[0]);
   const [left] = samePadding(1, kernel[1], strides[1], dilations[1]);
   // The pixel sits under tap (top, left) when that tap is on the dilation grid; else no tap meets it.
@@ -160,28 +142,54 @@ function outputName(call: LayerCall): string {
   return call.foldedActivation?.layer.name ?? call.foldedBatchNorm?.name ?? call.layer.name;
 }
 
-function emitConv(g: OnnxGraphBuilder, call: LayerCall, input: ExportValue, w: Float32Array, wDims: number[], bias: Float32Array | undefined, group: number): ExportValue {
+/**
+ * A convolution's filters in ONNX's layout, ready to emit. `weights` may be scaled in place
+ * by a folded BatchNormalization, so it must be the converter's own copy.
+ */
+export interface ConvWeights {
+  readonly input: ExportValue;
+  /** OIHW filters. */
+  readonly weights: Float32Array;
+  /** [out channels, in channels per group, kh, kw]. */
+  readonly dims: readonly number[];
+  readonly bias: Float32Array | undefined;
+  readonly group: number;
+}
+
+/** A convolution's window, from its layer config. */
+interface ConvWindow {
+  readonly kernel: [number, number];
+  readonly strides: [number, number];
+  readonly dilations: [number, number];
+}
+
+/** Emits a convolution layer: its Conv (or a cheaper equivalent), folded BN and activations. */
+export function emitConv(g: OnnxGraphBuilder, call: LayerCall, filters: ConvWeights): ExportValue {
   const name = call.layer.name;
-  const kernel = configPair(call, 'kernelSize');
-  const strides = configPair(call, 'strides', [1, 1]);
-  const dilations = configPair(call, 'dilationRate', [1, 1]);
+  const window: ConvWindow = { kernel: configPair(call, 'kernelSize'), strides: configPair(call, 'strides', [1, 1]), dilations: configPair(call, 'dilationRate', [1, 1]) };
+  const { kernel, strides, dilations } = window;
+  // Folding writes into the bias, so it gets a copy (or zeros to fold the BN's shift into).
+  let bias = filters.bias === undefined ? undefined : Float32Array.from(filters.bias);
   if (call.foldedBatchNorm) {
-    bias ??= new Float32Array(wDims[0] as number);
-    foldInto(call, w, bias);
+    bias ??= new Float32Array(filters.dims[0] as number);
+    foldInto(call, filters.weights, bias);
   }
+  const conv: ConvWeights = { ...filters, bias };
+  const { input, group } = conv;
   const activate: Activate = (x) => {
     const own = applyActivation(g, call, x, fusedActivation(call));
-    return call.foldedActivation ? applyLayerActivation(g, call.foldedActivation, own) : own;
+    const folded = call.foldedActivation;
+    return folded ? folded.convert(g, { ...folded, inputs: [own] }) : own;
   };
   if (group === 1 && kernel[0] === 1 && kernel[1] === 1 && isSmallPointwise(input.shape, call.outputShape)) {
-    return emitPointwiseGemm(g, call, input, w, wDims, bias, activate);
+    return emitPointwiseGemm(g, call, conv, activate);
   }
-  const [cout, perGroup] = wDims as [number, number];
+  const [cout, perGroup] = conv.dims as [number, number];
   if (group === cout && perGroup === 1 && isOnePixel(input.shape) && isOnePixel(call.outputShape) && configString(call, 'padding', 'valid') === 'same') {
-    return emitPixelDepthwise(g, call, input, w, kernel, strides, dilations, bias, activate);
+    return emitPixelDepthwise(g, call, conv, window, activate);
   }
   const x = asNchw(g, input);
-  const inputs = [x.name, g.floatConst(`${name}/W`, wDims, w)];
+  const inputs = [x.name, g.floatConst(`${name}/W`, conv.dims, conv.weights)];
   if (bias) inputs.push(g.floatConst(`${name}/B`, [bias.length], bias));
   const attrs = [...windowAttributes(call, x, kernel, strides, dilations), intsAttr('dilations', dilations), intAttr('group', group)];
   const out = activate({ name: g.op('Conv', inputs, call.foldedBatchNorm?.name ?? name, attrs), layout: 'nchw', shape: call.outputShape });
@@ -193,49 +201,3 @@ function emitConv(g: OnnxGraphBuilder, call: LayerCall, input: ExportValue, w: F
   }
   return out;
 }
-
-export const convertConv2D: LayerConverter = (g, call) => {
-  requireChannelsLast(call);
-  const x = requireImage(call);
-  const weights = layerWeights(call.layer);
-  const k = requireWeight(call, weights, 'kernel');
-  const [kh, kw, cin, cout] = k.shape as [number, number, number, number];
-  if (cin !== x.shape[3]) throw unsupported(call, `kernel has ${cin} input channels but the input has ${x.shape[3]} (grouped convolution)`);
-  // TF.js stores HWIO; ONNX wants OIHW.
-  const w = new Float32Array(k.data.length);
-  for (let y = 0; y < kh; y++)
-    for (let xx = 0; xx < kw; xx++)
-      for (let i = 0; i < cin; i++)
-        for (let o = 0; o < cout; o++) w[((o * cin + i) * kh + y) * kw + xx] = k.data[((y * kw + xx) * cin + i) * cout + o] as number;
-  return emitConv(g, call, x, w, [cout, cin, kh, kw], copyBias(weights), 1);
-};
-
-export const convertDepthwiseConv2D: LayerConverter = (g, call) => {
-  requireChannelsLast(call);
-  const x = requireImage(call);
-  const weights = layerWeights(call.layer);
-  const k = requireWeight(call, weights, 'depthwise_kernel');
-  const [kh, kw, c, m] = k.shape as [number, number, number, number];
-  // TF.js stores [kh, kw, C, M] and output channel c*M + m; a grouped ONNX Conv with
-  // group = C numbers its outputs the same way, with filters [C*M, 1, kh, kw].
-  const w = new Float32Array(k.data.length);
-  for (let y = 0; y < kh; y++)
-    for (let xx = 0; xx < kw; xx++)
-      for (let ci = 0; ci < c; ci++)
-        for (let mi = 0; mi < m; mi++) w[((ci * m + mi) * kh + y) * kw + xx] = k.data[((y * kw + xx) * c + ci) * m + mi] as number;
-  return emitConv(g, call, x, w, [c * m, 1, kh, kw], copyBias(weights), c);
-};
-
-export const convertDense: LayerConverter = (g, call) => {
-  const x = singleInput(call);
-  if (x.shape.length !== 2) throw unsupported(call, `Dense on a rank-${x.shape.length} input (add a Flatten before it)`);
-  const weights = layerWeights(call.layer);
-  const k = requireWeight(call, weights, 'kernel');
-  const name = call.layer.name;
-  // Gemm computes x @ B + C with B as [in, out], which is TF.js's kernel layout as is.
-  const inputs = [x.name, g.floatConst(`${name}/W`, k.shape, k.data)];
-  const bias = weights.get('bias');
-  if (bias) inputs.push(g.floatConst(`${name}/B`, bias.shape, bias.data));
-  const out: ExportValue = { name: g.op('Gemm', inputs, name), layout: 'plain', shape: call.outputShape };
-  return applyActivation(g, call, out, fusedActivation(call));
-};

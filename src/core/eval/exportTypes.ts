@@ -23,7 +23,7 @@ export interface ExportValue {
   readonly shape: readonly (number | null)[];
   /**
    * Set by ZeroPadding2D to the name of its Pad output. A MaxPool reading exactly that name
-   * must keep ONNX Runtime from fusing the two (exportLayers.ts); the name check makes a copy
+   * must keep ONNX Runtime from fusing the two (src/core/layers/pooling.ts); the name check makes a copy
    * of this field under another name (an activation spreading the value) mean nothing.
    */
   readonly zeroPadded?: string;
@@ -53,8 +53,10 @@ export interface LayerCall {
   readonly foldedActivation?: ActivationCall;
 }
 
-/** What a folded activation layer brings: enough to convert it in place. */
-export type ActivationCall = Pick<LayerCall, 'layer' | 'className' | 'config' | 'outputShape'>;
+/** What a folded activation layer brings: enough to convert it in place with its own converter. */
+export interface ActivationCall extends Pick<LayerCall, 'layer' | 'className' | 'config' | 'outputShape'> {
+  readonly convert: LayerConverter;
+}
 
 export type LayerConverter = (g: OnnxGraphBuilder, call: LayerCall) => ExportValue;
 
@@ -105,6 +107,21 @@ export function isOnePixel(shape: readonly (number | null)[]): boolean {
 export function asNchw(g: OnnxGraphBuilder, x: ExportValue): ExportValue {
   if (x.layout !== 'nhwc') return x;
   return { ...x, name: g.op('Transpose', [x.name], `${x.name}/to_nchw`, [intsAttr('perm', [0, 3, 1, 2])]), layout: 'nchw' };
+}
+
+/** The image input of a one-input layer, NCHW or NHWC (a converter that cares picks the layout). */
+export function requireImage(call: LayerCall): ExportValue {
+  const x = singleInput(call);
+  if (x.layout === 'plain') throw unsupported(call, `expected a 4-D image input, got shape [${x.shape.join(', ')}]`);
+  return x;
+}
+
+/** The image input of a one-input, channels-last layer, as NCHW. */
+export function nchwImage(g: OnnxGraphBuilder, call: LayerCall): ExportValue {
+  requireChannelsLast(call);
+  const x = asNchw(g, singleInput(call));
+  if (x.layout !== 'nchw') throw unsupported(call, `expected a 4-D image input, got shape [${x.shape.join(', ')}]`);
+  return x;
 }
 
 /** Refuses channels-first layers: the exporter's layout bookkeeping assumes channels last. */

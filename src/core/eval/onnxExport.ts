@@ -9,44 +9,38 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { PruneLensError } from '../util/errors';
+import { layerClass, knownClassNames } from '../layers/registry';
+import type { LayerClass } from '../layers/types';
 import { OnnxDataType } from './onnxProto';
 import { intsAttr, OnnxGraphBuilder } from './onnxGraph';
-import { convertActivation, convertLeakyReLU, convertReLU, convertSoftmax, FOLDABLE_ACTIVATION_CLASSES } from './exportActivations';
-import { convertBatchNormalization, normalisesChannels } from './exportBatchNorm';
-import { convertConv2D, convertDense, convertDepthwiseConv2D } from './exportConv';
-import * as basic from './exportLayers';
+import { normalisesChannels } from './exportBatchNorm';
 import type { ExportValue, LayerConverter } from './exportTypes';
 import { unsupported } from './exportTypes';
 
 export const ONNX_INPUT_NAME = 'input';
 export const ONNX_OUTPUT_NAME = 'logits';
 
-const CONVERTERS: Readonly<Record<string, LayerConverter>> = {
-  Conv2D: convertConv2D,
-  DepthwiseConv2D: convertDepthwiseConv2D,
-  Dense: convertDense,
-  BatchNormalization: convertBatchNormalization,
-  Activation: convertActivation,
-  ReLU: convertReLU,
-  LeakyReLU: convertLeakyReLU,
-  Softmax: convertSoftmax,
-  ZeroPadding2D: basic.convertZeroPadding2D,
-  MaxPooling2D: basic.convertMaxPooling2D,
-  AveragePooling2D: basic.convertAveragePooling2D,
-  GlobalAveragePooling2D: basic.convertGlobalAveragePooling2D,
-  GlobalMaxPooling2D: basic.convertGlobalMaxPooling2D,
-  Flatten: basic.convertFlatten,
-  Dropout: basic.convertIdentity,
-  Add: basic.convertAdd,
-  Multiply: basic.convertMultiply,
-  Average: basic.convertAverage,
-  Maximum: basic.convertMaximum,
-  Minimum: basic.convertMinimum,
-  Concatenate: basic.convertConcatenate,
-};
+/** The class's ONNX converter; a class without one is refused with the registry's reason. */
+function converterOf(entry: LayerClass | undefined, call: { layer: tf.layers.Layer; className: string }): LayerConverter {
+  if (entry === undefined) throw unsupported(call, `layer class not known to PruneLens (known: ${knownClassNames().join(', ')})`);
+  if ('unsupported' in entry.onnx) throw unsupported(call, entry.onnx.unsupported);
+  return entry.onnx.convert;
+}
 
-/** TF.js layer classes the exporter converts (besides InputLayer). */
-export const SUPPORTED_LAYER_CLASSES: readonly string[] = Object.keys(CONVERTERS);
+/** The registry's ONNX facet of a call's class, for fold planning. */
+function onnxFacet(node: TfNode): LayerClass['onnx'] | undefined {
+  return layerClass(node.outboundLayer.getClassName())?.onnx;
+}
+
+function absorbs(node: TfNode): boolean {
+  const facet = onnxFacet(node);
+  return facet !== undefined && 'convert' in facet && facet.absorbs === true;
+}
+
+function foldable(node: TfNode, kind: 'batchNorm' | 'activation'): boolean {
+  const facet = onnxFacet(node);
+  return facet !== undefined && 'convert' in facet && facet.foldable === kind;
+}
 
 export interface ExportOptions {
   /**
@@ -92,7 +86,7 @@ function topologicalOrder(outputs: readonly tf.SymbolicTensor[]): TfNode[] {
     if (s === 'visiting') throw new PruneLensError(`the model graph has a cycle at layer "${node.outboundLayer.name}"`);
     state.set(node, 'visiting');
     // An InputLayer's node lists its own output as input; it has no producers.
-    if (node.outboundLayer.getClassName() !== 'InputLayer') for (const t of node.inputTensors) visit(producer(t));
+    if (layerClass(node.outboundLayer.getClassName())?.input !== true) for (const t of node.inputTensors) visit(producer(t));
     state.set(node, 'done');
     order.push(node);
   };
@@ -100,15 +94,17 @@ function topologicalOrder(outputs: readonly tf.SymbolicTensor[]): TfNode[] {
   return order;
 }
 
-/** Conv call -> the BN call folded into it. Only a linear conv whose output feeds just that BN. */
+/**
+ * Conv call -> the BN call folded into it: a BatchNormalization (foldable as such in the
+ * registry) reading only the output of a linear conv that absorbs folds.
+ */
 function planBatchNormFolds(order: readonly TfNode[], uses: ReadonlyMap<number, number>): Map<TfNode, TfNode> {
   const folds = new Map<TfNode, TfNode>();
   for (const bn of order) {
     const t = bn.inputTensors[0];
-    if (bn.outboundLayer.getClassName() !== 'BatchNormalization' || bn.inputTensors.length !== 1 || !t) continue;
+    if (!foldable(bn, 'batchNorm') || bn.inputTensors.length !== 1 || !t) continue;
     const conv = producer(t);
-    const cls = conv.outboundLayer.getClassName();
-    if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D') continue;
+    if (!absorbs(conv)) continue;
     const activation = conv.outboundLayer.getConfig()['activation'] ?? 'linear';
     if (activation !== 'linear' || uses.get(t.id) !== 1 || conv.outputTensors.length !== 1) continue;
     if (t.shape.length !== 4 || !normalisesChannels(bn.outboundLayer, 4)) continue;
@@ -118,9 +114,10 @@ function planBatchNormFolds(order: readonly TfNode[], uses: ReadonlyMap<number, 
 }
 
 /**
- * Activation layers to fold into the conv before them: a ReLU or Activation layer whose
- * input is read by nothing else and comes from a Conv2D/DepthwiseConv2D with a linear
- * activation (directly, or through a BN folded into it). Keyed by the conv's node.
+ * Activation layers to fold into the conv before them: a layer the registry marks foldable
+ * as an activation (ReLU, Activation) whose input is read by nothing else and comes from a
+ * conv that absorbs folds, with a linear activation (directly, or through a BN folded into
+ * it). Keyed by the conv's node.
  * Such an activation's input is never a pruning mask point (those are the inputs of
  * layers with weights), so no one needs it as a value of its own.
  */
@@ -129,11 +126,10 @@ function planActivationFolds(order: readonly TfNode[], uses: ReadonlyMap<number,
   const folds = new Map<TfNode, TfNode>();
   for (const act of order) {
     const t = act.inputTensors[0];
-    if (!FOLDABLE_ACTIVATION_CLASSES.includes(act.outboundLayer.getClassName()) || act.inputTensors.length !== 1 || !t || uses.get(t.id) !== 1) continue;
+    if (!foldable(act, 'activation') || act.inputTensors.length !== 1 || !t || uses.get(t.id) !== 1) continue;
     const before = producer(t);
     const conv = convOfBn.get(before) ?? before;
-    const cls = conv.outboundLayer.getClassName();
-    if (cls !== 'Conv2D' && cls !== 'DepthwiseConv2D') continue;
+    if (!absorbs(conv)) continue;
     if ((conv.outboundLayer.getConfig()['activation'] ?? 'linear') !== 'linear' || before.outputTensors.length !== 1) continue;
     folds.set(conv, act);
   }
@@ -154,7 +150,7 @@ export function buildOnnxGraph(model: tf.LayersModel, opts: ExportOptions = {}):
   const order = topologicalOrder(model.outputs);
   const uses = new Map<number, number>([[output.id, 1]]);
   for (const node of order) {
-    if (node.outboundLayer.getClassName() === 'InputLayer') continue;
+    if (layerClass(node.outboundLayer.getClassName())?.input === true) continue;
     for (const t of node.inputTensors) uses.set(t.id, (uses.get(t.id) ?? 0) + 1);
   }
   const folds = opts.foldBatchNorm === false ? new Map<TfNode, TfNode>() : planBatchNormFolds(order, uses);
@@ -173,7 +169,8 @@ export function buildOnnxGraph(model: tf.LayersModel, opts: ExportOptions = {}):
   for (const node of order) {
     const layer = node.outboundLayer;
     const className = layer.getClassName();
-    if (className === 'InputLayer' || foldedAway.has(node)) continue;
+    const entry = layerClass(className);
+    if (entry?.input === true || foldedAway.has(node)) continue;
     const bn = folds.get(node);
     const act = activationFolds.get(node);
     const outNode = act ?? bn ?? node;
@@ -183,6 +180,7 @@ export function buildOnnxGraph(model: tf.LayersModel, opts: ExportOptions = {}):
       className: act.outboundLayer.getClassName(),
       config: act.outboundLayer.getConfig() as Record<string, unknown>,
       outputShape: act.outputTensors[0]?.shape ?? [],
+      convert: converterOf(layerClass(act.outboundLayer.getClassName()), { layer: act.outboundLayer, className: act.outboundLayer.getClassName() }),
     };
     const call = {
       layer,
@@ -192,8 +190,7 @@ export function buildOnnxGraph(model: tf.LayersModel, opts: ExportOptions = {}):
       ...(bn ? { foldedBatchNorm: bn.outboundLayer } : {}),
       ...(foldedActivation ? { foldedActivation } : {}),
     };
-    const converter = CONVERTERS[className];
-    if (!converter) throw unsupported(call, `layer class not supported (supported: ${SUPPORTED_LAYER_CLASSES.join(', ')})`);
+    const converter = converterOf(entry, call);
     if (!out || moreOut.length > 0) throw unsupported(call, `${outNode.outputTensors.length} outputs (only single-output layers are supported)`);
     const inputs = node.inputTensors.map((t) => {
       const v = values.get(t.id);

@@ -7,9 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PruneLensError, UsageError } from '../util/errors';
+import { layerClass as layerClassEntry } from '../layers/registry';
 import { closestNames } from './closestNames';
-
-export type ParamRole = 'kernel' | 'depthwise_kernel' | 'bias' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance';
 
 export interface ParamInfo {
   /** PaddleSlim-style parameter name, e.g. `conv2_1_sep_weights`. */
@@ -17,42 +16,15 @@ export interface ParamInfo {
   readonly layerName: string;
   /** TF.js class name of the layer, e.g. `Conv2D`, `DepthwiseConv2D`, `BatchNormalization`. */
   readonly layerClass: string;
-  readonly role: ParamRole;
+  /** The weight's short name in its layer: `kernel`, `depthwise_kernel`, `bias`, `gamma`, ... */
+  readonly role: string;
   readonly shape: readonly number[];
-  /** Output channels (units for Dense) of a Conv2D, DepthwiseConv2D or Dense kernel. */
+  /** Output channels of a kernel (Conv2D filters, depthwise channels, Dense units). */
   readonly outChannels: number | undefined;
+  /** A conv kernel: what `prunelens params` lists and a scan analyses. */
+  readonly analysable: boolean;
   /** The weight's name as TF.js saves it in a weights manifest, e.g. `conv1/kernel`. */
   readonly variablePath: string;
-}
-
-/** Suffix PaddleSlim gives each role; a conv's bias and a BN's beta are both `_offset`. */
-export const ROLE_SUFFIX: Readonly<Record<ParamRole, string>> = {
-  kernel: '_weights',
-  depthwise_kernel: '_weights',
-  bias: '_offset',
-  gamma: '_scale',
-  beta: '_offset',
-  moving_mean: '_mean',
-  moving_variance: '_variance',
-};
-
-const CONV_CLASSES: ReadonlySet<string> = new Set(['Conv2D', 'DepthwiseConv2D']);
-
-function isRole(text: string): text is ParamRole {
-  return Object.prototype.hasOwnProperty.call(ROLE_SUFFIX, text);
-}
-
-function outChannelsOf(layerClass: string, role: ParamRole, shape: readonly number[]): number | undefined {
-  if (layerClass === 'Conv2D' && role === 'kernel') return shape[3];
-  if (layerClass === 'Dense' && role === 'kernel') return shape[1];
-  // A depthwise kernel is [kh, kw, C_in, multiplier]: each input channel yields
-  // `multiplier` output channels.
-  if (layerClass === 'DepthwiseConv2D' && role === 'depthwise_kernel') {
-    const inChannels = shape[2];
-    const multiplier = shape[3];
-    return inChannels === undefined || multiplier === undefined ? undefined : inChannels * multiplier;
-  }
-  return undefined;
 }
 
 /** Leaf layers in network order; a nested model contributes its own layers in place. */
@@ -76,16 +48,19 @@ export function listParams(model: tf.LayersModel): ParamInfo[] {
   const seen = new Map<string, string>();
   for (const layer of leafLayers(model)) {
     const layerClass = layer.getClassName();
+    const facets = layerClassEntry(layerClass)?.weights ?? {};
     for (const weight of layer.weights) {
       const variablePath = weight.originalName;
-      const roleText = variablePath.slice(variablePath.lastIndexOf('/') + 1);
-      if (!isRole(roleText)) {
+      const role = variablePath.slice(variablePath.lastIndexOf('/') + 1);
+      const facet = Object.prototype.hasOwnProperty.call(facets, role) ? facets[role] : undefined;
+      if (facet === undefined) {
+        const known = Object.keys(facets);
         throw new PruneLensError(
           `layer '${layer.name}' (${layerClass}) has a weight '${variablePath}' whose role PruneLens does not know; ` +
-            `known roles: ${Object.keys(ROLE_SUFFIX).join(', ')}`,
+            (known.length > 0 ? `known for ${layerClass}: ${known.join(', ')}` : `PruneLens knows no weights of class ${layerClass}`),
         );
       }
-      const name = `${layer.name}${ROLE_SUFFIX[roleText]}`;
+      const name = `${layer.name}${facet.suffix}`;
       const clash = seen.get(name);
       if (clash !== undefined) {
         throw new PruneLensError(`two weights get the parameter name '${name}': '${clash}' and '${variablePath}'`);
@@ -97,9 +72,10 @@ export function listParams(model: tf.LayersModel): ParamInfo[] {
         name,
         layerName: layer.name,
         layerClass,
-        role: roleText,
+        role,
         shape,
-        outChannels: outChannelsOf(layerClass, roleText, shape),
+        outChannels: facet.outChannels?.(shape),
+        analysable: facet.analysable === true,
         variablePath,
       });
     }
@@ -115,16 +91,12 @@ function matches(name: string, filter: string | RegExp): boolean {
 }
 
 /**
- * The Conv2D and DepthwiseConv2D kernels, the parameters channel pruning is asked about,
- * optionally narrowed to names containing `filter` (a string) or matching it (a RegExp).
+ * The conv kernels (the registry marks them analysable), the parameters channel pruning is
+ * asked about, optionally narrowed to names containing `filter` (a string) or matching it
+ * (a RegExp).
  */
 export function convParams(model: tf.LayersModel, filter?: string | RegExp): ParamInfo[] {
-  return listParams(model).filter(
-    (p) =>
-      CONV_CLASSES.has(p.layerClass) &&
-      (p.role === 'kernel' || p.role === 'depthwise_kernel') &&
-      (filter === undefined || matches(p.name, filter)),
-  );
+  return listParams(model).filter((p) => p.analysable && (filter === undefined || matches(p.name, filter)));
 }
 
 /** The parameter called `name`; an unknown name is a UsageError that suggests close names. */

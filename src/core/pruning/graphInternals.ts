@@ -16,6 +16,8 @@ export interface ParamAxis {
   readonly weight: string;
   readonly axis: number;
   readonly role: MemberRole;
+  /** A kernel whose output channels its layer creates or runs through (not a BN weight or bias). */
+  readonly kernel: boolean;
   /** For each index along the axis: the index of its group in `graph.groups`, or -1. */
   readonly groupOf: Int32Array;
   /** For each index: its channel within that group, or -1. */

@@ -4,9 +4,8 @@
  * through, with its channels numbered, its members listed, and the reason it cannot be
  * pruned when something in it is fixed (the model input or output, an opaque layer).
  */
-import type * as tf from '@tensorflow/tfjs';
 import { closestNames } from '../models/closestNames';
-import { listParams } from '../models/naming';
+import type { ModelGraph } from '../graph/modelGraph';
 import { UsageError } from '../util/errors';
 import type { ChannelUniverse, Layout } from './channelUniverse';
 import type { MaskPoint, ParamAxis } from './graphInternals';
@@ -19,6 +18,8 @@ export interface Coupling {
   readonly weight: string;
   readonly axis: number;
   readonly role: MemberRole;
+  /** A kernel whose output channels the layer creates or runs through (the registry's `outChannels`). */
+  readonly kernel: boolean;
   readonly layout: Layout;
 }
 
@@ -41,7 +42,7 @@ export interface RawGraph {
 
 /** A kernel that creates a group's channels or (depthwise) runs through them. */
 function isGroupKernel(c: Coupling): boolean {
-  return (c.role === 'out' && c.weight === 'kernel') || c.weight === 'depthwise_kernel';
+  return c.kernel && c.role !== 'in';
 }
 
 const MAX_REASONS = 3;
@@ -153,8 +154,8 @@ function paramLookup(groups: readonly ChannelGroup[], axes: readonly ParamAxis[]
   return lookup;
 }
 
-export function assembleGraph(model: tf.LayersModel, universe: ChannelUniverse, raw: RawGraph): DependencyGraph {
-  const order = new Map(listParams(model).map((p, i) => [p.name, i]));
+export function assembleGraph(model: ModelGraph, universe: ChannelUniverse, raw: RawGraph): DependencyGraph {
+  const order = new Map(model.paramOrder.map((p, i) => [p, i]));
   const comps = components(universe, raw.couplings, order);
   const numbering = new Numbering(universe);
   comps.forEach((comp, g) => numbering.groupOfRoot.set(comp.root, g));
@@ -173,6 +174,7 @@ export function assembleGraph(model: tf.LayersModel, universe: ChannelUniverse, 
     weight: c.weight,
     axis: c.axis,
     role: c.role,
+    kernel: c.kernel,
     ...numbering.maps(c.layout),
   }));
   const maskPoints: MaskPoint[] = raw.maskPoints.map((m) => ({ layer: m.layer, ...numbering.maps(m.layout) }));

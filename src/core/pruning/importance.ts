@@ -109,7 +109,7 @@ export function groupImportance(model: tf.LayersModel, graph: DependencyGraph, g
   const group = graph.groups[groupIndex];
   if (group === undefined) throw new PruneLensError(`no group ${groupIndex} in model '${graph.modelName}'`);
   const total = new Float64Array(group.channels);
-  const producers = graph.paramAxes.filter((a) => a.role === 'out' && a.weight === 'kernel' && a.groupOf.includes(groupIndex));
+  const producers = graph.paramAxes.filter((a) => a.role === 'out' && a.kernel && a.groupOf.includes(groupIndex));
   for (const producer of producers) {
     const { scores, axis } = producerScores(model, graph, producer, criterion);
     let sum = 0;

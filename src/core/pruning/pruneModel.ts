@@ -1,16 +1,15 @@
 /**
  * Physical pruning: a new model whose layers have the pruned channels removed, with every
- * coupled weight sliced to match. The configuration is copied and only Conv2D `filters`
- * and Dense `units` change; every other layer infers its channels from its input.
+ * coupled weight sliced to match. The configuration is copied and only the width setting
+ * the registry names for a class (Conv2D `filters`, Dense `units`) changes; every other
+ * layer infers its channels from its input.
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerClass } from '../layers/registry';
 import { buildDependencyGraph } from './dependencyGraph';
 import { copyWeights, layerConfig, modelConfig, rebuildModel } from './rebuild';
 import { axisCuts, prunedChannels, type AxisCut } from './slicing';
 import type { PrunePlan } from './types';
-
-/** The layer setting that holds each class's output channel count. */
-const WIDTH_SETTING: Readonly<Record<string, string>> = { Conv2D: 'filters', Dense: 'units' };
 
 function cutsByWeight(cuts: readonly AxisCut[]): Map<string, AxisCut[]> {
   const byWeight = new Map<string, AxisCut[]>();
@@ -31,8 +30,8 @@ export function pruneModel(model: tf.LayersModel, plan: PrunePlan): tf.LayersMod
   const cuts = axisCuts(graph, prunedChannels(graph, plan));
   const config = modelConfig(model);
   for (const cut of cuts) {
-    const setting = WIDTH_SETTING[cut.layerClass];
-    if (cut.role === 'out' && cut.weight === 'kernel' && setting !== undefined) {
+    const setting = layerClass(cut.layerClass)?.width;
+    if (cut.role === 'out' && cut.kernel && setting !== undefined) {
       layerConfig(config, cut.layer)[setting] = cut.kept.length;
     }
   }

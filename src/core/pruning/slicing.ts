@@ -17,6 +17,7 @@ export interface AxisCut {
   readonly param: string;
   readonly axis: number;
   readonly role: MemberRole;
+  readonly kernel: boolean;
   readonly size: number;
   readonly kept: readonly number[];
   readonly removed: readonly number[];
@@ -62,6 +63,7 @@ function cutOf(axis: ParamAxis, pruned: PrunedChannels): AxisCut {
     param: axis.param,
     axis: axis.axis,
     role: axis.role,
+    kernel: axis.kernel,
     size: axis.groupOf.length,
     kept,
     removed,

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, batches } from '../data/batches';
+import { layerClass } from '../layers/registry';
 import type { ImageDataset } from '../data/dataset';
 import { throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
@@ -18,7 +19,7 @@ export interface RecalibrationOptions extends LongTaskOptions {
 }
 
 export function hasBatchNorm(model: tf.LayersModel): boolean {
-  return model.layers.some((l) => l.getClassName() === 'BatchNormalization');
+  return model.layers.some((l) => layerClass(l.getClassName())?.normalizes === true);
 }
 
 export async function recalibrateBatchNorm(model: tf.LayersModel, data: ImageDataset, opts: RecalibrationOptions = {}): Promise<number> {

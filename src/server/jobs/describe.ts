@@ -3,6 +3,7 @@
  * in a worker so that the language server never loads TF.js or reads weights itself.
  */
 import * as path from 'node:path';
+import { layerClass } from '../../core/layers/registry';
 import { modelFingerprint } from '../../core/models/fingerprint';
 import { listParams, type ParamInfo } from '../../core/models/naming';
 import { summarizeModel, type ModelSummary } from '../../core/models/summary';
@@ -11,7 +12,7 @@ import type { GroupFacts, LayerFacts, ModelFacts, ParamFacts } from '../modelFac
 import { openModel } from './common';
 
 function kernelOf(params: readonly ParamInfo[]): ParamInfo | undefined {
-  return params.find((p) => p.role === 'kernel' || p.role === 'depthwise_kernel');
+  return params.find((p) => p.outChannels !== undefined);
 }
 
 function layerFacts(summary: ModelSummary, params: readonly ParamInfo[]): LayerFacts[] {
@@ -23,6 +24,7 @@ function layerFacts(summary: ModelSummary, params: readonly ParamInfo[]): LayerF
     return {
       name: layer.name,
       className: layer.className,
+      pruning: layerClass(layer.className)?.pruning ?? 'a class PruneLens does not know: the channels reaching it cannot be pruned',
       outputShape: shape,
       params: layer.params,
       macs: layer.macs,
@@ -74,6 +76,7 @@ export async function describeModel(spec: string, log: (text: string) => void): 
         layer: p.layerName,
         layerClass: p.layerClass,
         shape: p.shape,
+        analysable: p.analysable,
         ...(p.outChannels !== undefined ? { outChannels: p.outChannels } : {}),
         ...(group !== undefined ? { group } : {}),
       };

@@ -1,0 +1,59 @@
+/**
+ * Dense: creates its own channels (units). After a Flatten each of its input rows belongs to
+ * one channel at one position; the dependency graph tracks that (Flatten's rule).
+ */
+import { applyActivation, fusedActivation } from '../eval/exportActivations';
+import type { ExportValue, LayerConverter } from '../eval/exportTypes';
+import { layerWeights, requireWeight, singleInput, unsupported } from '../eval/exportTypes';
+import { dim, elementCount, fusedActivationMacs, numelPerImage } from './macs';
+import { blockMixingActivation, singleLayout } from './rules';
+import type { ChannelRule, LayerClass, MacsCall, MacsTerm } from './types';
+
+const denseChannels: ChannelRule = (ctx) => {
+  const input = singleLayout(ctx);
+  const shape = ctx.weightShape('kernel');
+  if (input === undefined || shape === undefined || shape[0] !== input.length) return ctx.opaque('its kernel does not match its input');
+  ctx.couple('kernel', 0, input, 'in');
+  const out = ctx.ownSpace(shape[1] ?? 0);
+  ctx.couple('kernel', 1, out, 'out');
+  ctx.couple('bias', 0, out, 'out');
+  blockMixingActivation(ctx, out);
+  return [out];
+};
+
+/** in * out at each position it is applied at; its bias costs no MACs but is pruned with the outputs. */
+function denseMacs(call: MacsCall): MacsTerm[] {
+  const k = call.weights.get('kernel');
+  const positions = numelPerImage(call.outputShape) / dim(call.outputShape, -1);
+  const terms: MacsTerm[] = [{ macs: positions * dim(k, 0) * dim(k, 1), params: elementCount(k), scaledBy: [{ weight: 'kernel', axis: 0 }, { weight: 'kernel', axis: 1 }] }];
+  const bias = call.weights.get('bias');
+  if (bias !== undefined) terms.push({ macs: 0, params: elementCount(bias), scaledBy: [{ weight: 'kernel', axis: 1 }] });
+  return terms;
+}
+
+const convertDense: LayerConverter = (g, call) => {
+  const x = singleInput(call);
+  if (x.shape.length !== 2) throw unsupported(call, `Dense on a rank-${x.shape.length} input (add a Flatten before it)`);
+  const weights = layerWeights(call.layer);
+  const k = requireWeight(call, weights, 'kernel');
+  const name = call.layer.name;
+  // Gemm computes x @ B + C with B as [in, out], which is TF.js's kernel layout as is.
+  const inputs = [x.name, g.floatConst(`${name}/W`, k.shape, k.data)];
+  const bias = weights.get('bias');
+  if (bias) inputs.push(g.floatConst(`${name}/B`, bias.shape, bias.data));
+  const out: ExportValue = { name: g.op('Gemm', inputs, name), layout: 'plain', shape: call.outputShape };
+  return applyActivation(g, call, out, fusedActivation(call));
+};
+
+export const DENSE: LayerClass = {
+  className: 'Dense',
+  pruning: 'creates channels (its units), and drops the input rows of the channels pruned before it',
+  channels: denseChannels,
+  weights: {
+    kernel: { suffix: '_weights', outChannels: (s) => s[1] },
+    bias: { suffix: '_offset' },
+  },
+  width: 'units',
+  macs: { counted: denseMacs, elementwise: fusedActivationMacs },
+  onnx: { convert: convertDense },
+};
