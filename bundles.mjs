@@ -30,7 +30,7 @@ export const targets = [
     external: ['@tensorflow/*', 'onnxruntime-node'],
   },
   {
-    entryPoints: { worker: 'src/server/worker.ts' },
+    entryPoints: { worker: 'src/core/jobs/workerMain.ts' },
     platform: 'node',
     format: 'cjs',
     target: 'node20',

@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PruneLensError } from './util/errors';
 
-export type BackendPreference = 'auto' | 'native' | 'wasm' | 'cpu';
+export type { BackendPreference } from '../shared/vocabulary';
+import type { BackendPreference } from '../shared/vocabulary';
 
 export interface BackendOptions {
   readonly prefer?: BackendPreference;

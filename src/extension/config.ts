@@ -3,14 +3,12 @@
  * declares, and which of them only take effect when the language server restarts.
  */
 import * as vscode from 'vscode';
-import { PRUNING_CRITERIA } from '../shared/protocol';
+import { CRITERIA, DEFAULT_CRITERION, DEFAULT_LOSS_THRESHOLD, DEFAULT_RATIOS, isOneOf, PROVIDERS, type Criterion, type ProviderName } from '../shared/vocabulary';
 
 export const SECTION = 'prunelens';
 
 /** Settings read when the server starts (its runtime, its options, the documents it serves). */
 const RESTART_SETTINGS = ['server.runtime', 'server.execArgv', 'hover.languages'] as const;
-
-export const DEFAULT_RATIOS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 function numbers(value: unknown): number[] | undefined {
   return Array.isArray(value) && value.every((v) => typeof v === 'number') ? value : undefined;
@@ -30,9 +28,9 @@ export class Config {
     return numbers(this.cfg.get('analysis.ratios')) ?? DEFAULT_RATIOS;
   }
 
-  get criterion(): string {
+  get criterion(): Criterion {
     const value = this.cfg.get<string>('analysis.criterion');
-    return value !== undefined && (PRUNING_CRITERIA as readonly string[]).includes(value) ? value : 'l1_norm';
+    return isOneOf(CRITERIA, value) ? value : DEFAULT_CRITERION;
   }
 
   /** Worker processes a scan is split over. */
@@ -44,12 +42,13 @@ export class Config {
   /** The loss threshold that picks ratios in the explorer and in hovers. */
   get lossThreshold(): number {
     const value = this.cfg.get<number>('lossThreshold');
-    return typeof value === 'number' && value >= 0 ? value : 0.01;
+    return typeof value === 'number' && value >= 0 ? value : DEFAULT_LOSS_THRESHOLD;
   }
 
   /** ONNX Runtime execution providers, in order of preference. */
-  get providers(): readonly string[] {
-    return strings(this.cfg.get('evaluation.providers')) ?? ['cpu'];
+  get providers(): readonly ProviderName[] {
+    const listed = strings(this.cfg.get('evaluation.providers'));
+    return listed !== undefined && listed.every((p) => isOneOf(PROVIDERS, p)) ? (listed as ProviderName[]) : ['cpu'];
   }
 
   /** A folder holding a user-installed @tensorflow/tfjs-node(-gpu), or empty. */

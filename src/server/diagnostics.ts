@@ -9,7 +9,7 @@ import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { SensitivityResults } from '../shared/results';
 import { recordedModel } from './jobSpecs';
-import type { ModelFacts } from './modelFacts';
+import type { ModelFacts } from '../shared/modelFacts';
 import type { ModelIndex } from './modelIndex';
 import { locateJson, locateString, type Span } from './textLocate';
 

@@ -5,7 +5,7 @@
  */
 import { ratiosByLoss } from '../shared/ratios';
 import { isMeasured, type ResultsGroup, type SensitivityResults } from '../shared/results';
-import type { GroupFacts, LayerFacts, ModelFacts } from './modelFacts';
+import type { GroupFacts, LayerFacts, ModelFacts } from '../shared/modelFacts';
 
 export interface HoverFacts {
   /** The name under the cursor. */

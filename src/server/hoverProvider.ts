@@ -12,7 +12,7 @@ import type { SensitivityResults } from '../shared/results';
 import { documentKind } from './documentKind';
 import { hoverMarkdown, type HoverFacts } from './hoverContent';
 import { recordedModel } from './jobSpecs';
-import type { LayerFacts, ModelFacts } from './modelFacts';
+import type { LayerFacts, ModelFacts } from '../shared/modelFacts';
 import type { ModelIndex } from './modelIndex';
 import { quotedStringAt } from './textLocate';
 

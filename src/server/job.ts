@@ -2,20 +2,16 @@
  * One job from start to end: its worker processes (one, or one per shard of a scan), the
  * progress and points they post, cancellation, and the state the editor sees (JobInfo).
  */
-import * as os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { readResultsIfExists } from '../core/sensitivity/resultsFile';
-import type { JobInfo, JobResult, JobSpec, JobState, PointNotification, SensitivityJobSpec } from '../shared/protocol';
-import { isMeasured } from '../shared/results';
-import { Coalesced } from './coalesced';
-import { foldShards, removeFiles, shardFile, shardsOf } from '../core/sensitivity/shards';
-import type { WorkerHandle, WorkerLauncher } from './workerProcess';
-import type { WorkerEnv, WorkerReply, WorkerRequest } from './workerProtocol';
-import { JobCancelledError, runWorker } from './workerRun';
+import { foldLeftovers, runShardedScan } from '../core/jobs/shardedScan';
+import type { WorkerHandle, WorkerLauncher } from '../core/jobs/workerProcess';
+import type { WorkerReply, WorkerRequest } from '../core/jobs/workerProtocol';
+import { JobCancelledError, runWorker } from '../core/jobs/workerRun';
+import type { JobInfo, JobResult, JobSpec, JobState, PointNotification, RunEnv, SensitivityJobSpec } from '../shared/protocol';
 
 export interface JobContext {
   readonly launcher: WorkerLauncher;
-  readonly env: WorkerEnv;
+  readonly env: RunEnv;
   readonly maxRestarts: number;
   readonly log: (line: string) => void;
   /** `force`: a state change or a point, which must not be dropped by throttling. */
@@ -81,7 +77,8 @@ export class Job {
   async run(): Promise<void> {
     try {
       const spec = this.spec;
-      if (spec.kind === 'sensitivity') await this.foldLeftovers(spec);
+      const hooks = { log: this.ctx.log, onFolded: this.ctx.onResultsChanged };
+      if (spec.kind === 'sensitivity') await foldLeftovers(spec.file, spec.force ?? false, hooks);
       const result = spec.kind === 'sensitivity' && (spec.workers ?? 1) > 1 ? await this.runSharded(spec, spec.workers ?? 1) : await this.runOne({ type: 'job', spec, env: this.ctx.env }, 0);
       this.end('succeeded', result);
     } catch (err) {
@@ -153,44 +150,14 @@ export class Job {
     }
   }
 
-  /** Shards left by a server that died mid-scan go into the results file before anything starts. */
-  private async foldLeftovers(spec: SensitivityJobSpec): Promise<void> {
-    const leftovers = await shardsOf(spec.file);
-    if (leftovers.length === 0) return;
-    if (await foldShards(spec.file, leftovers, spec.force ?? false)) this.ctx.onResultsChanged(spec.file);
-    await removeFiles(leftovers);
-  }
-
-  private async runSharded(spec: SensitivityJobSpec, count: number): Promise<JobResult> {
-    const files = Array.from({ length: count }, (_, i) => shardFile(spec.file, i + 1, count));
-    const fold = async (): Promise<void> => {
-      if (await foldShards(spec.file, files, spec.force ?? false)) this.ctx.onResultsChanged(spec.file);
+  private runSharded(spec: SensitivityJobSpec, count: number): Promise<JobResult> {
+    const runner = {
+      run: (shard: SensitivityJobSpec, env: RunEnv, pointWritten: () => void) => this.runOne({ type: 'job', spec: shard, env }, shard.shard?.index ?? 0, pointWritten),
+      stopAll: async () => {
+        this.aborting = true;
+        await Promise.all([...this.workers].map((w) => w.stop()));
+      },
     };
-    const folder = new Coalesced(fold, (err) => this.ctx.log(`could not fold shards into ${spec.file}: ${(err as Error).message}`));
-    // ONNX Runtime threads per worker, so that workers x threads = cores.
-    const env: WorkerEnv = { ...this.ctx.env, threads: Math.max(1, Math.floor(os.availableParallelism() / count)) };
-    try {
-      const runs = files.map((file, i) =>
-        this.runOne({ type: 'job', spec, shard: { index: i + 1, count, file }, env }, i + 1, () => folder.request()).catch(async (err: unknown) => {
-          // One worker failing fails the job: stop the others rather than let them finish for nothing.
-          if (!this.cancelRequested && !this.aborting) {
-            this.aborting = true;
-            await Promise.all([...this.workers].map((w) => w.stop()));
-          }
-          throw err;
-        }),
-      );
-      const settled = await Promise.allSettled(runs);
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof JobCancelledError));
-      if (failed !== undefined) throw failed.reason;
-      if (settled.some((s) => s.status === 'rejected')) throw new JobCancelledError('cancelled');
-    } finally {
-      await folder.flush();
-      await fold();
-      await removeFiles(files);
-    }
-    const results = await readResultsIfExists(spec.file);
-    const points = Object.values(results?.points ?? {}).flatMap((t) => Object.values(t));
-    return { summary: `${points.filter(isMeasured).length} points measured by ${count} workers in ${spec.file}`, outputs: [spec.file] };
+    return runShardedScan(spec, count, this.ctx.env, runner, { log: this.ctx.log, onFolded: this.ctx.onResultsChanged });
   }
 }

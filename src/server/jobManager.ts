@@ -11,15 +11,15 @@ import { Job } from './job';
 import type { JobJournal } from './jobJournal';
 import type { JobLocks } from './jobLock';
 import { completeSensitivity, lockTarget, normaliseSpec, recordedModel, SpecError, titleOf } from './jobSpecs';
-import type { WorkerLauncher } from './workerProcess';
-import type { WorkerEnv } from './workerProtocol';
+import type { WorkerLauncher } from '../core/jobs/workerProcess';
+import type { RunEnv } from '../shared/jobs';
 
 export interface JobManagerOptions {
   readonly launcher: WorkerLauncher;
   readonly journal: JobJournal;
   readonly locks: JobLocks;
   /** The worker settings now (they may change between jobs). */
-  readonly env: () => WorkerEnv;
+  readonly env: () => RunEnv;
   /** The folder relative paths in specs are relative to (the first workspace folder). */
   readonly base: () => string;
   readonly log: (line: string) => void;

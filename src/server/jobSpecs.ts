@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JobSpec, SensitivityJobSpec } from '../shared/protocol';
 import type { SensitivityResults } from '../shared/results';
-import { parseDatasetLabel } from './datasetLabel';
+import { CRITERIA, EVAL_ENGINES, isOneOf, METRICS, OPTIMIZERS, parseDatasetLabel, SCAN_ENGINES, SPLITS } from '../shared/vocabulary';
 
 export class SpecError extends Error {}
 
@@ -23,6 +23,14 @@ function abs(base: string, p: string): string {
   return p.startsWith('zoo:') || p === 'builtin' ? p : path.resolve(base, p);
 }
 
+function checkEnum<T extends string>(value: unknown, allowed: readonly T[], what: string): void {
+  need(value === undefined || isOneOf(allowed, value), `${what} must be one of ${allowed.join(', ')}`);
+}
+
+function checkModelSpec(spec: { model?: unknown }, required: boolean, what: string): void {
+  need(required ? isText(spec.model) : spec.model === undefined || isText(spec.model), `${what} needs a model`);
+}
+
 /** Checks what the client sent and returns it with every path absolute (relative to `base`). */
 export function normaliseSpec(raw: unknown, base: string): JobSpec {
   need(typeof raw === 'object' && raw !== null, 'the job spec must be an object');
@@ -30,8 +38,13 @@ export function normaliseSpec(raw: unknown, base: string): JobSpec {
   switch (spec.kind) {
     case 'sensitivity': {
       need(isText(spec.file), 'a sensitivity job needs a results file');
+      checkModelSpec(spec, false, 'a sensitivity job');
       need(spec.ratios === undefined || (Array.isArray(spec.ratios) && spec.ratios.every((r) => typeof r === 'number' && r > 0 && r < 1)), 'ratios must be numbers between 0 and 1');
       need(spec.workers === undefined || (Number.isInteger(spec.workers) && spec.workers >= 1 && spec.workers <= 64), 'workers must be a whole number from 1 to 64');
+      checkEnum(spec.criterion, CRITERIA, 'the criterion');
+      checkEnum(spec.metric, METRICS, 'the metric');
+      checkEnum(spec.engine, SCAN_ENGINES, 'the engine');
+      checkEnum(spec.split, SPLITS, 'the split');
       return { ...spec, file: abs(base, spec.file), ...(spec.model ? { model: abs(base, spec.model) } : {}), ...(spec.dataset ? { dataset: abs(base, spec.dataset) } : {}) };
     }
     case 'merge':
@@ -39,31 +52,40 @@ export function normaliseSpec(raw: unknown, base: string): JobSpec {
       return { ...spec, inputs: spec.inputs.map((f) => abs(base, f)), output: abs(base, spec.output) };
     case 'ratios':
       need(isText(spec.file) && isText(spec.output) && typeof spec.rule === 'object' && spec.rule !== null, 'a ratios job needs a results file, an output file and a rule');
-      return { ...spec, file: abs(base, spec.file), output: abs(base, spec.output) };
+      return { ...spec, file: abs(base, spec.file), output: abs(base, spec.output as string) };
     case 'prune': {
       need(isText(spec.output) && typeof spec.ratios === 'object' && spec.ratios !== null, 'a prune job needs ratios and an output folder');
       need(isText(spec.model) || 'results' in spec.ratios, 'a prune job needs a model (or ratios from a results file, which names its model)');
-      const ratios = 'file' in spec.ratios ? { file: abs(base, spec.ratios.file) } : { ...spec.ratios, results: abs(base, spec.ratios.results) };
+      checkEnum(spec.criterion, CRITERIA, 'the criterion');
+      const r = spec.ratios;
+      const ratios = 'file' in r ? { file: abs(base, r.file) } : 'results' in r ? { ...r, results: abs(base, r.results) } : r;
       return { ...spec, ...(spec.model ? { model: abs(base, spec.model) } : {}), output: abs(base, spec.output), ratios };
     }
     case 'train':
       need(isText(spec.model) && isText(spec.dataset) && isText(spec.output), 'a train job needs a model, a dataset and an output folder');
       need(Number.isInteger(spec.epochs) && spec.epochs >= 1, 'epochs must be a whole number of at least 1');
+      checkEnum(spec.optimizer, OPTIMIZERS, 'the optimizer');
       return { ...spec, model: abs(base, spec.model), dataset: abs(base, spec.dataset), output: abs(base, spec.output) };
     case 'evaluate':
       need(isText(spec.model) && isText(spec.dataset), 'an evaluate job needs a model and a dataset');
+      checkEnum(spec.split, SPLITS, 'the split');
+      checkEnum(spec.engine, EVAL_ENGINES, 'the engine');
       return { ...spec, model: abs(base, spec.model), dataset: abs(base, spec.dataset) };
+    case 'describe':
+      checkModelSpec(spec, true, 'a describe job');
+      return { ...spec, model: abs(base, spec.model) };
     default:
       throw new SpecError(`unknown job kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
   }
 }
 
-/** The path a job writes and therefore locks; evaluation writes nothing. */
+/** The path a job writes and therefore locks; evaluation and description write nothing. */
 export function lockTarget(spec: JobSpec): string | undefined {
   switch (spec.kind) {
     case 'sensitivity':
       return spec.file;
     case 'evaluate':
+    case 'describe':
       return undefined;
     default:
       return spec.output;
@@ -78,13 +100,15 @@ export function titleOf(spec: JobSpec): string {
     case 'merge':
       return `Merge into ${name(spec.output)}`;
     case 'ratios':
-      return `Ratios: ${name(spec.output)}`;
+      return `Ratios: ${name(spec.output ?? spec.file)}`;
     case 'prune':
       return `Prune into ${name(spec.output)}`;
     case 'train':
       return `Train: ${name(spec.output)}`;
     case 'evaluate':
       return `Evaluate ${spec.model.startsWith('zoo:') ? spec.model : name(path.dirname(spec.model)) + '/' + name(spec.model)}`;
+    case 'describe':
+      return `Describe ${name(spec.model)}`;
   }
 }
 

@@ -8,7 +8,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseResults } from '../core/sensitivity/resultsFile';
 import type { SensitivityResults } from '../shared/results';
-import type { ModelFacts } from './modelFacts';
+import type { ModelFacts } from '../shared/modelFacts';
 
 export interface ResultsEntry {
   readonly file: string;

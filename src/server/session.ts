@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CodeAction, CodeActionParams, Connection, DidChangeWatchedFilesParams, Hover, HoverParams, InitializeParams, TextDocuments, CancellationToken } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { JobStatusNotification, PointNotificationType, ResultsChangedNotification, type JobInfo, type ServerInitOptions } from '../shared/protocol';
+import { JobStatusNotification, PointNotificationType, ResultsChangedNotification, type JobInfo, type RunEnv, type ServerInitOptions } from '../shared/protocol';
 import { codeActions } from './codeActions';
 import { DiagnosticsProvider } from './diagnostics';
 import { documentKind } from './documentKind';
@@ -17,25 +17,25 @@ import { filePathOf, HoverProvider } from './hoverProvider';
 import { JobJournal } from './jobJournal';
 import { JobLocks } from './jobLock';
 import { JobManager } from './jobManager';
-import type { ModelFacts } from './modelFacts';
+import type { ModelFacts } from '../shared/modelFacts';
 import { ModelIndex } from './modelIndex';
 import { ProgressBridge } from './progressBridge';
 import { SettingsStore } from './settings';
-import { startWorker, type WorkerLauncher } from './workerProcess';
+import { defaultWorkerLauncher } from '../core/jobs/workerLauncher';
+import { startWorker, type WorkerLauncher } from '../core/jobs/workerProcess';
 import { WorkspaceRequests } from './workspaceRequests';
 import { findResultsFiles, looksLikeResults } from './workspaceScan';
 
-/** The worker entry beside this module: the bundle's worker.js, or worker.ts when run from source under tsx. */
+/** The worker entry: as the client configured it, else beside the bundle (or the TypeScript entry under tsx). */
 export function defaultLauncher(init: ServerInitOptions): WorkerLauncher {
   if (init.workerModule !== undefined) return { module: init.workerModule, execArgv: init.workerExecArgv ?? [] };
-  const fromSource = __filename.endsWith('.ts');
-  return { module: path.join(__dirname, fromSource ? 'worker.ts' : 'worker.js'), execArgv: init.workerExecArgv ?? (fromSource ? ['--import', 'tsx'] : []) };
+  return defaultWorkerLauncher(init.workerExecArgv);
 }
 
 /** Runs a describe worker for one model and resolves with its facts. */
-function describeWith(launcher: WorkerLauncher, log: (line: string) => void): (model: string) => Promise<ModelFacts> {
+function describeWith(launcher: WorkerLauncher, env: () => RunEnv, log: (line: string) => void): (model: string) => Promise<ModelFacts> {
   return async (model) => {
-    const exit = await startWorker(launcher, { type: 'describe', model }, (r) => r.type === 'log' && log(r.text), log).exited;
+    const exit = await startWorker(launcher, { type: 'describe', spec: { kind: 'describe', model }, env: env() }, (r) => r.type === 'log' && log(r.text), log).exited;
     if (exit.final?.type === 'described') return exit.final.facts;
     throw new Error(exit.final?.type === 'failed' ? exit.final.message : `describing ${model} failed (worker exit ${exit.code ?? exit.signal})`);
   };
@@ -62,14 +62,19 @@ export class Session {
     const launcher = defaultLauncher(init);
     const log = (line: string): void => connection.console.log(line);
     this.settings = new SettingsStore(connection, () => capabilities.workspace?.configuration === true);
-    this.index = new ModelIndex(describeWith(launcher, log));
+    const env = (): RunEnv => ({
+      providers: this.settings.current.evaluation.providers,
+      background: true,
+      ...(this.settings.current.tfjsNodePath ? { tfjsNodePath: this.settings.current.tfjsNodePath } : {}),
+    });
+    this.index = new ModelIndex(describeWith(launcher, env, log));
     const base = (): string => this.base();
     const progress = new ProgressBridge(connection, () => capabilities.window?.workDoneProgress === true, (id) => void this.jobs.cancel(id));
     this.jobs = new JobManager({
       launcher,
       journal: new JobJournal(init.stateDir === undefined ? undefined : path.join(init.stateDir, 'jobs')),
       locks: new JobLocks(),
-      env: () => ({ providers: this.settings.current.evaluation.providers, ...(this.settings.current.tfjsNodePath ? { tfjsNodePath: this.settings.current.tfjsNodePath } : {}) }),
+      env,
       base,
       log,
       onJobStarted: (job) => progress.started(job.info()),

@@ -5,6 +5,7 @@
  */
 import type { Connection } from 'vscode-languageserver';
 import { DEFAULT_SERVER_SETTINGS, type ServerSettings } from '../shared/protocol';
+import { isOneOf, PROVIDERS } from '../shared/vocabulary';
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -20,7 +21,7 @@ export function checkSettings(raw: unknown): ServerSettings {
   const providers = evaluation['providers'];
   return {
     lossThreshold: typeof threshold === 'number' && Number.isFinite(threshold) ? threshold : d.lossThreshold,
-    evaluation: { providers: Array.isArray(providers) && providers.length > 0 && providers.every((p) => typeof p === 'string') ? providers : d.evaluation.providers },
+    evaluation: { providers: Array.isArray(providers) && providers.length > 0 && providers.every((p) => isOneOf(PROVIDERS, p)) ? providers : d.evaluation.providers },
     tfjsNodePath: typeof raw['tfjsNodePath'] === 'string' ? raw['tfjsNodePath'] : d.tfjsNodePath,
     hover: { quotedNames: typeof hover['quotedNames'] === 'boolean' ? hover['quotedNames'] : d.hover.quotedNames },
   };

@@ -7,14 +7,13 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { RESULTS_FORMAT } from '../shared/results';
+import { looksLikeResultsText } from '../shared/vocabulary';
 import { isShardFile } from '../core/sensitivity/shards';
 
 const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', '.cache', '__pycache__', '.venv', 'venv']);
 const MAX_DEPTH = 8;
 const MAX_ENTRIES = 20000;
 const HEAD_BYTES = 256;
-const FORMAT_IN_HEAD = new RegExp(`"format"\\s*:\\s*"${RESULTS_FORMAT}"`);
 
 /** Whether the first bytes of `file` say it is a results file. */
 export async function looksLikeResults(file: string): Promise<boolean> {
@@ -23,7 +22,7 @@ export async function looksLikeResults(file: string): Promise<boolean> {
     handle = await fsp.open(file, 'r');
     const buffer = Buffer.alloc(HEAD_BYTES);
     const { bytesRead } = await handle.read(buffer, 0, HEAD_BYTES, 0);
-    return FORMAT_IN_HEAD.test(buffer.subarray(0, bytesRead).toString('utf8'));
+    return looksLikeResultsText(buffer.subarray(0, bytesRead).toString('utf8'));
   } catch {
     return false;
   } finally {

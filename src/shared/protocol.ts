@@ -5,115 +5,14 @@
  * processes read and write files); anything the editor opens is a `uri`.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
-import type { MetricName, PointEvent, SensitivityResults } from './results';
+import type { JobKind, JobResult, JobSpec } from './jobs';
+import type { PointEvent, SensitivityResults } from './results';
+import type { ProviderName } from './vocabulary';
 
-/**
- * The channel-ranking criteria the UI offers. The core owns the real list
- * (src/core/pruning/types.ts CRITERIA); a unit test keeps the two equal.
- */
-export const PRUNING_CRITERIA = ['l1_norm', 'l2_norm', 'geometry_median', 'bn_scale'] as const;
+export type * from './jobs';
 
-/**
- * The zoo models a Train job can start from (zoo:NAME). The core owns the real list
- * (src/core/models/zoo.ts ZOO_NAMES); the same unit test keeps the two equal.
- */
-export const ZOO_MODELS = ['mobilenetV1', 'mobilenetV2', 'resnet20', 'vgg'] as const;
-
-/** `builtin` (the shipped MNIST digits) or a folder of MNIST-format IDX files, as the CLI's --data. */
-export type DatasetSpec = string;
-
-/**
- * Measure sensitivities into `file` (created or extended; finished points are never
- * measured again). Fields left out are taken from the file's metadata, which is how
- * "Extend Ratios" and "re-run" are expressed.
- */
-export interface SensitivityJobSpec {
-  readonly kind: 'sensitivity';
-  readonly file: string;
-  /** A model.json path (or zoo:NAME). */
-  readonly model?: string;
-  readonly dataset?: DatasetSpec;
-  /** The split evaluated (default test). */
-  readonly split?: 'train' | 'test';
-  /** Parameters to analyse; with `paramFilter`, the union. Default: those already in the file. */
-  readonly params?: readonly string[];
-  /** Conv kernels whose name contains this text (or matches it, written /like this/). */
-  readonly paramFilter?: string;
-  readonly ratios?: readonly number[];
-  readonly criterion?: string;
-  readonly metric?: MetricName;
-  readonly earlyStopLoss?: number;
-  /** Worker processes sharing the points (default 1). */
-  readonly workers?: number;
-  /** Add to a file measured on another model or dataset anyway. */
-  readonly force?: boolean;
-  /** Start over: the old file is kept as `<name>.previous.json` and everything is measured again. */
-  readonly restart?: boolean;
-}
-
-/** Merge results files into `output` (PaddleSlim's merge_sensitive, checked). */
-export interface MergeJobSpec {
-  readonly kind: 'merge';
-  readonly inputs: readonly string[];
-  readonly output: string;
-  readonly force?: boolean;
-}
-
-/**
- * Ratios per parameter from a results file, written as the ratios file `prunelens ratios`
- * writes (src/shared/ratiosFile.ts): by a loss threshold, or for a share of FLOPs to remove.
- */
-export interface RatiosJobSpec {
-  readonly kind: 'ratios';
-  readonly file: string;
-  readonly output: string;
-  readonly rule: { readonly loss: number } | { readonly targetFlops: number };
-}
-
-/** Prune a model physically and write it (with its pruning plan) to a new folder. */
-export interface PruneJobSpec {
-  readonly kind: 'prune';
-  /** Default (with ratios from a results file): the model the results were measured on. */
-  readonly model?: string;
-  readonly output: string;
-  /** A ratios file, or a results file and the loss threshold to take ratios at. */
-  readonly ratios: { readonly file: string } | { readonly results: string; readonly loss: number };
-  readonly criterion?: string;
-  readonly roundTo?: number;
-}
-
-/** Train a zoo model from scratch, or fine-tune a model.json, and save it to `output`. */
-export interface TrainJobSpec {
-  readonly kind: 'train';
-  readonly model: string;
-  readonly dataset: DatasetSpec;
-  readonly output: string;
-  readonly epochs: number;
-  readonly optimizer?: 'adam' | 'momentum';
-  readonly learningRate?: number;
-  readonly seed?: number;
-}
-
-/** Top-1 and top-5 accuracy over a whole split. */
-export interface EvaluateJobSpec {
-  readonly kind: 'evaluate';
-  readonly model: string;
-  readonly dataset: DatasetSpec;
-  readonly split?: 'train' | 'test';
-}
-
-export type JobSpec = SensitivityJobSpec | MergeJobSpec | RatiosJobSpec | PruneJobSpec | TrainJobSpec | EvaluateJobSpec;
-export type JobKind = JobSpec['kind'];
 
 export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface JobResult {
-  /** One line for a notification, e.g. "top-1 98.10%, top-5 99.95% over 2004 images". */
-  readonly summary: string;
-  /** Files or folders the job wrote. */
-  readonly outputs: readonly string[];
-  readonly metrics?: Readonly<Record<string, number>>;
-}
 
 export interface JobInfo {
   readonly id: string;
@@ -149,7 +48,7 @@ export interface ServerInitOptions {
 /** The `prunelens` settings section as the server reads it (workspace/configuration). */
 export interface ServerSettings {
   readonly lossThreshold: number;
-  readonly evaluation: { readonly providers: readonly string[] };
+  readonly evaluation: { readonly providers: readonly ProviderName[] };
   readonly tfjsNodePath: string;
   readonly hover: { readonly quotedNames: boolean };
 }

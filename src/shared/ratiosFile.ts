@@ -9,6 +9,7 @@
 import { groupRatiosOf, ratiosByLoss, ratiosForFlopsTarget, sensitivitiesOf, type ParamRatios } from './ratios';
 import { macsAfterPruning } from './flops';
 import type { MetricName, SensitivityResults } from './results';
+import type { Criterion } from './vocabulary';
 
 export const RATIOS_FORMAT = 'prunelens-ratios';
 export const RATIOS_VERSION = 1;
@@ -24,7 +25,7 @@ export interface RatiosFile {
     readonly results?: string;
     readonly model: { readonly fingerprint: string; readonly name: string; readonly path?: string };
     readonly metric: MetricName;
-    readonly criterion: string;
+    readonly criterion: Criterion;
   };
   /** The loss threshold used; for a FLOPs target, the one the bisection settled on. */
   readonly loss: number;

@@ -12,9 +12,9 @@
  * This module has no Node imports: it is bundled into the webview.
  */
 import type { FlopsModel } from './flops';
+import { METRICS, RESULTS_FORMAT, type Criterion, type MetricName } from './vocabulary';
 
-/** The `format` field every results file carries, so a foreign JSON file is never mistaken for one. */
-export const RESULTS_FORMAT = 'prunelens-sensitivity';
+export { RESULTS_FORMAT, type MetricName };
 
 /** The version of the layout below; a reader refuses files from a newer version. */
 export const RESULTS_VERSION = 1;
@@ -22,13 +22,8 @@ export const RESULTS_VERSION = 1;
 /** Decimals ratios are kept to, so that 0.30000000000000004 and 0.3 are one point. */
 export const RATIO_DECIMALS = 4;
 
-/**
- * What a point's `metric` is: `top1` is top-1 accuracy against the labels; `agreement` is
- * the share of images whose top-1 class matches the unpruned model's (needs no labels).
- */
-export type MetricName = 'top1' | 'agreement';
-
-export const METRIC_NAMES: readonly MetricName[] = ['top1', 'agreement'];
+/** The metrics a point may record (src/shared/vocabulary.ts says what each one is). */
+export const METRIC_NAMES: readonly MetricName[] = METRICS;
 
 /** A ratio key as it appears in the file: the normalised ratio in its shortest decimal form ("0.3"). */
 export type RatioKey = string;
@@ -107,7 +102,7 @@ export interface ResultsMetadata {
   /** The unpruned model's metric, measured by the latest call that computed a point. */
   readonly baseline: number;
   /** The pruning criterion that chose which channels to prune, e.g. "l1_norm". */
-  readonly criterion: string;
+  readonly criterion: Criterion;
   /** Every ratio any call asked for, normalised and ascending. */
   readonly ratios: readonly number[];
   /** The early-stop limit of the latest call that used one, if any. */

@@ -11,6 +11,7 @@
  * This module has no Node imports: it is bundled into the webview.
  */
 import type { SensitivityPoint, SensitivityResults } from './results';
+import type { Criterion } from './vocabulary';
 
 /** The webview panel's type, as package.json's `onWebviewPanel:` activation event names it. */
 export const REPORT_VIEW_TYPE = 'prunelens.report';
@@ -83,7 +84,7 @@ export interface PruneMessage {
   readonly id: number;
   readonly loss: number;
   /** The criterion the points were measured with, so the same channels go. */
-  readonly criterion: string;
+  readonly criterion: Criterion;
 }
 
 /** What Export writes; a ratios file and CSV are built in the webview, the SVG picture by the server. */

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { EXIT_OK } from '../../src/cli/main';
-import { autoWorkers } from '../../src/cli/parallelScan';
+import { autoWorkers } from '../../src/core/jobs/shardedScan';
 import { saveModel } from '../../src/core/models/io';
 import { buildModel } from '../../src/core/models/zoo';
 import { loadResults } from '../../src/core/sensitivity/resultsFile';

@@ -103,7 +103,8 @@ describe('prunelens prune', () => {
       assert.equal(r.code, EXIT_OK, r.err);
       const plan = JSON.parse(await fsp.readFile(path.join(out, 'pruning-plan.json'), 'utf8')) as PruningPlanFile;
       assert.deepEqual([plan.criterion, plan.groups[0]?.keptChannels], ['geometry_median', 2]);
-      assert.equal(plan.source.model, good);
+      // Recorded as results files record models: the absolute model.json path.
+      assert.equal(plan.source.model, path.join(good, 'model.json'));
     }
   });
 

@@ -14,6 +14,7 @@ import { tfjsPredictor } from '../../src/core/eval/evaluate';
 import { predictedClasses } from '../../src/core/sensitivity/metrics';
 import type { MeasuredPoint, SensitivityPoint, SensitivityResults } from '../../src/shared/results';
 import { RESULTS_FORMAT, RESULTS_VERSION, ratioKey } from '../../src/shared/results';
+import type { Criterion } from '../../src/shared/vocabulary';
 
 export const SIDE = 8;
 
@@ -64,7 +65,7 @@ export function measured(loss: number, extra: Partial<MeasuredPoint> = {}): Meas
  */
 export function handResults(
   tables: Record<string, Record<number, number | SensitivityPoint>>,
-  opts: { model?: string; dataset?: string; metric?: 'top1' | 'agreement'; criterion?: string; baseline?: number; groups?: Record<string, readonly string[]> } = {},
+  opts: { model?: string; dataset?: string; metric?: 'top1' | 'agreement'; criterion?: Criterion; baseline?: number; groups?: Record<string, readonly string[]> } = {},
 ): SensitivityResults {
   const params: Record<string, string> = {};
   const groups: Record<string, { id: string; params: string[]; channels: number; prunable: boolean }> = {};

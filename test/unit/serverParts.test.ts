@@ -9,20 +9,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ZOO_NAMES } from '../../src/core/models/zoo';
-import { CRITERIA } from '../../src/core/pruning';
-import { parseDatasetLabel } from '../../src/server/datasetLabel';
 import { JobLocks, LockHeldError, lockFileOf } from '../../src/server/jobLock';
 import { completeSensitivity, normaliseSpec, SpecError } from '../../src/server/jobSpecs';
 import { isShardFile, shardFile } from '../../src/core/sensitivity/shards';
 import { locateJson, quotedStringAt } from '../../src/server/textLocate';
-import { PRUNING_CRITERIA, ZOO_MODELS } from '../../src/shared/protocol';
+import { parseDatasetLabel } from '../../src/shared/vocabulary';
 import type { SensitivityResults } from '../../src/shared/results';
-
-test('the protocol offers exactly the criteria and zoo models the core knows', () => {
-  assert.deepEqual([...PRUNING_CRITERIA], [...CRITERIA]);
-  assert.deepEqual([...ZOO_MODELS], [...ZOO_NAMES]);
-});
 
 test('quotedStringAt finds the quoted name under the cursor in JSON, Python and TypeScript', () => {
   const json = '{"name": "conv2_1_sep", "x": 1}';

@@ -1,54 +1,40 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
 import { loadBuiltinMnist } from '../../core/data/builtin';
-import type { ImageDataset } from '../../core/data/dataset';
-import { createOrtEvaluator } from '../../core/eval/ortSession';
-import { evaluate } from '../../core/eval/evaluate';
-import { saveModel } from '../../core/models/io';
-import { modelFingerprint } from '../../core/models/fingerprint';
-import { listParams } from '../../core/models/naming';
-import { buildModel } from '../../core/models/zoo';
-import { buildDependencyGraph, compareFlops, planPruning, pruneModel, reduction, writePrunedModel } from '../../core/pruning';
-import { datasetIdentity } from '../../core/sensitivity/fingerprint';
-import { mergeResultFiles } from '../../core/sensitivity/merge';
-import { createFastEngine } from '../../core/fast/fastEngine';
+import type { JobContext } from '../../core/jobs/context';
+import { describeJob } from '../../core/jobs/describeJob';
+import { evaluateJob, finalEvalLine } from '../../core/jobs/evaluateJob';
+import { mergeJob } from '../../core/jobs/mergeJob';
+import { pruneJob } from '../../core/jobs/pruneJob';
+import { ratiosJob } from '../../core/jobs/ratiosJob';
+import { runSensitivityJob } from '../../core/jobs/sensitivityJob';
+import { trainJob } from '../../core/jobs/trainJob';
+import { reduction } from '../../core/pruning';
 import { sensitivityPlotSvg } from '../../core/sensitivity/plot';
-import { writeResults } from '../../core/sensitivity/resultsFile';
-import { sensitivity, type PointEvent } from '../../core/sensitivity/scan';
-import { train } from '../../core/train/train';
+import { loadResults } from '../../core/sensitivity/resultsFile';
 import { PruneLensError } from '../../core/util/errors';
-import { ratiosFileFor } from '../../shared/ratiosFile';
+import type { SensitivityJobSpec } from '../../shared/jobs';
 import { isMeasured, type SensitivityResults } from '../../shared/results';
 import { str, type CommandSpec } from '../args';
-import { BACKEND_OPTIONS, pct, useBackend } from '../common';
+import { BACKEND_OPTIONS, pct, runEnv } from '../common';
 import type { CliContext } from '../context';
-import { progressBar } from '../progressBar';
+import { cliJob, describePoint, startBackend } from '../jobEvents';
 import { spawnCli } from '../selfSpawn';
 
 /** Everything the demo writes into its folder; removed at the start so each run starts over. */
-const OUTPUTS = ['mobilenetV1-trained', 'sensitivities_0.json', 'sensitivities_1.json', 'sensitivities.json', 'ratios.json', 'mobilenetV1-pruned', 'sensitivities.svg'];
+const OUTPUTS = ['mobilenetV1-trained', 'sensitivities_0.json', 'sensitivities_1.json', 'sensitivities.json', 'ratios.json', 'mobilenetV1-pruned', 'mobilenetV1-finetuned', 'sensitivities.svg'];
 const LOSS_BUDGET = 0.01;
-const DATASET_SPEC = 'builtin:test';
 
-async function testAccuracy(model: tf.LayersModel, data: ImageDataset, ctx: CliContext): Promise<number> {
-  const bar = progressBar();
-  const evaluator = await createOrtEvaluator(model);
-  try {
-    const r = await evaluate((x, n) => evaluator.run(x, n), data, { onProgress: bar, signal: ctx.signal });
-    bar.finish();
-    ctx.log(`Final eval - acc_top1: ${pct(r.top1)}; acc_top5: ${pct(r.top5)}`);
-    return r.top1;
-  } finally {
-    await evaluator.release();
-  }
+/** The seed's test(): the evaluate job on the model written at `model`. */
+async function testAccuracy(model: string, run: JobContext, ctx: CliContext): Promise<void> {
+  const { metrics } = await evaluateJob({ kind: 'evaluate', model, dataset: 'builtin' }, run);
+  ctx.log(finalEvalLine({ top1: metrics?.['top1'] ?? NaN, top5: metrics?.['top5'] ?? NaN }));
 }
 
-function printPoint(ctx: CliContext) {
-  return (e: PointEvent): void => {
-    const p = e.point;
-    ctx.log(`  [${e.done}/${e.total}] ${e.group} @ ${e.ratio}: ${isMeasured(p) ? `top1 ${pct(p.metric)}, loss ${(100 * p.loss).toFixed(2)}% (${p.seconds.toFixed(1)} s)` : `skipped (${p.reason})`}`);
-  };
+/** The demo's points, indented under their step. */
+function demoJob(ctx: CliContext, args: Parameters<typeof runEnv>[0]): JobContext & { events: { finish(): void } } {
+  const run = cliJob(ctx, runEnv(args));
+  return { ...run, events: { ...run.events, point: (e) => ctx.log(`  ${describePoint(e, 'top1')}`) } };
 }
 
 /** Prints the rows of `params` as the seed prints its sensitivities dict (coupled members share them). */
@@ -84,7 +70,8 @@ function runSecondProcess(args: string[], ctx: CliContext): Promise<void> {
 
 /**
  * The seed's workflow on the built-in MNIST digits, step by step, printing what the seed
- * prints. Each step is one call into the core, the same calls the other commands make.
+ * prints. Each step is one job of the job layer (src/core/jobs), the jobs the other
+ * commands run.
  */
 export function demoCommand(ctx: CliContext): CommandSpec {
   const spec: CommandSpec = {
@@ -104,84 +91,84 @@ export function demoCommand(ctx: CliContext): CommandSpec {
       await Promise.all(OUTPUTS.map((f) => fsp.rm(path.join(out, f), { recursive: true, force: true })));
       const step = (title: string): void => ctx.log(`\n== ${title}`);
       const file = (name: string): string => path.join(out, name);
+      const run = demoJob(ctx, args);
 
       step('1. Framework');
-      await useBackend(args, ctx.log);
+      await startBackend(run.env, ctx);
 
       step('2. Build MobileNetV1, input [28, 28, 1], 10 classes');
-      const model = buildModel('mobilenetV1', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
-      ctx.log(`${model.layers.length} layers, ${model.countParams().toLocaleString('en-US')} parameters`);
+      const zoo = { model: 'zoo:mobilenetV1', zoo: { inputShape: [28, 28, 1] as const, classes: 10, seed: 1 } };
+      const built = await describeJob({ kind: 'describe', ...zoo }, run);
+      ctx.log(`${built.layers.length} layers, ${built.totalParams.toLocaleString('en-US')} parameters`);
 
       step('3. Data: built-in MNIST digits, batches of 128 (drop_last for training)');
-      const trainSet = loadBuiltinMnist('train');
-      const testSet = loadBuiltinMnist('test');
-      ctx.log(`train ${trainSet.count} images, test ${testSet.count} images`);
+      ctx.log(`train ${loadBuiltinMnist('train').count} images, test ${loadBuiltinMnist('test').count} images`);
 
       step('4-5. Train one epoch, then test()');
-      const bar = progressBar();
-      const [epoch] = await train(model, trainSet, { epochs: 1, seed: 1, onProgress: bar, signal: ctx.signal });
-      bar.finish();
+      const trained = file('mobilenetV1-trained');
+      const first = await trainJob({ kind: 'train', ...zoo, dataset: 'builtin', output: trained, epochs: 1, seed: 1 }, run);
+      run.events.finish();
+      const epoch = first.epochs[0];
       if (epoch) ctx.log(`train acc_top1 ${pct(epoch.top1)}  acc_top5 ${pct(epoch.top5)}  loss ${epoch.loss.toFixed(4)}  (${(epoch.images / epoch.seconds).toFixed(0)} img/s)`);
-      await testAccuracy(model, testSet, ctx);
-      const trained = await saveModel(model, file('mobilenetV1-trained'));
-      ctx.log(`trained model written to ${trained.modelJson}`);
+      await testAccuracy(trained, run, ctx);
+      run.events.finish();
+      ctx.log(`trained model written to ${first.result.outputs[0] ?? trained}`);
 
       step('6. Params whose name contains "_sep_weights"');
-      const allSep = listParams(model).filter((p) => p.name.includes('_sep_weights')).map((p) => p.name);
+      const facts = await describeJob({ kind: 'describe', model: trained }, run);
+      const allSep = facts.params.filter((p) => p.name.includes('_sep_weights')).map((p) => p.name);
       ctx.log(JSON.stringify(allSep));
       const params = allSep.slice(0, 5);
       ctx.log(`keeping the first 5: ${JSON.stringify(params)}`);
-
-      // The fast engine computes each group's upstream part once and reuses it for every ratio.
-      const engine = await createFastEngine(model, testSet, { signal: ctx.signal });
-      const scan = (ratios: number[], name: string): Promise<SensitivityResults> =>
-        sensitivity(model, params, engine, { file: file(name), dataset: datasetIdentity(testSet, DATASET_SPEC), ratios, modelPath: trained.modelJson, onPoint: printPoint(ctx), signal: ctx.signal });
+      const scan = async (ratios: number[], name: string): Promise<SensitivityResults> => {
+        const spec: SensitivityJobSpec = { kind: 'sensitivity', model: trained, file: file(name), params, ratios };
+        await runSensitivityJob(spec, { ...run, events: { ...run.events, log: () => undefined } });
+        return loadResults(file(name));
+      };
 
       step('7.1 sensitivity(ratios=[0.1, 0.2]) into sensitivities_0.json');
       printSensitivities(await scan([0.1, 0.2], 'sensitivities_0.json'), params, ctx);
 
       step('7.2 again with ratios=[0.3]: 0.1 and 0.2 come from the file');
       printSensitivities(await scan([0.3], 'sensitivities_0.json'), params, ctx);
-      engine.release();
 
       step('7.3 a second process computes ratios=[0.4] into sensitivities_1.json; then load and merge');
       await runSecondProcess(
-        ['sensitivity', trained.modelJson, '--params', '_sep_weights', '--first', '5', '--ratios', '0.4', '--workers', '1', '--file', file('sensitivities_1.json'), ...(str(args, 'backend') ? ['--backend', str(args, 'backend') as string] : [])],
+        ['sensitivity', trained, '--params', '_sep_weights', '--first', '5', '--ratios', '0.4', '--workers', '1', '--file', file('sensitivities_1.json'), ...(str(args, 'backend') ? ['--backend', str(args, 'backend') as string] : [])],
         ctx,
       );
-      const merged = await mergeResultFiles([file('sensitivities_0.json'), file('sensitivities_1.json')]);
-      for (const w of merged.warnings) ctx.log(`warning: ${w}`);
-      await writeResults(file('sensitivities.json'), merged.results);
-      printSensitivities(merged.results, params, ctx);
+      await mergeJob({ kind: 'merge', inputs: [file('sensitivities_0.json'), file('sensitivities_1.json')], output: file('sensitivities.json') }, run);
+      const merged = await loadResults(file('sensitivities.json'));
+      printSensitivities(merged, params, ctx);
 
       step(`8.1 get_ratios_by_loss(sensitivities, loss=${LOSS_BUDGET})`);
-      const byLoss = ratiosFileFor(merged.results, { loss: LOSS_BUDGET }, 'sensitivities.json');
+      const byLoss = (await ratiosJob({ kind: 'ratios', file: file('sensitivities.json'), rule: { loss: LOSS_BUDGET }, output: file('ratios.json') }, run)).file;
       for (const p of params) ctx.log(`  ${p}: ${(byLoss.ratios[p] ?? 0).toFixed(4)}`);
-      await fsp.writeFile(file('ratios.json'), `${JSON.stringify(byLoss, null, 2)}\n`);
-      const byFlops = ratiosFileFor(merged.results, { targetFlops: 0.5 }, 'sensitivities.json');
+      const byFlops = (await ratiosJob({ kind: 'ratios', file: file('sensitivities.json'), rule: { targetFlops: 0.5 } }, run)).file;
       const reachedText = byFlops.target?.reached ? 'reached' : 'not reachable with these params and ratios; the closest';
       ctx.log(`  for a 50% FLOPs cut (${reachedText}): loss threshold ${byFlops.loss.toFixed(4)}, estimated FLOPs reduction ${pct(byFlops.flops?.reduction ?? 0)}`);
       for (const p of params) ctx.log(`    ${p}: ${(byFlops.ratios[p] ?? 0).toFixed(4)}`);
 
       step('8.2-8.3 Prune with those ratios; FLOPs before and after; test()');
-      const graph = buildDependencyGraph(model);
-      const plan = planPruning(model, graph, byLoss.ratios, { criterion: 'l1_norm' });
-      const pruned = pruneModel(model, plan);
-      const flops = compareFlops(model, pruned);
+      const pruned = await pruneJob({ kind: 'prune', model: trained, ratios: { file: file('ratios.json') }, criterion: 'l1_norm', output: file('mobilenetV1-pruned') }, run);
+      run.events.finish();
+      const { flops } = pruned;
       ctx.log(`FLOPs before: ${flops.before.macs.toLocaleString('en-US')}, after: ${flops.after.macs.toLocaleString('en-US')} (-${reduction(flops.before.macs, flops.after.macs)})`);
       ctx.log(`params before: ${flops.before.params.toLocaleString('en-US')}, after: ${flops.after.params.toLocaleString('en-US')} (-${reduction(flops.before.params, flops.after.params)})`);
-      await testAccuracy(pruned, testSet, ctx);
+      await testAccuracy(pruned.written.modelJson, run, ctx);
+      run.events.finish();
 
       step('8.4 Train the pruned model one more epoch, then test()');
-      const [again] = await train(pruned, trainSet, { epochs: 1, seed: 2, onProgress: bar, signal: ctx.signal });
-      bar.finish();
+      const tuned = await trainJob({ kind: 'train', model: pruned.written.modelJson, dataset: 'builtin', output: file('mobilenetV1-finetuned'), epochs: 1, seed: 2 }, run);
+      run.events.finish();
+      const again = tuned.epochs[0];
       if (again) ctx.log(`train acc_top1 ${pct(again.top1)}  acc_top5 ${pct(again.top5)}  loss ${again.loss.toFixed(4)}`);
-      await testAccuracy(pruned, testSet, ctx);
+      await testAccuracy(file('mobilenetV1-finetuned'), run, ctx);
+      run.events.finish();
 
       step('Write the pruned model and a plot');
-      const written = await writePrunedModel(file('mobilenetV1-pruned'), pruned, plan, { source: trained.modelJson, sourceFingerprint: modelFingerprint(model), flops });
-      ctx.log(`pruned model: ${written.modelJson}\npruning plan: ${written.plan}`);
-      await fsp.writeFile(file('sensitivities.svg'), sensitivityPlotSvg(merged.results, { threshold: LOSS_BUDGET }));
+      ctx.log(`pruned model: ${pruned.written.modelJson}\npruning plan: ${pruned.written.plan}\nfine-tuned: ${tuned.result.outputs[0] ?? ''}`);
+      await fsp.writeFile(file('sensitivities.svg'), sensitivityPlotSvg(merged, { threshold: LOSS_BUDGET }));
       ctx.log(`plot: ${file('sensitivities.svg')}`);
       ctx.log(`\ndemo finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     },

@@ -1,7 +1,9 @@
-import { onePositional, choice, type CommandSpec } from '../args';
-import { DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, evaluateWith, openData, openModel, pct, useBackend, BACKEND_OPTIONS } from '../common';
+import { evaluateJob } from '../../core/jobs/evaluateJob';
+import { EVAL_ENGINES, SPLITS } from '../../shared/vocabulary';
+import { choice, int, onePositional, str, type CommandSpec } from '../args';
+import { BACKEND_OPTIONS, DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
-import { progressBar } from '../progressBar';
+import { cliJob, printResult, startBackend } from '../jobEvents';
 
 export function evalCommand(ctx: CliContext): CommandSpec {
   const spec: CommandSpec = {
@@ -16,19 +18,30 @@ export function evalCommand(ctx: CliContext): CommandSpec {
       ...BACKEND_OPTIONS,
     },
     async run(args) {
-      const modelSpec = onePositional(args, spec, 'MODEL');
-      const split = choice(args, 'split', ['train', 'test'] as const) ?? 'test';
+      const model = modelSource(onePositional(args, spec, 'MODEL'), args);
+      const batchSize = int(args, 'batch-size');
+      const env = runEnv(args);
       // The backend matters only for loading and for --engine tfjs, but choosing it prints
       // what the model runs on, which users want to see.
-      await useBackend(args, ctx.log);
-      const model = await openModel(modelSpec, args);
-      const data = openData(args, split, model);
-      const bar = progressBar();
-      const start = performance.now();
-      const r = await evaluateWith(args, model, data, bar, ctx.signal);
-      bar.finish();
-      const secs = (performance.now() - start) / 1000;
-      ctx.log(`Final eval - acc_top1: ${pct(r.top1)}; acc_top5: ${pct(r.top5)}  (${r.count} images, ${(r.count / secs).toFixed(0)} img/s)`);
+      await startBackend(env, ctx);
+      const run = cliJob(ctx, env);
+      try {
+        const result = await evaluateJob(
+          {
+            kind: 'evaluate',
+            ...model,
+            dataset: str(args, 'data') ?? 'builtin',
+            split: choice(args, 'split', SPLITS) ?? 'test',
+            engine: choice(args, 'engine', EVAL_ENGINES) ?? 'ort',
+            ...(batchSize !== undefined ? { batchSize } : {}),
+          },
+          run,
+        );
+        run.events.finish();
+        printResult(result, ctx);
+      } finally {
+        run.events.finish();
+      }
     },
   };
   return spec;

@@ -1,7 +1,9 @@
-import { formatSummary, summarizeModel } from '../../core/models/summary';
+import { describeJob } from '../../core/jobs/describeJob';
 import { bool, onePositional, type CommandSpec } from '../args';
-import { MODEL_HELP, ZOO_OPTIONS, openModel } from '../common';
+import { MODEL_HELP, ZOO_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
+import { cliJob } from '../jobEvents';
+import { summaryTable } from '../modelFactsText';
 
 export function infoCommand(ctx: CliContext): CommandSpec {
   const spec: CommandSpec = {
@@ -14,9 +16,9 @@ export function infoCommand(ctx: CliContext): CommandSpec {
       ...ZOO_OPTIONS,
     },
     async run(args) {
-      const model = await openModel(onePositional(args, spec, 'MODEL'), args);
-      const summary = summarizeModel(model, { onlyConv: !bool(args, 'all-layers') });
-      ctx.log(bool(args, 'json') ? JSON.stringify(summary, null, 2) : formatSummary(summary));
+      const facts = await describeJob({ kind: 'describe', ...modelSource(onePositional(args, spec, 'MODEL'), args), allLayers: bool(args, 'all-layers') }, cliJob(ctx, {}));
+      if (bool(args, 'json')) ctx.log(JSON.stringify(facts, null, 2));
+      else for (const line of summaryTable(facts)) ctx.log(line);
     },
   };
   return spec;

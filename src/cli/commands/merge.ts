@@ -1,8 +1,8 @@
-import { mergeResultFiles } from '../../core/sensitivity/merge';
-import { writeResults } from '../../core/sensitivity/resultsFile';
+import { mergeJob } from '../../core/jobs/mergeJob';
 import { UsageError } from '../../core/util/errors';
 import { bool, str, type CommandSpec } from '../args';
 import type { CliContext } from '../context';
+import { cliJob, printResult } from '../jobEvents';
 
 export function mergeCommand(ctx: CliContext): CommandSpec {
   const spec: CommandSpec = {
@@ -20,11 +20,8 @@ export function mergeCommand(ctx: CliContext): CommandSpec {
       const out = str(args, 'out');
       if (files.length === 0) throw new UsageError(`merge: give the results files to merge\nUsage: prunelens ${spec.usage}`);
       if (out === undefined) throw new UsageError('merge: -o OUT.json is required');
-      const { results, warnings } = await mergeResultFiles(files, { force: bool(args, 'force') });
-      for (const w of warnings) ctx.log(`warning: ${w}`);
-      await writeResults(out, results);
-      const points = Object.values(results.points).reduce((n, t) => n + Object.keys(t).length, 0);
-      ctx.log(`merged ${files.length} file${files.length === 1 ? '' : 's'}: ${Object.keys(results.params).length} params, ${points} points -> ${out}`);
+      const run = cliJob(ctx, {});
+      printResult(await mergeJob({ kind: 'merge', inputs: files, output: out, force: bool(args, 'force') }, run), ctx);
     },
   };
   return spec;

@@ -1,8 +1,15 @@
-import { convParams } from '../../core/models/naming';
+import { describeJob } from '../../core/jobs/describeJob';
 import { UsageError } from '../../core/util/errors';
+import { parseParamFilter } from '../../shared/vocabulary';
 import { bool, onePositional, str, type CommandSpec } from '../args';
-import { MODEL_HELP, ZOO_OPTIONS, openModel } from '../common';
+import { MODEL_HELP, ZOO_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
+import { cliJob } from '../jobEvents';
+
+function matches(name: string, filter: string | RegExp | undefined): boolean {
+  if (filter === undefined) return true;
+  return typeof filter === 'string' ? name.includes(filter) : filter.test(name);
+}
 
 export function paramsCommand(ctx: CliContext): CommandSpec {
   const spec: CommandSpec = {
@@ -16,21 +23,21 @@ export function paramsCommand(ctx: CliContext): CommandSpec {
       ...ZOO_OPTIONS,
     },
     async run(args) {
-      const model = await openModel(onePositional(args, spec, 'MODEL'), args);
-      const filter = str(args, 'filter');
+      const filterText = str(args, 'filter');
       const regex = str(args, 'regex');
-      if (filter !== undefined && regex !== undefined) throw new UsageError('params: give --filter or --regex, not both');
-      let pattern: string | RegExp | undefined = filter;
+      if (filterText !== undefined && regex !== undefined) throw new UsageError('params: give --filter or --regex, not both');
+      let filter: string | RegExp | undefined = filterText;
       if (regex !== undefined) {
         try {
-          pattern = new RegExp(regex);
+          filter = parseParamFilter(`/${regex}/`);
         } catch (e) {
           throw new UsageError(`--regex: ${(e as Error).message}`);
         }
       }
-      const params = convParams(model, pattern);
+      const facts = await describeJob({ kind: 'describe', ...modelSource(onePositional(args, spec, 'MODEL'), args) }, cliJob(ctx, {}));
+      const params = facts.params.filter((p) => p.analysable && matches(p.name, filter));
       if (bool(args, 'json')) {
-        ctx.log(JSON.stringify(params.map((p) => ({ name: p.name, layer: p.layerName, shape: p.shape, outChannels: p.outChannels })), null, 2));
+        ctx.log(JSON.stringify(params.map((p) => ({ name: p.name, layer: p.layer, shape: p.shape, outChannels: p.outChannels })), null, 2));
         return;
       }
       const width = Math.max(4, ...params.map((p) => p.name.length));

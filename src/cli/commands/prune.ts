@@ -1,22 +1,11 @@
-import * as path from 'node:path';
-import { modelFingerprint } from '../../core/models/io';
-import {
-  CRITERIA,
-  buildDependencyGraph,
-  checkOutputFolder,
-  compareFlops,
-  formatFlopsComparison,
-  planPruning,
-  pruneModel,
-  readRatiosFile,
-  writePrunedModel,
-  type Criterion,
-  type PrunePlan,
-} from '../../core/pruning';
+import { pruneJob } from '../../core/jobs/pruneJob';
 import { UsageError } from '../../core/util/errors';
+import type { PruneRatiosSpec } from '../../shared/jobs';
+import { CRITERIA } from '../../shared/vocabulary';
 import { bool, choice, int, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
-import { MODEL_HELP, ZOO_OPTIONS, openModel } from '../common';
+import { MODEL_HELP, ZOO_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
+import { cliJob, printResult } from '../jobEvents';
 
 /** `--ratio NAME=R`, repeatable; each name once. */
 function ratioFlags(values: readonly string[]): Record<string, number> {
@@ -32,18 +21,11 @@ function ratioFlags(values: readonly string[]): Record<string, number> {
   return ratios;
 }
 
-async function ratiosFrom(args: ParsedArgs): Promise<Record<string, number>> {
+function ratiosFrom(args: ParsedArgs): PruneRatiosSpec {
   const file = str(args, 'ratios');
   const flags = (args.values['ratio'] as string[] | undefined) ?? [];
   if ((file === undefined) === (flags.length === 0)) throw new UsageError('prune: give either --ratios FILE or one or more --ratio NAME=R');
-  return file !== undefined ? readRatiosFile(file) : ratioFlags(flags);
-}
-
-function describePlan(plan: PrunePlan): string[] {
-  return plan.groups.map((g) => {
-    const coupled = g.params.length > 1 ? ` (+${g.params.length - 1} coupled: ${g.params.slice(1).join(', ')})` : '';
-    return `${g.id}${coupled}: ${g.channels} -> ${g.kept.length} channels at ratio ${g.ratio}`;
-  });
+  return file !== undefined ? { file } : { values: ratioFlags(flags) };
 }
 
 export function pruneCommand(ctx: CliContext): CommandSpec {
@@ -62,26 +44,28 @@ export function pruneCommand(ctx: CliContext): CommandSpec {
       ...ZOO_OPTIONS,
     },
     async run(args) {
-      const modelSpec = onePositional(args, spec, 'MODEL');
+      const model = modelSource(onePositional(args, spec, 'MODEL'), args);
       const out = str(args, 'out');
       if (out === undefined) throw new UsageError('prune: --out DIR is required');
-      const criterion = choice<Criterion>(args, 'criterion', CRITERIA) ?? 'l1_norm';
-      const roundTo = int(args, 'round-to') ?? 1;
-      const ratios = await ratiosFrom(args);
-      // Checked before the work so that a bad --out fails fast; writePrunedModel checks again.
-      await checkOutputFolder(out);
-      const model = await openModel(modelSpec, args);
-      const plan = planPruning(model, buildDependencyGraph(model), ratios, { criterion, roundTo });
-      const pruned = pruneModel(model, plan);
-      const flops = compareFlops(model, pruned, { onlyConv: !bool(args, 'all-layers') });
-      const written = await writePrunedModel(out, pruned, plan, { source: modelSpec, sourceFingerprint: modelFingerprint(model), flops });
+      const run = cliJob(ctx, {});
+      const { result, plan, flops, written } = await pruneJob(
+        {
+          kind: 'prune',
+          ...model,
+          output: out,
+          ratios: ratiosFrom(args),
+          criterion: choice(args, 'criterion', CRITERIA) ?? 'l1_norm',
+          roundTo: int(args, 'round-to') ?? 1,
+          allLayers: bool(args, 'all-layers'),
+        },
+        run,
+      );
+      run.events.finish();
       if (bool(args, 'json')) {
         ctx.log(JSON.stringify({ out: written.dir, groups: plan.groups.map((g) => ({ id: g.id, channels: g.channels, kept: g.kept.length })), flops: { before: flops.before, after: flops.after } }, null, 2));
         return;
       }
-      for (const line of describePlan(plan)) ctx.log(line);
-      ctx.log(formatFlopsComparison(flops).split('\n').at(-1) ?? '');
-      ctx.log(`wrote ${written.modelJson} and ${path.basename(written.plan)}`);
+      printResult(result, ctx);
     },
   };
   return spec;

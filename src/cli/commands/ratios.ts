@@ -1,17 +1,12 @@
-import { promises as fsp } from 'node:fs';
-import { modelFingerprint } from '../../core/models/fingerprint';
-import { buildDependencyGraph } from '../../core/pruning';
-import { buildFlopsModel } from '../../core/sensitivity/flopsModel';
-import { loadResults } from '../../core/sensitivity/resultsFile';
-import { writeFileAtomic } from '../../core/util/atomicWrite';
-import { PruneLensError, UsageError } from '../../core/util/errors';
-import { RESULTS_FORMAT, type SensitivityResults } from '../../shared/results';
-import { ratiosFileFor, type RatiosFile, type RatiosRule } from '../../shared/ratiosFile';
+import { ratiosJob } from '../../core/jobs/ratiosJob';
+import { UsageError } from '../../core/util/errors';
+import type { RatiosRuleSpec } from '../../shared/jobs';
 import { bool, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
-import { ZOO_OPTIONS, openModel } from '../common';
+import { ZOO_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
+import { cliJob, printResult } from '../jobEvents';
 
-function rule(args: ParsedArgs): RatiosRule {
+function rule(args: ParsedArgs): RatiosRuleSpec {
   const loss = num(args, 'loss');
   const target = num(args, 'target-flops');
   if ((loss === undefined) === (target === undefined)) throw new UsageError('ratios: give either --loss T or --target-flops F');
@@ -20,51 +15,6 @@ function rule(args: ParsedArgs): RatiosRule {
     return { targetFlops: target };
   }
   return { loss: loss as number };
-}
-
-/** The results with a FLOPs model: the file's own, or one built from --model (which must be the model measured). */
-async function withFlopsModel(results: SensitivityResults, args: ParsedArgs): Promise<SensitivityResults> {
-  if (results.flops !== undefined) return results;
-  const modelSpec = str(args, 'model');
-  if (modelSpec === undefined) throw new UsageError('ratios: this results file has no FLOPs model; give --model MODEL (the model it was measured on) to use --target-flops');
-  const model = await openModel(modelSpec, args);
-  if (modelFingerprint(model) !== results.metadata.model.fingerprint && !bool(args, 'force')) {
-    throw new PruneLensError(`is not the model the results were measured on (fingerprints differ); --force uses it anyway`, modelSpec);
-  }
-  return { ...results, flops: buildFlopsModel(model, buildDependencyGraph(model)) };
-}
-
-/** Refuses to write the ratios over a results file, which an -o typo could otherwise destroy. */
-async function checkNotResults(out: string): Promise<void> {
-  let text: string;
-  try {
-    text = await fsp.readFile(out, 'utf8');
-  } catch {
-    return;
-  }
-  let format: unknown;
-  try {
-    format = (JSON.parse(text) as Record<string, unknown> | null)?.['format'];
-  } catch {
-    return;
-  }
-  if (format === RESULTS_FORMAT) throw new UsageError(`ratios: ${out} is a sensitivity results file; choose another -o`);
-}
-
-function describe(file: RatiosFile, results: SensitivityResults): string[] {
-  const lines: string[] = [];
-  const width = Math.max(5, ...Object.keys(file.ratios).map((p) => p.length));
-  for (const [param, ratio] of Object.entries(file.ratios)) {
-    const group = results.params[param];
-    const shared = group !== undefined && group !== param ? `  (group ${group})` : '';
-    lines.push(`${param.padEnd(width)}  ${ratio.toFixed(4)}${shared}`);
-  }
-  lines.push(`loss threshold ${file.loss}`);
-  if (file.flops) lines.push(`MACs per image ${file.flops.before} -> ${file.flops.after} (-${(100 * file.flops.reduction).toFixed(2)}%)`);
-  if (file.target && !file.target.reached) {
-    lines.push(`warning: the measured ratios cannot remove ${(100 * file.target.flopsReduction).toFixed(1)}% of the FLOPs; these are the largest measured (measure higher ratios to go further)`);
-  }
-  return lines;
 }
 
 export function ratiosCommand(ctx: CliContext): CommandSpec {
@@ -84,20 +34,22 @@ export function ratiosCommand(ctx: CliContext): CommandSpec {
       ...ZOO_OPTIONS,
     },
     async run(args) {
-      const sensFile = onePositional(args, spec, 'results file');
-      const chosen = rule(args);
+      const file = onePositional(args, spec, 'results file');
       const out = str(args, 'out');
-      if (out !== undefined) await checkNotResults(out);
-      let results = await loadResults(sensFile);
-      if ('targetFlops' in chosen) results = await withFlopsModel(results, args);
-      const file = ratiosFileFor(results, chosen, sensFile);
-      const text = `${JSON.stringify(file, null, 2)}\n`;
-      if (bool(args, 'json')) ctx.log(text.trimEnd());
-      else for (const line of describe(file, results)) ctx.log(line);
-      if (out !== undefined) {
-        await writeFileAtomic(out, text);
-        ctx.log(`wrote ${out}`);
-      }
+      const model = str(args, 'model');
+      const { result, file: ratios } = await ratiosJob(
+        {
+          kind: 'ratios',
+          file,
+          rule: rule(args),
+          ...(out !== undefined ? { output: out } : {}),
+          ...(model !== undefined ? modelSource(model, args) : {}),
+          ...(bool(args, 'force') ? { force: true } : {}),
+        },
+        cliJob(ctx, {}),
+      );
+      if (bool(args, 'json')) ctx.log(JSON.stringify(ratios, null, 2));
+      else printResult(result, ctx);
     },
   };
   return spec;

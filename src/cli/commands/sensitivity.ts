@@ -1,31 +1,28 @@
-import * as path from 'node:path';
-import { convParams } from '../../core/models/naming';
-import { CRITERIA, type Criterion } from '../../core/pruning';
-import { datasetIdentity } from '../../core/sensitivity/fingerprint';
-import { createFastEngine, DEFAULT_CACHE_BYTES, type FastEngine } from '../../core/fast/fastEngine';
-import { datasetMetric, type MetricFn } from '../../core/sensitivity/metrics';
-import { readResultsIfExists } from '../../core/sensitivity/resultsFile';
-import { sensitivity, type PointEvent } from '../../core/sensitivity/scan';
+import { autoWorkers, runShardedScan } from '../../core/jobs/shardedScan';
+import { runSensitivityJob } from '../../core/jobs/sensitivityJob';
+import { DEFAULT_CACHE_BYTES } from '../../core/fast/fastEngine';
 import { parseShard } from '../../core/sensitivity/shards';
-import { shardShare } from '../../core/sensitivity/shardShare';
 import { UsageError } from '../../core/util/errors';
-import { METRIC_NAMES, isMeasured, type MetricName, type SensitivityResults } from '../../shared/results';
+import type { SensitivityJobSpec } from '../../shared/jobs';
+import { CRITERIA, DEFAULT_RATIOS, METRICS, SCAN_ENGINES, SPLITS } from '../../shared/vocabulary';
 import { bool, choice, int, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
-import { BACKEND_OPTIONS, DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, openData, openModel, useBackend } from '../common';
+import { BACKEND_OPTIONS, DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
-import { autoWorkers, runWorkers } from '../parallelScan';
+import { cliJob, printResult, startBackend } from '../jobEvents';
+import { cliShardRunner } from '../shardWorkers';
 
-/** The params to analyse: conv kernels, narrowed as `prunelens params` narrows them. */
-function paramFilter(args: ParsedArgs): string | RegExp | undefined {
+/** The params to analyse as the job's filter: --params TEXT (a substring) or --regex RE. */
+function paramFilter(args: ParsedArgs): string | undefined {
   const filter = str(args, 'params');
   const regex = str(args, 'regex');
   if (filter !== undefined && regex !== undefined) throw new UsageError('sensitivity: give --params or --regex, not both');
   if (regex === undefined) return filter;
   try {
-    return new RegExp(regex);
+    new RegExp(regex);
   } catch (e) {
     throw new UsageError(`--regex: ${(e as Error).message}`);
   }
+  return `/${regex}/`;
 }
 
 function parseRatios(text: string | undefined): number[] | undefined {
@@ -35,23 +32,32 @@ function parseRatios(text: string | undefined): number[] | undefined {
   return ratios;
 }
 
-function describePoint(e: PointEvent, metric: MetricName): string {
-  const members = e.params.length > 1 ? ` (+${e.params.length - 1} coupled)` : '';
-  const head = `[${e.done}/${e.total}] ${e.group}${members} @ ${e.ratio}:`;
-  if (!isMeasured(e.point)) return `${head} skipped (${e.point.reason})`;
-  const p = e.point;
-  return `${head} ${metric} ${p.metric.toFixed(4)}  loss ${(100 * p.loss).toFixed(2)}%  (${p.channelsPruned} channels, ${p.seconds.toFixed(1)} s)`;
-}
-
-function summarise(results: SensitivityResults, file: string): string[] {
-  const lines: string[] = [];
-  for (const g of Object.values(results.groups)) {
-    if (!g.prunable) lines.push(`not prunable: ${g.params.join(', ')}: ${g.reason ?? 'no reason given'}`);
-  }
-  const points = Object.values(results.points).flatMap((t) => Object.values(t));
-  const skipped = points.filter((p) => !isMeasured(p)).length;
-  lines.push(`${points.length - skipped} points measured${skipped > 0 ? `, ${skipped} skipped by early stop` : ''}; baseline ${results.metadata.metric} ${results.metadata.baseline}; results in ${file}`);
-  return lines;
+/** The job spec the command's arguments describe. */
+function specOf(args: ParsedArgs, modelSpec: string): SensitivityJobSpec {
+  const cacheMb = num(args, 'cache-mb');
+  if (cacheMb !== undefined && !(cacheMb >= 0)) throw new UsageError(`--cache-mb must be a number of megabytes >= 0, got ${cacheMb}`);
+  const filter = paramFilter(args);
+  const ratios = parseRatios(str(args, 'ratios'));
+  const earlyStopLoss = num(args, 'early-stop');
+  const first = int(args, 'first');
+  const batchSize = int(args, 'batch-size');
+  return {
+    kind: 'sensitivity',
+    ...modelSource(modelSpec, args),
+    file: str(args, 'file') ?? 'sensitivities.json',
+    dataset: str(args, 'data') ?? 'builtin',
+    split: choice(args, 'split', SPLITS) ?? 'test',
+    ...(filter !== undefined ? { paramFilter: filter } : {}),
+    ...(first !== undefined ? { first } : {}),
+    ...(ratios !== undefined ? { ratios } : {}),
+    criterion: choice(args, 'criterion', CRITERIA) ?? 'l1_norm',
+    metric: choice(args, 'metric', METRICS) ?? 'top1',
+    engine: choice(args, 'engine', SCAN_ENGINES) ?? 'fast',
+    ...(cacheMb !== undefined ? { cacheMb } : {}),
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),
+    ...(bool(args, 'force') ? { force: true } : {}),
+  };
 }
 
 export function sensitivityCommand(ctx: CliContext): CommandSpec {
@@ -62,10 +68,10 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       `Measure how much each conv's channel group costs when pruned by each ratio (PaddleSlim's sensitivity()). ` +
       `The results file is rewritten after every point; run the same command again to resume or to add ratios. ${MODEL_HELP}.`,
     options: {
-      params: { type: 'string', value: 'TEXT', help: 'analyse the conv params whose name contains TEXT (default: every conv)' },
+      params: { type: 'string', value: 'TEXT', help: 'analyse the conv params whose name contains TEXT (default: those in FILE, or every conv for a new file)' },
       regex: { type: 'string', value: 'RE', help: 'analyse the conv params whose name matches RE' },
       first: { type: 'string', value: 'N', help: 'keep only the first N matching params (the seed keeps 5)' },
-      ratios: { type: 'string', value: 'LIST', default: '0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9', help: 'pruning ratios, comma-separated' },
+      ratios: { type: 'string', value: 'LIST', default: DEFAULT_RATIOS.join(','), help: 'pruning ratios, comma-separated' },
       file: { type: 'string', value: 'FILE', default: 'sensitivities.json', help: 'results file to resume and extend' },
       criterion: { type: 'string', value: 'C', default: 'l1_norm', help: `channel importance: ${CRITERIA.join(', ')}` },
       metric: { type: 'string', value: 'M', default: 'top1', help: "top1 (needs labels) or agreement (top-1 agreement with the unpruned model's predictions)" },
@@ -92,76 +98,25 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       ...BACKEND_OPTIONS,
     },
     async run(args) {
-      const modelSpec = onePositional(args, spec, 'MODEL');
-      const ratios = parseRatios(str(args, 'ratios'));
-      const criterion = choice<Criterion>(args, 'criterion', CRITERIA) ?? 'l1_norm';
-      const metric = choice<MetricName>(args, 'metric', METRIC_NAMES) ?? 'top1';
-      const split = choice(args, 'split', ['train', 'test'] as const) ?? 'test';
-      const engine = choice(args, 'engine', ['fast', 'ort', 'tfjs'] as const) ?? 'fast';
-      const cacheMb = num(args, 'cache-mb');
-      if (cacheMb !== undefined && !(cacheMb >= 0)) throw new UsageError(`--cache-mb must be a number of megabytes >= 0, got ${cacheMb}`);
-      const earlyStopLoss = num(args, 'early-stop');
-      const first = int(args, 'first');
-      const mainFile = str(args, 'file') ?? 'sensitivities.json';
+      const job = specOf(args, onePositional(args, spec, 'MODEL'));
+      const env = runEnv(args);
       const shardText = str(args, 'shard');
       const workersText = str(args, 'workers') ?? 'auto';
       if (workersText !== 'auto' && shardText !== undefined) throw new UsageError('sensitivity: give --workers or --shard, not both');
       const workers = shardText !== undefined ? 1 : workersText === 'auto' ? autoWorkers() : (int(args, 'workers') as number);
       if (workers > 1) {
-        await runWorkers(args, workers, mainFile, bool(args, 'force'), ctx, cacheMb);
-        const merged = await readResultsIfExists(mainFile);
-        if (merged) for (const line of summarise(merged, mainFile)) ctx.log(line);
+        const result = await runShardedScan({ ...job, workers }, workers, env, cliShardRunner(ctx, job.metric ?? 'top1'), { log: ctx.log, signal: ctx.signal });
+        printResult(result, ctx);
         return;
       }
-      const shard = shardText === undefined ? undefined : parseShard(shardText, mainFile);
-      const file = shard?.file ?? mainFile;
-      await useBackend(args, ctx.log);
-      const model = await openModel(modelSpec, args);
-      let params = convParams(model, paramFilter(args)).map((p) => p.name).slice(0, first);
-      if (params.length === 0) throw new UsageError('sensitivity: no conv params match; list them with "prunelens params MODEL"');
-      if (shard !== undefined) {
-        params = await shardShare(model, params, await readResultsIfExists(mainFile), shard);
-        ctx.log(`shard ${shard.index} of ${shard.count}: ${params.length} of the params, into ${shard.file}`);
-        if (params.length === 0) return;
-      }
-      const data = openData(args, split, model, { labelsOptional: metric === 'agreement' });
-      const threads = int(args, 'threads');
-      const providers = (str(args, 'providers') ?? 'cpu').split(',').map((p) => p.trim()).filter(Boolean);
-      const common = {
-        metric,
-        providers,
-        batchSize: int(args, 'batch-size') ?? 128,
-        signal: ctx.signal,
-        ...(threads !== undefined ? { intraOpThreads: threads } : {}),
-        // A shard shares the machine with its sibling workers: idle ONNX Runtime threads
-        // should yield their core rather than spin on it.
-        ...(shard !== undefined ? { allowSpinning: false } : {}),
-      };
-      const evaluateFn: MetricFn | FastEngine =
-        engine === 'fast'
-          ? await createFastEngine(model, data, { ...common, ...(cacheMb !== undefined ? { cacheBytes: Math.round(cacheMb * 2 ** 20) } : {}) })
-          : datasetMetric(model, data, { ...common, engine });
-      ctx.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}, engine ${engine}); results in ${file}`);
-      const modelPath = modelSpec.startsWith('zoo:') ? modelSpec : path.resolve(modelSpec);
-      let results: SensitivityResults;
+      const shard = shardText === undefined ? undefined : parseShard(shardText, job.file);
+      await startBackend(env, ctx);
+      const run = cliJob(ctx, env, { metric: job.metric ?? 'top1' });
       try {
-        results = await sensitivity(model, params, evaluateFn, {
-          file,
-          dataset: datasetIdentity(data, `${str(args, 'data') ?? 'builtin'}:${split}`),
-          metric,
-          criterion,
-          modelPath,
-          force: bool(args, 'force'),
-          signal: ctx.signal,
-          ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count } } : {}),
-          onPoint: (e) => ctx.log(describePoint(e, metric)),
-          ...(ratios !== undefined ? { ratios } : {}),
-          ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),
-        });
+        printResult(await runSensitivityJob({ ...job, ...(shard ? { shard: { index: shard.index, count: shard.count } } : {}) }, run), ctx);
       } finally {
-        if (typeof evaluateFn !== 'function') evaluateFn.release();
+        run.events.finish();
       }
-      for (const line of summarise(results, file)) ctx.log(line);
     },
   };
   return spec;

@@ -1,10 +1,11 @@
-import { saveModel } from '../../core/models/io';
-import { DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER, train, type OptimizerName } from '../../core/train/train';
+import { trainJob } from '../../core/jobs/trainJob';
+import { DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER } from '../../core/train/train';
 import { UsageError } from '../../core/util/errors';
+import { OPTIMIZERS } from '../../shared/vocabulary';
 import { choice, int, num, onePositional, str, type CommandSpec } from '../args';
-import { BACKEND_OPTIONS, DATA_OPTIONS, MODEL_HELP, ZOO_OPTIONS, openData, openModel, pct, useBackend } from '../common';
-import { progressBar } from '../progressBar';
+import { BACKEND_OPTIONS, DATA_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
+import { cliJob, printResult, startBackend } from '../jobEvents';
 
 export function trainCommand(ctx: CliContext): CommandSpec {
   const spec: CommandSpec = {
@@ -21,29 +22,33 @@ export function trainCommand(ctx: CliContext): CommandSpec {
       ...BACKEND_OPTIONS,
     },
     async run(args) {
-      const modelSpec = onePositional(args, spec, 'MODEL');
+      const model = modelSource(onePositional(args, spec, 'MODEL'), args);
       const out = str(args, 'out');
       if (!out) throw new UsageError('train: --out DIR is required');
-      await useBackend(args, ctx.log);
-      const model = await openModel(modelSpec, args);
-      const data = openData(args, 'train', model);
-      const bar = progressBar();
       const lr = num(args, 'lr');
-      const results = await train(model, data, {
-        epochs: int(args, 'epochs') ?? 1,
-        batchSize: int(args, 'batch-size') ?? 128,
-        optimizer: choice<OptimizerName>(args, 'optimizer', ['adam', 'momentum']) ?? DEFAULT_OPTIMIZER,
-        ...(lr !== undefined ? { learningRate: lr } : {}),
-        seed: int(args, 'seed', 0) ?? 1,
-        onProgress: bar,
-        signal: ctx.signal,
-      });
-      bar.finish();
-      for (const r of results) {
-        ctx.log(`epoch ${r.epoch}: train top1 ${pct(r.top1)}  top5 ${pct(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`);
+      const env = runEnv(args);
+      await startBackend(env, ctx);
+      const run = cliJob(ctx, env);
+      try {
+        const { result } = await trainJob(
+          {
+            kind: 'train',
+            ...model,
+            dataset: str(args, 'data') ?? 'builtin',
+            output: out,
+            epochs: int(args, 'epochs') ?? 1,
+            batchSize: int(args, 'batch-size') ?? 128,
+            optimizer: choice(args, 'optimizer', OPTIMIZERS) ?? DEFAULT_OPTIMIZER,
+            ...(lr !== undefined ? { learningRate: lr } : {}),
+            seed: int(args, 'seed', 0) ?? 1,
+          },
+          run,
+        );
+        run.events.finish();
+        printResult(result, ctx);
+      } finally {
+        run.events.finish();
       }
-      const saved = await saveModel(model, out);
-      ctx.log(`saved ${saved.modelJson}`);
     },
   };
   return spec;

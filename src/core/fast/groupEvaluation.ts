@@ -78,50 +78,42 @@ function outcomeOf(tally: Tally): PointOutcome {
   return { metric: tally.hits / tally.seen, hits: tally.hits, count: tally.seen, predicted: tally.predicted };
 }
 
-/**
- * Opens a group. In the cached order the upstream pass runs here and its cache is
- * returned too, for the next group's upstream part to start from.
- */
-export async function openGroupEvaluation(
-  ctx: GroupContext,
-  group: ChannelGroup,
-  points: readonly PlannedPoint[],
-  parts: GroupParts,
-  source: CutCache | undefined,
-  cacheBytes: number,
-): Promise<{ evaluation: FastGroupEvaluation; cache?: CutCache }> {
-  const total = ctx.ranges.length;
-  const bytes = parts.cutBytesPerImage === undefined ? undefined : parts.cutBytesPerImage * ctx.dataset.count;
-  const downstream = async (cut: Feeds, point: PlannedPoint, masks: Feeds, range: BatchRange, tally: Tally): Promise<void> => {
-    const result = await parts.downstream.session.run(pick({ ...cut, ...masks }, parts.downstream.inputs));
-    tally.add(logitsOf(result, ctx.trunk.outputName), range, ctx.targets);
-  };
+/** Runs the downstream part on one batch's cut with one point's masks and tallies its top-1 hits. */
+async function downstreamInto(ctx: GroupContext, parts: GroupParts, cut: Feeds, masks: Feeds, range: BatchRange, tally: Tally): Promise<void> {
+  const result = await parts.downstream.session.run(pick({ ...cut, ...masks }, parts.downstream.inputs));
+  tally.add(logitsOf(result, ctx.trunk.outputName), range, ctx.targets);
+}
 
-  if (bytes !== undefined && bytes <= cacheBytes) {
-    const batches: Feeds[] = [];
+/** CACHED: one upstream pass fills the cache, then each point is a downstream pass over it. */
+async function openCached(ctx: GroupContext, group: ChannelGroup, parts: GroupParts, source: CutCache | undefined, bytes: number): Promise<{ evaluation: FastGroupEvaluation; cache: CutCache }> {
+  const total = ctx.ranges.length;
+  const batches: Feeds[] = [];
+  for (const range of ctx.ranges) {
+    throwIfCancelled(ctx.signal);
+    const feeds = await cutFeeds(ctx, parts, source, range);
+    // The images are a view of the dataset: never cached, re-viewed per batch.
+    delete feeds[ctx.trunk.inputName];
+    batches.push(feeds);
+    ctx.onProgress?.({ stage: `upstream of ${group.id}`, done: range.index + 1, total });
+  }
+  const cache: CutCache = { names: new Set(parts.cut.filter((v) => v !== ctx.trunk.inputName)), batches, bytes };
+  const outcome = async (point: PlannedPoint): Promise<PointOutcome> => {
+    const masks = maskFeeds(ctx, group, parts, point);
+    const tally = new Tally(ctx.dataset.count);
     for (const range of ctx.ranges) {
       throwIfCancelled(ctx.signal);
-      const feeds = await cutFeeds(ctx, parts, source, range);
-      // The images are a view of the dataset: never cached, re-viewed per batch.
-      delete feeds[ctx.trunk.inputName];
-      batches.push(feeds);
-      ctx.onProgress?.({ stage: `upstream of ${group.id}`, done: range.index + 1, total });
+      const cut = { ...(batches[range.index] as Feeds), [ctx.trunk.inputName]: imageTensor(ctx.ort, ctx.dataset, range) };
+      await downstreamInto(ctx, parts, cut, masks, range, tally);
+      ctx.onProgress?.({ stage: `${group.id} at ${point.ratio}`, done: range.index + 1, total });
     }
-    const cache: CutCache = { names: new Set(parts.cut.filter((v) => v !== ctx.trunk.inputName)), batches, bytes };
-    const outcome = async (point: PlannedPoint): Promise<PointOutcome> => {
-      const masks = maskFeeds(ctx, group, parts, point);
-      const tally = new Tally(ctx.dataset.count);
-      for (const range of ctx.ranges) {
-        throwIfCancelled(ctx.signal);
-        const cut = { ...(batches[range.index] as Feeds), [ctx.trunk.inputName]: imageTensor(ctx.ort, ctx.dataset, range) };
-        await downstream(cut, point, masks, range, tally);
-        ctx.onProgress?.({ stage: `${group.id} at ${point.ratio}`, done: range.index + 1, total });
-      }
-      return outcomeOf(tally);
-    };
-    return { evaluation: evaluationOf('cached', parts, outcome), cache };
-  }
+    return outcomeOf(tally);
+  };
+  return { evaluation: evaluationOf('cached', parts, outcome), cache };
+}
 
+/** STREAMED: batch-outer, ratio-inner; every point of the group is computed on the first request. */
+function openStreamed(ctx: GroupContext, group: ChannelGroup, points: readonly PlannedPoint[], parts: GroupParts, source: CutCache | undefined): FastGroupEvaluation {
+  const total = ctx.ranges.length;
   let all: Promise<Map<number, PointOutcome>> | undefined;
   const computeAll = async (): Promise<Map<number, PointOutcome>> => {
     const masks = points.map((p) => maskFeeds(ctx, group, parts, p));
@@ -129,7 +121,7 @@ export async function openGroupEvaluation(
     for (const range of ctx.ranges) {
       throwIfCancelled(ctx.signal);
       const cut = await cutFeeds(ctx, parts, source, range);
-      for (let k = 0; k < points.length; k++) await downstream(cut, points[k] as PlannedPoint, masks[k] as Feeds, range, tallies[k] as Tally);
+      for (let k = 0; k < points.length; k++) await downstreamInto(ctx, parts, cut, masks[k] as Feeds, range, tallies[k] as Tally);
       ctx.onProgress?.({ stage: `${group.id}, ${points.length} ratios`, done: range.index + 1, total });
     }
     return new Map(points.map((p, k) => [p.ratio, outcomeOf(tallies[k] as Tally)]));
@@ -142,7 +134,25 @@ export async function openGroupEvaluation(
     if (found === undefined) throw new Error(`internal: ratio ${point.ratio} of group ${group.id} was not opened`);
     return found;
   };
-  return { evaluation: evaluationOf('streamed', parts, outcome) };
+  return evaluationOf('streamed', parts, outcome);
+}
+
+/**
+ * Opens a group in the order its cut's memory allows (see the module comment). In the
+ * cached order the upstream pass runs here and its cache is returned too, for the next
+ * group's upstream part to start from.
+ */
+export async function openGroupEvaluation(
+  ctx: GroupContext,
+  group: ChannelGroup,
+  points: readonly PlannedPoint[],
+  parts: GroupParts,
+  source: CutCache | undefined,
+  cacheBytes: number,
+): Promise<{ evaluation: FastGroupEvaluation; cache?: CutCache }> {
+  const bytes = parts.cutBytesPerImage === undefined ? undefined : parts.cutBytesPerImage * ctx.dataset.count;
+  if (bytes !== undefined && bytes <= cacheBytes) return openCached(ctx, group, parts, source, bytes);
+  return { evaluation: openStreamed(ctx, group, points, parts, source) };
 }
 
 function evaluationOf(mode: 'cached' | 'streamed', parts: GroupParts, outcome: (p: PlannedPoint) => Promise<PointOutcome>): FastGroupEvaluation {

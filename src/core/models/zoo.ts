@@ -10,8 +10,7 @@ import { buildMobileNetV1 } from './mobilenetV1';
 import { buildMobileNetV2 } from './mobilenetV2';
 import { buildResNet20 } from './resnet';
 import { buildVgg } from './vgg';
-
-export type ZooName = 'mobilenetV1' | 'mobilenetV2' | 'resnet20' | 'vgg';
+import { ZOO_NAMES, type ZooName } from '../../shared/vocabulary';
 
 const BUILDERS: Readonly<Record<ZooName, (opts: ResolvedBuildOptions) => tf.LayersModel>> = {
   mobilenetV1: buildMobileNetV1,
@@ -20,7 +19,7 @@ const BUILDERS: Readonly<Record<ZooName, (opts: ResolvedBuildOptions) => tf.Laye
   vgg: buildVgg,
 };
 
-export const ZOO_NAMES: readonly ZooName[] = Object.keys(BUILDERS) as ZooName[];
+export { ZOO_NAMES, type ZooName };
 
 export function isZooName(name: string): name is ZooName {
   return Object.prototype.hasOwnProperty.call(BUILDERS, name);

@@ -6,9 +6,8 @@
 import type { DependencyGraphInternals } from './graphInternals';
 
 /** How channels are ranked; the lowest scores are pruned first. */
-export type Criterion = 'l1_norm' | 'l2_norm' | 'geometry_median' | 'bn_scale';
-
-export const CRITERIA: readonly Criterion[] = ['l1_norm', 'l2_norm', 'geometry_median', 'bn_scale'];
+export { CRITERIA, type Criterion } from '../../shared/vocabulary';
+import type { Criterion } from '../../shared/vocabulary';
 
 /**
  * How one weight axis takes part in a group:

@@ -47,6 +47,18 @@ function laterWins(earlier: SensitivityPoint | undefined, later: SensitivityPoin
   return later;
 }
 
+/**
+ * `record` with its keys in network order: the FLOPs model lists groups in network order,
+ * and a key sorts by the position of its group (keys of no known group last, as they came).
+ * Shards are folded in whatever order their workers finish; the file must not show it.
+ */
+function inNetworkOrder<T>(record: Readonly<Record<string, T>>, groupOf: (key: string) => string, rank: ReadonlyMap<string, number>): Record<string, T> {
+  const position = (key: string): number => rank.get(groupOf(key)) ?? rank.size;
+  const keys = Object.keys(record);
+  const sorted = keys.map((k, i) => ({ k, i })).sort((a, b) => position(a.k) - position(b.k) || a.i - b.i);
+  return Object.fromEntries(sorted.map(({ k }) => [k, record[k] as T]));
+}
+
 /** Merges results in order (later inputs win); see the module comment for the rules. */
 export function mergeResults(inputs: readonly SensitivityResults[], opts: MergeOptions = {}): MergeOutcome {
   const names = inputs.map((_, i) => opts.names?.[i] ?? `input ${i + 1}`);
@@ -102,7 +114,13 @@ export function mergeResults(inputs: readonly SensitivityResults[], opts: MergeO
     toolVersion: PRUNELENS_VERSION,
   };
   const flops = [...inputs].reverse().find((r) => r.flops !== undefined)?.flops;
-  return { results: { format: last.format, version: last.version, metadata, params, groups, points, ...(flops ? { flops } : {}) }, warnings };
+  const rank = new Map(Object.keys(flops?.groups ?? {}).map((id, i) => [id, i]));
+  const ordered = {
+    params: inNetworkOrder(params, (p) => params[p] ?? p, rank),
+    groups: inNetworkOrder(groups, (id) => id, rank),
+    points: inNetworkOrder(points, (id) => id, rank),
+  };
+  return { results: { format: last.format, version: last.version, metadata, ...ordered, ...(flops ? { flops } : {}) }, warnings };
 }
 
 /** Loads and merges results files (PaddleSlim's `merge_sensitive` on file names). */

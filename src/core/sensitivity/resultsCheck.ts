@@ -5,8 +5,9 @@
  * calls this; every message is completed there with the file's name.
  */
 import type { FlopsModel } from '../../shared/flops';
-import type { MetricName, ResultsGroup, ResultsMetadata, SensitivityPoint, SensitivityResults } from '../../shared/results';
-import { METRIC_NAMES, RESULTS_FORMAT, RESULTS_VERSION, ratioKey } from '../../shared/results';
+import type { ResultsGroup, ResultsMetadata, SensitivityPoint, SensitivityResults } from '../../shared/results';
+import { RESULTS_FORMAT, RESULTS_VERSION, ratioKey } from '../../shared/results';
+import { CRITERIA, isOneOf, METRICS } from '../../shared/vocabulary';
 
 /** A field of the file that is not what the format says; `path` is where, e.g. `points.g1["0.3"].loss`. */
 export class ResultsShapeError extends Error {
@@ -58,6 +59,11 @@ function ratio(value: unknown, path: string): number {
   return r;
 }
 
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string): T {
+  if (!isOneOf(allowed, value)) throw new ResultsShapeError(path, `expected one of ${allowed.join(', ')}, found ${describe(value)}`);
+  return value;
+}
+
 function optional<T>(obj: Json, key: string, path: string, check: (v: unknown, p: string) => T): T | undefined {
   return obj[key] === undefined ? undefined : check(obj[key], at(path, key));
 }
@@ -66,10 +72,8 @@ function checkMetadata(value: unknown, path: string): ResultsMetadata {
   const m = object(value, path);
   const model = object(m['model'], at(path, 'model'));
   const dataset = object(m['dataset'], at(path, 'dataset'));
-  const metric = string(m['metric'], at(path, 'metric'));
-  if (!(METRIC_NAMES as readonly string[]).includes(metric)) {
-    throw new ResultsShapeError(at(path, 'metric'), `expected one of ${METRIC_NAMES.join(', ')}, found ${describe(metric)}`);
-  }
+  const metric = oneOf(m['metric'], METRICS, at(path, 'metric'));
+  const criterion = oneOf(m['criterion'], CRITERIA, at(path, 'criterion'));
   const ratios = m['ratios'];
   if (!Array.isArray(ratios)) throw new ResultsShapeError(at(path, 'ratios'), `expected an array, found ${describe(ratios)}`);
   const shard = optional(m, 'shard', path, (v, p) => {
@@ -89,9 +93,9 @@ function checkMetadata(value: unknown, path: string): ResultsMetadata {
       spec: string(dataset['spec'], at(at(path, 'dataset'), 'spec')),
       count: count(dataset['count'], at(at(path, 'dataset'), 'count')),
     },
-    metric: metric as MetricName,
+    metric,
     baseline: finite(m['baseline'], at(path, 'baseline')),
-    criterion: string(m['criterion'], at(path, 'criterion')),
+    criterion,
     ratios: ratios.map((r, i) => ratio(r, `${at(path, 'ratios')}[${i}]`)),
     ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),
     created: string(m['created'], at(path, 'created')),

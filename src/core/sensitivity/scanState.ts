@@ -9,7 +9,7 @@ import type { ChannelGroup, DependencyGraph } from '../pruning';
 import { PruneLensError, UsageError } from '../util/errors';
 import { measurementDifferences, type MeasurementIdentity } from './compatibility';
 
-export const DEFAULT_RATIOS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+export { DEFAULT_RATIOS } from '../../shared/vocabulary';
 
 /** The mutable working copy a scan fills in and writes after every point. */
 export interface ScanState {

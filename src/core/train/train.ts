@@ -10,7 +10,8 @@ import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
 
-export type OptimizerName = 'adam' | 'momentum';
+export type { OptimizerName } from '../../shared/vocabulary';
+import type { OptimizerName } from '../../shared/vocabulary';
 
 export interface TrainOptions extends LongTaskOptions {
   readonly epochs?: number;

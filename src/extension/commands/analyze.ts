@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { ModelParamsRequest, PRUNING_CRITERIA, ReadResultsRequest, type ParamEntry } from '../../shared/protocol';
+import { ModelParamsRequest, ReadResultsRequest, type ParamEntry } from '../../shared/protocol';
+import { CRITERIA } from '../../shared/vocabulary';
 import type { Ctx } from '../ctx';
 import { newRatios, parseCount, parseJsonFileName, parseRatioList, type Parsed } from '../validate';
 import { askValue, pickDataset, pickModel, pickOne, pickResultsFile, relativeToRoot, resolveTyped } from './pick';
@@ -65,7 +66,7 @@ export async function analyzeSensitivity(ctx: Ctx, arg?: unknown): Promise<void>
   if (params === undefined) return;
   const ratios = await askValue(step(4), 'Pruning ratios, e.g. 0.1, 0.2, 0.3 (or 10%, 20%)', ctx.config.ratios.join(', '), parseRatioList);
   if (ratios === undefined) return;
-  const criteria = [ctx.config.criterion, ...PRUNING_CRITERIA.filter((c) => c !== ctx.config.criterion)];
+  const criteria = [ctx.config.criterion, ...CRITERIA.filter((c) => c !== ctx.config.criterion)];
   const criterion = await pickOne(step(5), 'Which channels go first', criteria.map((c) => ({ label: c })));
   if (criterion === undefined) return;
   const cores = os.availableParallelism();

@@ -5,7 +5,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ListResultsFilesRequest, ZOO_MODELS, type DatasetSpec } from '../../shared/protocol';
+import { ListResultsFilesRequest, type DatasetSpec } from '../../shared/protocol';
+import { ZOO_NAMES } from '../../shared/vocabulary';
 import type { Ctx } from '../ctx';
 import type { ExplorerNode } from '../explorer';
 import type { Parsed } from '../validate';
@@ -87,7 +88,7 @@ export async function pickModel(s: Step, opts: { zoo?: boolean; arg?: unknown } 
   const found = await vscode.workspace.findFiles('**/model.json', '**/node_modules/**', 200);
   const items = [
     ...found.map((u) => ({ label: relativeToRoot(u.fsPath), description: 'TF.js Layers model', value: u.fsPath })),
-    ...(opts.zoo ? ZOO_MODELS.map((m) => ({ label: `zoo:${m}`, description: 'a fresh, untrained model (28x28x1, 10 classes)', value: `zoo:${m}` })) : []),
+    ...(opts.zoo ? ZOO_NAMES.map((m) => ({ label: `zoo:${m}`, description: 'a fresh, untrained model (28x28x1, 10 classes)', value: `zoo:${m}` })) : []),
     { label: BROWSE, description: '', value: '' },
   ];
   const picked = await pickOne(s, 'Model', items);

@@ -4,7 +4,8 @@
  * criterion and a new output folder.
  */
 import * as vscode from 'vscode';
-import { PRUNING_CRITERIA, type PruneJobSpec } from '../../shared/protocol';
+import type { PruneJobSpec } from '../../shared/protocol';
+import { CRITERIA } from '../../shared/vocabulary';
 import type { Ctx } from '../ctx';
 import type { ExplorerNode } from '../explorer';
 import { parseLossThreshold } from '../validate';
@@ -37,7 +38,7 @@ async function ratiosSource(ctx: Ctx, arg: unknown): Promise<Pick<PruneJobSpec, 
 export async function pruneModel(ctx: Ctx, arg?: unknown): Promise<void> {
   const source = await ratiosSource(ctx, arg);
   if (source === undefined) return;
-  const criteria = [ctx.config.criterion, ...PRUNING_CRITERIA.filter((c) => c !== ctx.config.criterion)];
+  const criteria = [ctx.config.criterion, ...CRITERIA.filter((c) => c !== ctx.config.criterion)];
   const criterion = await pickOne({ title: TITLE, step: 3, steps: 4 }, 'Which channels go', criteria.map((c) => ({ label: c })));
   if (criterion === undefined) return;
   const output = await askValue({ title: TITLE, step: 4, steps: 4 }, 'Folder for the pruned model (new or empty)', 'pruned-model', checkOutputFolder);

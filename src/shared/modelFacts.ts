@@ -1,7 +1,8 @@
 /**
- * What the server knows about a model without holding TF.js: per-layer facts, parameter
- * names and channel groups, computed once in a worker process (src/server/jobs/describe.ts)
- * and cached by src/server/modelIndex.ts. Hover and diagnostics read only these.
+ * What is known about a model without holding TF.js: per-layer facts, parameter names and
+ * channel groups, computed once by the describe job (src/core/jobs/describeJob.ts) in a
+ * worker process. The language server caches them (src/server/modelIndex.ts) for hover and
+ * diagnostics; `prunelens info`, `flops` and `params` print them.
  */
 
 export interface LayerFacts {
@@ -14,6 +15,8 @@ export interface LayerFacts {
   readonly params: number;
   /** Multiply-accumulates per image (convs and Dense only, PaddleSlim's `flops()`). */
   readonly macs: number;
+  /** The kernel parameter the layer's MACs are listed under (`conv1_weights`), if it has a kernel. */
+  readonly kernelParam?: string;
   /** Shape of the kernel (Conv2D, DepthwiseConv2D, Dense), absent for other layers. */
   readonly kernelShape?: readonly number[];
   /** Output channels of the kernel, or the channels the layer carries. */
@@ -55,7 +58,10 @@ export interface ModelFacts {
   /** sha256 as src/core/models/fingerprint.ts computes it; results files record the same. */
   readonly fingerprint: string;
   readonly totalParams: number;
+  readonly trainableParams: number;
+  /** MACs per image; with `allLayerMacs`, PaddleSlim's `only_conv=False` count was asked for. */
   readonly totalMacs: number;
+  readonly allLayerMacs?: boolean;
   readonly layers: readonly LayerFacts[];
   readonly params: readonly ParamFacts[];
   readonly groups: readonly GroupFacts[];

@@ -4,7 +4,7 @@
  * memory). The restarted worker reruns the same request, which resumes from the files it
  * writes. A worker that fails with a message, or is stopped on purpose, is not restarted.
  */
-import type { JobResult } from '../shared/protocol';
+import type { JobResult } from '../../shared/jobs';
 import { startWorker, type WorkerHandle, type WorkerLauncher } from './workerProcess';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
 

@@ -1,33 +1,34 @@
 /**
- * The facts hover and diagnostics need about a model (src/server/modelFacts.ts), computed
- * in a worker so that the language server never loads TF.js or reads weights itself.
+ * The describe job: the facts hover, diagnostics, `prunelens info`, `flops` and `params`
+ * need about a model (src/shared/modelFacts.ts), computed in a worker so that the language
+ * server never loads TF.js or reads weights itself.
  */
-import * as path from 'node:path';
-import { layerClass } from '../../core/layers/registry';
-import { modelFingerprint } from '../../core/models/fingerprint';
-import { listParams, type ParamInfo } from '../../core/models/naming';
-import { summarizeModel, type ModelSummary } from '../../core/models/summary';
-import { buildDependencyGraph, type DependencyGraph } from '../../core/pruning';
-import type { GroupFacts, LayerFacts, ModelFacts, ParamFacts } from '../modelFacts';
-import { openModel } from './common';
+import type { DescribeJobSpec } from '../../shared/jobs';
+import type { GroupFacts, LayerFacts, ModelFacts, ParamFacts } from '../../shared/modelFacts';
+import { layerClass } from '../layers/registry';
+import { modelFingerprint } from '../models/fingerprint';
+import { listParams, type ParamInfo } from '../models/naming';
+import { summarizeModel, type ModelSummary } from '../models/summary';
+import { buildDependencyGraph, type DependencyGraph } from '../pruning';
+import type { JobContext } from './context';
+import { openModel, recordedModelPath } from './open';
 
-function kernelOf(params: readonly ParamInfo[]): ParamInfo | undefined {
-  return params.find((p) => p.outChannels !== undefined);
-}
+const UNKNOWN_CLASS = 'a class PruneLens does not know: the channels reaching it cannot be pruned';
 
 function layerFacts(summary: ModelSummary, params: readonly ParamInfo[]): LayerFacts[] {
   return summary.layers.map((layer) => {
     const own = params.filter((p) => p.layerName === layer.name);
-    const kernel = kernelOf(own);
+    const kernel = own.find((p) => p.outChannels !== undefined);
     const shape = layer.outputShape[0] ?? [];
     const channels = kernel?.outChannels ?? shape.at(-1);
     return {
       name: layer.name,
       className: layer.className,
-      pruning: layerClass(layer.className)?.pruning ?? 'a class PruneLens does not know: the channels reaching it cannot be pruned',
+      pruning: layerClass(layer.className)?.pruning ?? UNKNOWN_CLASS,
       outputShape: shape,
       params: layer.params,
       macs: layer.macs,
+      ...(layer.kernelParam !== undefined ? { kernelParam: layer.kernelParam } : {}),
       ...(kernel ? { kernelShape: kernel.shape } : {}),
       ...(typeof channels === 'number' ? { outChannels: channels } : {}),
       paramNames: own.map((p) => p.name),
@@ -57,7 +58,7 @@ function groupOf(graph: DependencyGraph | undefined, name: string): string | und
   }
 }
 
-export async function describeModel(spec: string, log: (text: string) => void): Promise<ModelFacts> {
+export async function describeJob(spec: DescribeJobSpec, ctx: JobContext): Promise<ModelFacts> {
   const model = await openModel(spec);
   try {
     const params = listParams(model);
@@ -65,10 +66,10 @@ export async function describeModel(spec: string, log: (text: string) => void): 
     try {
       graph = buildDependencyGraph(model);
     } catch (err) {
-      // Hover still has the layer facts; only the groups are missing.
-      log(`no channel groups for ${spec}: ${(err as Error).message}`);
+      // The layer facts still stand; only the groups are missing.
+      ctx.events.log(`no channel groups for ${spec.model}: ${(err as Error).message}`);
     }
-    const summary = summarizeModel(model);
+    const summary = summarizeModel(model, { onlyConv: spec.allLayers !== true });
     const paramFacts: ParamFacts[] = params.map((p) => {
       const group = groupOf(graph, p.name);
       return {
@@ -82,11 +83,13 @@ export async function describeModel(spec: string, log: (text: string) => void): 
       };
     });
     return {
-      modelJson: spec.startsWith('zoo:') ? spec : path.resolve(spec),
+      modelJson: recordedModelPath(spec.model),
       name: model.name,
       fingerprint: modelFingerprint(model),
       totalParams: summary.totalParams,
+      trainableParams: summary.trainableParams,
       totalMacs: summary.totalMacs,
+      ...(spec.allLayers === true ? { allLayerMacs: true } : {}),
       layers: layerFacts(summary, params),
       params: paramFacts,
       groups: graph ? groupFacts(graph) : [],

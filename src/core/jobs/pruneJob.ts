@@ -1,0 +1,76 @@
+/**
+ * The prune job: ratios from a ratios file, a results file at a loss threshold, or given
+ * directly; a plan; the physically pruned model written with its plan; FLOPs before and after.
+ */
+import type { JobResult, PruneJobSpec, PruneRatiosSpec } from '../../shared/jobs';
+import { ratiosFileFor } from '../../shared/ratiosFile';
+import { DEFAULT_CRITERION } from '../../shared/vocabulary';
+import { modelFingerprint } from '../models/fingerprint';
+import {
+  buildDependencyGraph,
+  checkOutputFolder,
+  compareFlops,
+  formatFlopsComparison,
+  planPruning,
+  pruneModel,
+  readRatiosFile,
+  writePrunedModel,
+  type FlopsComparison,
+  type PrunePlan,
+  type WrittenPrunedModel,
+} from '../pruning';
+import { loadResults } from '../sensitivity/resultsFile';
+import type { JobContext } from './context';
+import { openModel, recordedModelPath, requireModel } from './open';
+
+export interface PruneOutcome {
+  readonly result: JobResult;
+  readonly plan: PrunePlan;
+  readonly flops: FlopsComparison;
+  readonly written: WrittenPrunedModel;
+}
+
+async function ratiosOf(spec: PruneRatiosSpec): Promise<Record<string, number>> {
+  if ('file' in spec) return readRatiosFile(spec.file);
+  if ('values' in spec) return { ...spec.values };
+  return ratiosFileFor(await loadResults(spec.results), { loss: spec.loss }, spec.results).ratios;
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+/** One line per group the plan prunes. */
+export function describePlan(plan: PrunePlan): string[] {
+  return plan.groups
+    .filter((g) => g.pruned.length > 0)
+    .map((g) => {
+      const coupled = g.params.length > 1 ? ` (+${g.params.length - 1} coupled: ${g.params.slice(1).join(', ')})` : '';
+      return `${g.id}${coupled}: ${g.channels} -> ${g.kept.length} channels at ratio ${g.ratio}`;
+    });
+}
+
+export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<PruneOutcome> {
+  // Checked before the work so that a bad output folder fails at once; written again at the end.
+  await checkOutputFolder(spec.output);
+  const source = requireModel(spec, 'no model to prune: give one (ratios from a results file default to the model it measured)');
+  const ratios = await ratiosOf(spec.ratios);
+  const model = await openModel(source);
+  ctx.events.progress({ stage: 'plan', done: 0, total: 3 });
+  const plan = planPruning(model, buildDependencyGraph(model), ratios, { criterion: spec.criterion ?? DEFAULT_CRITERION, roundTo: spec.roundTo ?? 1 });
+  ctx.events.progress({ stage: 'prune', done: 1, total: 3 });
+  const pruned = pruneModel(model, plan);
+  const flops = compareFlops(model, pruned, { onlyConv: spec.allLayers !== true });
+  ctx.events.progress({ stage: 'write', done: 2, total: 3 });
+  const written = await writePrunedModel(spec.output, pruned, plan, { source: recordedModelPath(source.model), sourceFingerprint: modelFingerprint(model), flops });
+  ctx.events.progress({ stage: 'write', done: 3, total: 3 });
+  const cut = flops.before.macs > 0 ? 1 - flops.after.macs / flops.before.macs : 0;
+  const groups = plan.groups.filter((g) => g.pruned.length > 0).length;
+  const result: JobResult = {
+    summary: `pruned ${groups} group${groups === 1 ? '' : 's'}: MACs ${flops.before.macs} -> ${flops.after.macs} (-${pct(cut)}), written to ${written.dir}`,
+    details: [...describePlan(plan), formatFlopsComparison(flops).split('\n').at(-1) ?? '', `wrote ${written.modelJson} and ${written.plan}`],
+    outputs: [written.modelJson, written.plan],
+    metrics: { groups, macsBefore: flops.before.macs, macsAfter: flops.after.macs, paramsBefore: flops.before.params, paramsAfter: flops.after.params },
+  };
+  return { result, plan, flops, written };
+}

@@ -1,0 +1,99 @@
+/**
+ * The sensitivity job in one process: the core's scan of a results file, or of one shard of
+ * it (spec.shard). A scan split over worker processes runs this once per shard
+ * (shardedScan.ts). The spec arrives complete: a front end that resumes or extends a file
+ * has already filled what it left out from the file's metadata.
+ */
+import * as fs from 'node:fs';
+import type * as tf from '@tensorflow/tfjs';
+import type { JobResult, SensitivityJobSpec } from '../../shared/jobs';
+import { BUILTIN_DATASET, datasetLabel, DEFAULT_BATCH_SIZE, DEFAULT_CRITERION, parseParamFilter } from '../../shared/vocabulary';
+import { createFastEngine } from '../fast/fastEngine';
+import { convParams } from '../models/naming';
+import { datasetIdentity } from '../sensitivity/fingerprint';
+import { datasetMetric } from '../sensitivity/metrics';
+import { readResultsIfExists } from '../sensitivity/resultsFile';
+import { sensitivity } from '../sensitivity/scan';
+import type { ScanEngine } from '../sensitivity/scanEngine';
+import { shardShare } from '../sensitivity/shardShare';
+import { shardFile, type ShardTask } from '../sensitivity/shards';
+import { UsageError } from '../util/errors';
+import type { JobContext } from './context';
+import { openData, openModel, recordedModelPath, requireModel } from './open';
+import { scanResult } from './results';
+
+/**
+ * The conv params a spec asks for: those it names and those its filter matches, the first
+ * N. A spec that names none and has no filter extends what the results file holds (`inFile`),
+ * or, for a new file, analyses every conv.
+ */
+export function requestedParams(model: tf.LayersModel, spec: Pick<SensitivityJobSpec, 'params' | 'paramFilter' | 'first'>, inFile: readonly string[] = []): string[] {
+  let filter: string | RegExp | undefined;
+  try {
+    filter = spec.paramFilter === undefined ? undefined : parseParamFilter(spec.paramFilter);
+  } catch (err) {
+    throw new UsageError(`parameter filter ${spec.paramFilter}: ${(err as Error).message}`);
+  }
+  const filtered = filter === undefined ? [] : convParams(model, filter).map((p) => p.name);
+  if (spec.paramFilter !== undefined && filtered.length === 0 && (spec.params ?? []).length === 0) {
+    throw new UsageError(`no conv parameter matches "${spec.paramFilter}"; list them with "prunelens params MODEL"`);
+  }
+  const everything = inFile.length > 0 ? [...inFile] : convParams(model).map((p) => p.name);
+  const named = spec.params === undefined && spec.paramFilter === undefined ? everything : (spec.params ?? []);
+  return [...new Set([...named, ...filtered])].slice(0, spec.first);
+}
+
+function shardOf(spec: SensitivityJobSpec): ShardTask | undefined {
+  return spec.shard === undefined ? undefined : { ...spec.shard, file: shardFile(spec.file, spec.shard.index, spec.shard.count) };
+}
+
+export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContext): Promise<JobResult> {
+  const { events, env } = ctx;
+  const source = requireModel(spec, `${spec.file}: no model given, and the results file does not name one`);
+  const metric = spec.metric ?? 'top1';
+  const split = spec.split ?? 'test';
+  const dataSpec = spec.dataset ?? BUILTIN_DATASET;
+  const engineName = spec.engine ?? 'fast';
+  const model = await openModel(source);
+  const existing = await readResultsIfExists(spec.file);
+  let params = requestedParams(model, spec, Object.keys(existing?.params ?? {}));
+  if (params.length === 0) throw new UsageError('no conv params to analyse; list them with "prunelens params MODEL"');
+  const shard = shardOf(spec);
+  if (shard !== undefined) {
+    params = await shardShare(model, params, existing, shard);
+    events.log(`shard ${shard.index} of ${shard.count}: ${params.length} of the params, into ${shard.file}`);
+    if (params.length === 0 && !fs.existsSync(shard.file)) return { summary: `shard ${shard.index} of ${shard.count} had nothing to measure`, outputs: [] };
+  }
+  const file = shard?.file ?? spec.file;
+  const data = openData(dataSpec, split, model, { labelsOptional: metric === 'agreement' });
+  const common = {
+    metric,
+    providers: env.providers ?? ['cpu'],
+    batchSize: spec.batchSize ?? DEFAULT_BATCH_SIZE,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(env.threads !== undefined ? { intraOpThreads: env.threads } : {}),
+    ...(env.background ? { allowSpinning: false } : {}),
+  };
+  const fast = engineName === 'fast' ? await createFastEngine(model, data, { ...common, ...(spec.cacheMb !== undefined ? { cacheBytes: Math.round(spec.cacheMb * 2 ** 20) } : {}) }) : undefined;
+  const engine: ScanEngine | ReturnType<typeof datasetMetric> = fast ?? datasetMetric(model, data, { ...common, engine: engineName === 'tfjs' ? 'tfjs' : 'ort' });
+  events.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}, engine ${engineName}); results in ${file}`);
+  try {
+    const results = await sensitivity(model, params, engine, {
+      file,
+      dataset: datasetIdentity(data, datasetLabel(dataSpec, split)),
+      metric,
+      criterion: spec.criterion ?? DEFAULT_CRITERION,
+      modelPath: recordedModelPath(source.model),
+      force: spec.force ?? false,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+      ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count } } : {}),
+      ...(spec.ratios !== undefined ? { ratios: spec.ratios } : {}),
+      ...(spec.earlyStopLoss !== undefined ? { earlyStopLoss: spec.earlyStopLoss } : {}),
+      onPoint: (e) => events.point({ ...e, file }),
+      onProgress: (e) => events.progress(e),
+    });
+    return scanResult(results, file);
+  } finally {
+    fast?.release();
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The train job: train a fresh zoo model or fine-tune a saved one on a dataset's train
+ * split, and save it.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { JobResult, TrainJobSpec } from '../../shared/jobs';
+import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
+import { saveModel } from '../models/io';
+import { train, type EpochResult } from '../train/train';
+import type { JobContext } from './context';
+import { openData, openModel } from './open';
+
+export interface TrainOutcome {
+  readonly result: JobResult;
+  readonly epochs: readonly EpochResult[];
+  readonly model: tf.LayersModel;
+}
+
+function pct(x: number): string {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+/** The epoch line the CLI and the output channel print. */
+export function epochLine(r: EpochResult): string {
+  return `epoch ${r.epoch}: train top1 ${pct(r.top1)}  top5 ${pct(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
+}
+
+export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<TrainOutcome> {
+  const model = await openModel(spec);
+  const data = openData(spec.dataset, 'train', model);
+  const epochs = await train(model, data, {
+    epochs: spec.epochs,
+    batchSize: spec.batchSize ?? DEFAULT_BATCH_SIZE,
+    ...(spec.optimizer ? { optimizer: spec.optimizer } : {}),
+    ...(spec.learningRate !== undefined ? { learningRate: spec.learningRate } : {}),
+    ...(spec.seed !== undefined ? { seed: spec.seed } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    onProgress: (e) => ctx.events.progress(e),
+  });
+  const saved = await saveModel(model, spec.output);
+  const last = epochs.at(-1);
+  const figures = last ? `: train top-1 ${pct(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
+  const result: JobResult = {
+    summary: `trained ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}${figures}; saved ${saved.modelJson}`,
+    details: [...epochs.map(epochLine), `saved ${saved.modelJson}`],
+    outputs: [saved.modelJson],
+    ...(last ? { metrics: { top1: last.top1, top5: last.top5, loss: last.loss } } : {}),
+  };
+  return { result, epochs, model };
+}
