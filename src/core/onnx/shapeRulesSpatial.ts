@@ -35,22 +35,33 @@ function windowOf(ctx: ShapeContext, kernel: readonly number[]): Window {
   return window;
 }
 
-/** Output size of one spatial axis of a Conv or a pool. */
-function slidingSize(size: OnnxDim, w: Window, axis: number, ceilMode: boolean): OnnxDim {
+/**
+ * Output size of one spatial axis of a Conv or a pool. Under auto_pad SAME a Conv gives
+ * ceil(size / stride); ONNX Runtime's pools instead pad for the undilated kernel and then
+ * slide the dilated one, which differs only for dilated SAME pooling, and is followed here.
+ */
+function slidingSize(ctx: ShapeContext, size: OnnxDim, w: Window, axis: number, ceilMode: boolean, isPool: boolean): OnnxDim {
   const k = w.kernel[axis] as number;
   const s = w.strides[axis] as number;
   const extent = (w.dilations[axis] as number) * (k - 1) + 1;
-  if (w.autoPad === 'SAME_UPPER' || w.autoPad === 'SAME_LOWER') return mapDim(size, (n) => Math.ceil(n / s));
-  if (w.autoPad === 'VALID') return mapDim(size, (n) => Math.floor((n - extent) / s) + 1);
-  const begin = w.pads[axis] as number;
-  const end = w.pads[axis + w.kernel.length] as number;
-  return mapDim(size, (n) => {
-    const span = n + begin + end - extent;
+  const same = w.autoPad === 'SAME_UPPER' || w.autoPad === 'SAME_LOWER';
+  if (same && !isPool) return mapDim(size, (n) => Math.ceil(n / s));
+  const out = mapDim(size, (n) => {
+    let begin = w.pads[axis] as number;
+    let total = begin + (w.pads[axis + w.kernel.length] as number);
+    if (w.autoPad === 'VALID') [begin, total] = [0, 0];
+    if (same) {
+      total = (Math.ceil(n / s) - 1) * s + k - n;
+      begin = w.autoPad === 'SAME_LOWER' ? Math.floor((total + 1) / 2) : Math.floor(total / 2);
+    }
+    const span = n + total - extent;
     if (!ceilMode) return Math.floor(span / s) + 1;
-    const out = Math.ceil(span / s) + 1;
+    const size = Math.ceil(span / s) + 1;
     // A last window that would start inside the end padding is dropped.
-    return (out - 1) * s >= n + begin ? out - 1 : out;
+    return (size - 1) * s >= n + begin ? size - 1 : size;
   });
+  if (isKnown(out) && out < 1) ctx.fail(`a ${size}-wide axis is too small for the kernel (${k}, dilation ${w.dilations[axis]}, stride ${s})`);
+  return out;
 }
 
 function spatialInput(ctx: ShapeContext): readonly OnnxDim[] | undefined {
@@ -69,7 +80,7 @@ const conv: ShapeRule = (ctx) => {
   const [c, wc] = [x[1] as OnnxDim, w[1] as OnnxDim];
   if (isKnown(c) && isKnown(wc) && c !== wc * group) ctx.fail(`input has ${c} channels but the weight expects ${wc} x group ${group}`);
   const win = windowOf(ctx, kernel);
-  return [sameType(ctx, [x[0] as OnnxDim, w[0] as OnnxDim, ...x.slice(2).map((d, i) => slidingSize(d, win, i, false))])];
+  return [sameType(ctx, [x[0] as OnnxDim, w[0] as OnnxDim, ...x.slice(2).map((d, i) => slidingSize(ctx, d, win, i, false, false))])];
 };
 
 const convTranspose: ShapeRule = (ctx) => {
@@ -100,7 +111,7 @@ const pool: ShapeRule = (ctx) => {
   if (kernel.length !== x.length - 2) ctx.fail(`kernel_shape has ${kernel.length} axes, the input ${x.length - 2} spatial axes`);
   const win = windowOf(ctx, kernel);
   const ceil = attrInt(ctx.node, 'ceil_mode', 0) === 1;
-  const out = [x[0] as OnnxDim, x[1] as OnnxDim, ...x.slice(2).map((d, i) => slidingSize(d, win, i, ceil))];
+  const out = [x[0] as OnnxDim, x[1] as OnnxDim, ...x.slice(2).map((d, i) => slidingSize(ctx, d, win, i, ceil, true))];
   // MaxPool's optional second output (indices) has the same shape, as int64.
   return [sameType(ctx, out), { elemType: 7, shape: out }];
 };
