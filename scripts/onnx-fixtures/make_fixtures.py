@@ -214,7 +214,11 @@ def export(name, model, opset, dynamic, bn="folded", external=False, seed=0):
     torch.onnx.export(model, (x,), path, opset_version=opset, input_names=["input"], output_names=["logits"], **kwargs)
     proto = onnx.load(path)
     if external:
-        # Every initializer into one side file, as exporters do for models over 2 GB.
+        # Every initializer into one side file, as exporters do for models over 2 GB. The
+        # onnx package appends to an existing data file, so start from none.
+        data_path = os.path.join(OUT, f"{name}.onnx.data")
+        if os.path.exists(data_path):
+            os.remove(data_path)
         onnx.save_model(proto, path, save_as_external_data=True, all_tensors_to_one_file=True,
                         location=f"{name}.onnx.data", size_threshold=0)
     onnx.checker.check_model(path)
