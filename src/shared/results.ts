@@ -12,6 +12,7 @@
  * This module has no Node imports: it is bundled into the webview.
  */
 import type { FlopsModel } from './flops';
+import type { Preprocessing } from './preprocessing';
 
 /** The `format` field every results file carries, so a foreign JSON file is never mistaken for one. */
 export const RESULTS_FORMAT = 'prunelens-sensitivity';
@@ -91,6 +92,12 @@ export interface DatasetIdentity {
   readonly spec: string;
   /** Images evaluated per point. */
   readonly count: number;
+  /**
+   * How the images were resized, cropped, ordered and scaled (src/shared/preprocessing.ts).
+   * Absent for data used as stored (the built-in digits, float arrays) and in files
+   * written before PruneLens recorded it.
+   */
+  readonly preprocessing?: Preprocessing;
 }
 
 export interface ResultsMetadata {
