@@ -22,7 +22,7 @@ export function evalCommand(ctx: CliContext): CommandSpec {
       // what the model runs on, which users want to see.
       await useBackend(args, ctx.log);
       const model = await openModel(modelSpec, args);
-      const data = openData(args, split, model);
+      const data = await openData(args, split, model, { modelSpec, signal: ctx.signal });
       const bar = progressBar();
       const start = performance.now();
       const r = await evaluateWith(args, model, data, bar, ctx.signal);

@@ -123,7 +123,7 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
         ctx.log(`shard ${shard.index} of ${shard.count}: ${params.length} of the params, into ${shard.file}`);
         if (params.length === 0) return;
       }
-      const data = openData(args, split, model, { labelsOptional: metric === 'agreement' });
+      const data = await openData(args, split, model, { labelsOptional: metric === 'agreement', modelSpec, signal: ctx.signal });
       const threads = int(args, 'threads');
       const providers = (str(args, 'providers') ?? 'cpu').split(',').map((p) => p.trim()).filter(Boolean);
       const common = {

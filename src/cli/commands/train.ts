@@ -26,7 +26,7 @@ export function trainCommand(ctx: CliContext): CommandSpec {
       if (!out) throw new UsageError('train: --out DIR is required');
       await useBackend(args, ctx.log);
       const model = await openModel(modelSpec, args);
-      const data = openData(args, 'train', model);
+      const data = await openData(args, 'train', model, { modelSpec, signal: ctx.signal });
       const bar = progressBar();
       const lr = num(args, 'lr');
       const results = await train(model, data, {

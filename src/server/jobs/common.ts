@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../core/backend';
 import type { ImageDataset } from '../../core/data/dataset';
-import { loadDataset } from '../../core/data/load';
+import { modelInputOf, openDataset } from '../../core/data/load';
 import { loadModel } from '../../core/models/io';
 import { buildModel, isZooName } from '../../core/models/zoo';
 import { UsageError } from '../../core/util/errors';
@@ -40,8 +40,10 @@ export function classesOf(model: tf.LayersModel): number {
   return model.outputs[0]?.shape.at(-1) ?? 10;
 }
 
-export function openData(spec: string, split: 'train' | 'test', model: tf.LayersModel): ImageDataset {
-  return loadDataset(spec, split, classesOf(model));
+/** The dataset a spec names, with the preprocessing of the model folder's prunelens.json, if any. */
+export function openData(spec: string, split: 'train' | 'test', model: tf.LayersModel, modelSpec?: string): Promise<ImageDataset> {
+  const modelDir = modelSpec === undefined || modelSpec.startsWith(ZOO_PREFIX) ? undefined : path.dirname(modelJsonPath(modelSpec));
+  return openDataset({ data: spec, split }, modelInputOf(model, modelDir));
 }
 
 /** A model path as results files record it: absolute, or zoo:NAME. */

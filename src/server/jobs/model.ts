@@ -47,7 +47,7 @@ export async function runPrune(spec: PruneJobSpec, post: Post): Promise<JobResul
 
 export async function runTrain(spec: TrainJobSpec, post: Post): Promise<JobResult> {
   const model = await openModel(spec.model);
-  const data = openData(spec.dataset, 'train', model);
+  const data = await openData(spec.dataset, 'train', model, spec.model);
   const epochs = await train(model, data, {
     epochs: spec.epochs,
     ...(spec.optimizer ? { optimizer: spec.optimizer } : {}),
@@ -68,7 +68,7 @@ export async function runTrain(spec: TrainJobSpec, post: Post): Promise<JobResul
 export async function runEvaluate(spec: EvaluateJobSpec, env: WorkerEnv, post: Post): Promise<JobResult> {
   const model = await openModel(spec.model);
   const split = spec.split ?? 'test';
-  const data = openData(spec.dataset, split, model);
+  const data = await openData(spec.dataset, split, model, spec.model);
   const evaluator = await createOrtEvaluator(model, { providers: env.providers, ...(env.threads !== undefined ? { intraOpThreads: env.threads } : {}) });
   try {
     const r = await evaluate((x, n) => evaluator.run(x, n), data, {

@@ -54,7 +54,7 @@ export async function runSensitivity(spec: SensitivityJobSpec, shard: ShardTask 
   const split = spec.split ?? 'test';
   const dataSpec = spec.dataset ?? 'builtin';
   const model = await openModel(spec.model);
-  const dataset = openData(dataSpec, split, model);
+  const dataset = await openData(dataSpec, split, model, spec.model);
   let params = requestedParams(model, spec);
   let file = spec.file;
   if (shard !== undefined) {
