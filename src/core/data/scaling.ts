@@ -66,6 +66,15 @@ export function pixelsToValues(src: Uint8Array, count: number, shape: StoredShap
   const cOut = shape.order.length;
   const per = shape.height * shape.width * cOut;
   const o = at * per;
+  if (isIdentity(shape) && cOut === 3) {
+    // The common case (RGB pixels in order), unrolled: a modulo per value costs half the time.
+    for (let i = 0; i < count * per; i += 3) {
+      out[o + i] = table[src[i] as number] as number;
+      out[o + i + 1] = table[256 + (src[i + 1] as number)] as number;
+      out[o + i + 2] = table[512 + (src[i + 2] as number)] as number;
+    }
+    return;
+  }
   if (isIdentity(shape)) {
     for (let i = 0; i < count * per; i++) out[o + i] = table[(i % cOut) * 256 + (src[i] as number)] as number;
     return;
