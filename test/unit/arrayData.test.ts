@@ -6,7 +6,7 @@ import { readImages } from '../../src/core/data/dataset';
 import { encodeIdx } from '../../src/core/data/idx';
 import { openDataset, type DatasetRequest, type ModelInput } from '../../src/core/data/load';
 import { datasetFingerprint } from '../../src/core/sensitivity/fingerprint';
-import { npy, npz, tempDir } from './imageFixtures';
+import { npy, npz, rejectsNaming, tempDir } from './imageFixtures';
 
 const N = 4;
 const [H, W, C] = [3, 2, 3];
@@ -106,13 +106,6 @@ test('IDX images with a channel dimension ([N, H, W, 3]) are read as RGB', async
   assert.equal(readImages(bgr, 0, 1)[0], Math.fround(value(0, 0, 0, 2) / 255));
 });
 
-function rejectsNaming(p: Promise<unknown>, file: string, pattern: RegExp): Promise<void> {
-  return assert.rejects(p, (e: Error) => {
-    assert.ok(e.message.includes(file), `"${e.message}" names ${file}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 test('array errors name the file: shape, dtype, labels, truncation, and preprocessing floats cannot take', async () => {
   const dir = tempDir();

@@ -3,6 +3,7 @@
  * (JPEG, PNG, WebP; RGB, grey, with alpha; any size) from pixels a function gives, class
  * trees of them, and .npy/.npz arrays.
  */
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -72,4 +73,13 @@ export function npy(descr: string, shape: readonly number[], data: ArrayBufferVi
 /** A .npz (np.savez) holding the named .npy arrays. */
 export function npz(arrays: Record<string, Uint8Array>, compressed = false): Uint8Array {
   return zipSync(Object.fromEntries(Object.entries(arrays).map(([name, bytes]) => [`${name}.npy`, [bytes, { level: compressed ? 6 : 0 }]])));
+}
+
+/** Asserts that `p` rejects with a message naming `file` and matching `pattern`. */
+export function rejectsNaming(p: Promise<unknown>, file: string, pattern: RegExp): Promise<void> {
+  return assert.rejects(p, (e: Error) => {
+    assert.ok(e.message.includes(file), `"${e.message}" names ${file}`);
+    assert.match(e.message, pattern);
+    return true;
+  });
 }

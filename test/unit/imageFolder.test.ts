@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readImages } from '../../src/core/data/dataset';
 import { openDataset, type DatasetRequest, type ModelInput } from '../../src/core/data/load';
-import { tempDir, writeClassTree, writeImage } from './imageFixtures';
+import { rejectsNaming, tempDir, writeClassTree, writeImage } from './imageFixtures';
 
 const RGB12: ModelInput = { height: 12, width: 12, channels: 3, numClasses: 3 };
 
@@ -12,13 +12,6 @@ function request(data: string, more: Partial<DatasetRequest> = {}): DatasetReque
   return { data, split: 'test', cacheDir: path.join(path.dirname(data), 'cache'), ...more };
 }
 
-function rejectsNaming(p: Promise<unknown>, file: string, pattern: RegExp): Promise<void> {
-  return assert.rejects(p, (e: Error) => {
-    assert.ok(e.message.includes(file), `"${e.message}" names ${file}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 test('a class tree of JPEG, PNG and WebP (RGB, grey, alpha, odd sizes) reads as sorted classes at the model size', async () => {
   const root = path.join(tempDir(), 'pets');

@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import { unzipSync } from 'fflate';
 import { PruneLensError, errorText } from '../util/errors';
+import { withOpenFile } from './pixelStore';
 
 const MAGIC = '\x93NUMPY';
 
@@ -60,22 +61,14 @@ export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
 
 /** The header of a .npy file, reading only its first bytes. */
 export function readNpyHeader(file: string): NpyHeader {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (e) {
-    throw new PruneLensError(`cannot read file (${errorText(e)})`, file);
-  }
-  try {
+  return withOpenFile(file, (fd) => {
     const head = new Uint8Array(12);
     fs.readSync(fd, head, 0, 12, 0);
     const probe = parseNpyHeaderLength(head);
     const bytes = new Uint8Array(probe);
     const got = fs.readSync(fd, bytes, 0, probe, 0);
     return parseNpyHeader(bytes.subarray(0, got), file);
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
 
 /** How many leading bytes hold the whole header (at most; enough for the parser to report a bad one). */

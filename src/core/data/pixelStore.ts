@@ -30,20 +30,29 @@ export function memoryBytes(bytes: Uint8Array, count: number, bytesPerImage: num
   };
 }
 
+/** Runs `fn` on `file` opened for reading, and closes it; a file that cannot be opened is an error naming it. */
+export function withOpenFile<T>(file: string, fn: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new PruneLensError(`cannot read file (${errorText(e)})`, file);
+  }
+  try {
+    return fn(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Images in a file from byte `offset` on: each call opens the file, reads the runs at their positions, and closes it. */
 export function fileBytes(file: string, offset: number, count: number, bytesPerImage: number): ByteSource {
   return {
     count,
     bytesPerImage,
     readRuns(runs) {
-      let fd: number;
-      try {
-        fd = fs.openSync(file, 'r');
-      } catch (e) {
-        throw new PruneLensError(`cannot read images (${errorText(e)})`, file);
-      }
-      try {
-        return runs.map(([start, n]) => {
+      return withOpenFile(file, (fd) =>
+        runs.map(([start, n]) => {
           const out = new Uint8Array(n * bytesPerImage);
           let done = 0;
           while (done < out.length) {
@@ -52,10 +61,8 @@ export function fileBytes(file: string, offset: number, count: number, bytesPerI
             done += got;
           }
           return out;
-        });
-      } finally {
-        fs.closeSync(fd);
-      }
+        }),
+      );
     },
   };
 }
