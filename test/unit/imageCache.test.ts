@@ -76,6 +76,26 @@ test('--limit takes a seeded, class-stratified sample, the same every run, and d
   assert.equal(caches(cacheDir).length, 2, 'the sample and the whole set keep a cache each');
 });
 
+test('two processes wanting the same cache at once decode it once; a lock left by a killed build is taken over', async () => {
+  const { root, cacheDir } = await tree();
+  const files = listImageFolder(root, { numClasses: 2 }).files;
+  const geometry = { crop: [8, 8] as const, channels: 'rgb' as const };
+  const stages: string[] = [];
+  const onProgress = (e: { stage: string }): number => stages.push(e.stage);
+  const [a, b] = await Promise.all([ensureImageCache({ root, files, geometry, cacheDir, onProgress }), ensureImageCache({ root, files, geometry, cacheDir, onProgress })]);
+  assert.deepEqual([a.built, b.built, b.file], [true, false, a.file], 'the second waited for the first');
+  assert.ok(stages.includes('wait for another process decoding images'));
+  assert.deepEqual(fs.readdirSync(cacheDir), [path.basename(a.file)], 'no lock or temporary file is left');
+
+  fs.rmSync(a.file);
+  const lock = `${a.file}.lock`;
+  fs.writeFileSync(lock, '');
+  const old = new Date(Date.now() - 2 * 60_000);
+  fs.utimesSync(lock, old, old);
+  const rebuilt = await ensureImageCache({ root, files, geometry, cacheDir });
+  assert.deepEqual([rebuilt.built, rebuilt.digest, fs.existsSync(lock)], [true, a.digest, false]);
+});
+
 test('a cancelled build stops, leaves no cache and no temporary file', async () => {
   const { root, cacheDir } = await tree(4);
   const controller = new AbortController();

@@ -8,8 +8,9 @@
  * A cache is named by a key over the file list (absolute paths, sizes, modification times)
  * and the geometry (resize, crop, channel order): a changed, added or removed image gives a
  * new key, so a stale cache is never read. When a new cache of a folder is complete, older
- * caches of that folder, geometry and sample (--limit) are deleted. A cache file is written under a temporary
- * name and renamed when complete, so a killed build leaves no half cache (it starts over).
+ * caches of that folder, geometry and sample (--limit) are deleted. A cache file is written
+ * under a temporary name and renamed when complete, so a killed build leaves no half cache
+ * (it starts over); processes that want the same cache at once build it once (buildLock.ts).
  *
  * File layout: a text header of HEADER_BYTES (a magic line, then one JSON line, padded
  * with spaces) followed by count x height x width x channels bytes, NHWC.
@@ -20,7 +21,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Preprocessing } from '../../shared/preprocessing';
 import { PruneLensError, errorText, throwIfCancelled } from '../util/errors';
-import type { LongTaskOptions } from '../util/progress';
+import type { LongTaskOptions, ProgressCallback } from '../util/progress';
+import { tryLock, waitWhileLocked, type BuildLock } from './buildLock';
 import { decodeImage } from './decode';
 
 const MAGIC = 'prunelens-image-cache 1\n';
@@ -153,22 +155,17 @@ async function decodeAll(req: CacheRequest, tmp: string, perImage: number): Prom
   }
 }
 
-/** The cache of `req.files`, built (in parallel) when there is none yet. */
-export async function ensureImageCache(req: CacheRequest): Promise<CachedImages> {
+/** Decodes the files into `file` (through a temporary file renamed when complete). */
+async function build(req: CacheRequest, file: string, key: string, family: string, lock: BuildLock): Promise<CachedImages> {
   const [height, width] = req.geometry.crop;
   const channels = req.geometry.channels === 'grey' ? 1 : 3;
-  const { family, key } = cacheNames(req);
-  const file = path.join(req.cacheDir, `${family}-${key.slice(0, 32)}${EXTENSION}`);
-  const found = readHeader(file);
-  if (found !== undefined && found.key === key) return { ...found, file, dataOffset: HEADER_BYTES, built: false };
-  try {
-    fs.mkdirSync(req.cacheDir, { recursive: true });
-  } catch (e) {
-    throw new PruneLensError(`cannot create the image cache folder (${errorText(e)}); choose another with --cache-dir`, req.cacheDir);
-  }
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    const digest = await decodeAll(req, tmp, height * width * channels);
+    const onProgress: ProgressCallback = (e) => {
+      lock.touch();
+      req.onProgress?.(e);
+    };
+    const digest = await decodeAll({ ...req, onProgress }, tmp, height * width * channels);
     const header: CacheHeader = { key, count: req.files.length, height, width, channels, digest, created: new Date().toISOString() };
     const text = `${MAGIC}${JSON.stringify(header)}\n`;
     const fd = fs.openSync(tmp, 'r+');
@@ -184,5 +181,40 @@ export async function ensureImageCache(req: CacheRequest): Promise<CachedImages>
     return { ...header, file, dataOffset: HEADER_BYTES, built: true };
   } finally {
     fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * The cache of `req.files`, built (in parallel) when there is none yet. When another
+ * process is building the same cache, waits for it rather than decoding everything again.
+ */
+export async function ensureImageCache(req: CacheRequest): Promise<CachedImages> {
+  const { family, key } = cacheNames(req);
+  const file = path.join(req.cacheDir, `${family}-${key.slice(0, 32)}${EXTENSION}`);
+  const cached = (): CachedImages | undefined => {
+    const found = readHeader(file);
+    return found !== undefined && found.key === key ? { ...found, file, dataOffset: HEADER_BYTES, built: false } : undefined;
+  };
+  try {
+    fs.mkdirSync(req.cacheDir, { recursive: true });
+  } catch (e) {
+    throw new PruneLensError(`cannot create the image cache folder (${errorText(e)}); choose another with --cache-dir`, req.cacheDir);
+  }
+  const lockFile = `${file}.lock`;
+  for (;;) {
+    const found = cached();
+    if (found !== undefined) return found;
+    const lock = tryLock(lockFile);
+    if (lock === undefined) {
+      req.onProgress?.({ stage: 'wait for another process decoding images', done: 0, total: req.files.length });
+      await waitWhileLocked(lockFile, () => cached() !== undefined, req.signal);
+      continue;
+    }
+    try {
+      // Another process may have finished between the look and the lock.
+      return cached() ?? (await build(req, file, key, family, lock));
+    } finally {
+      lock.release();
+    }
   }
 }
