@@ -96,6 +96,12 @@ test("a model folder's prunelens.json sets the preprocessing; a wrong one is ref
   await assert.rejects(openDataset({ data: dir, split: 'test', cacheDir: path.join(dir, '..', 'cache') }, { ...INPUT, modelDir }), (e: Error) => e.message.includes(path.join(modelDir, 'prunelens.json')) && /unknown key "scale"/.test(e.message));
   fs.writeFileSync(path.join(modelDir, 'prunelens.json'), JSON.stringify({ preprocessing: { scaling: 'caffe', channels: 'rgb' } }));
   await assert.rejects(openDataset({ data: dir, split: 'test', cacheDir: path.join(dir, '..', 'cache') }, { ...INPUT, modelDir }), (e: Error) => e.message.startsWith(path.join(modelDir, 'prunelens.json')));
+  // A clash between the options and the file names the file too.
+  fs.writeFileSync(path.join(modelDir, 'prunelens.json'), JSON.stringify({ preprocessing: { scaling: 'caffe' } }));
+  await assert.rejects(
+    openDataset({ data: dir, split: 'test', cacheDir: path.join(dir, '..', 'cache'), preprocessing: { channels: 'rgb' } }, { ...INPUT, modelDir }),
+    (e: Error) => e.name === 'UsageError' && e.message.endsWith(`(the options together with ${path.join(modelDir, 'prunelens.json')})`),
+  );
 });
 
 test("resize then centre crop follows torchvision's Resize(S) + CenterCrop", () => {

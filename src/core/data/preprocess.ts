@@ -46,9 +46,11 @@ function resolve(request: PreprocessingRequest | undefined, sources: Preprocessi
     return resolvePreprocessing(request, sources.modelFile, input);
   } catch (e) {
     if (!(e instanceof PreprocessingError)) throw e;
-    // Blame the model's file when the user asked for nothing that could clash with it.
-    const fromFile = sources.modelFilePath !== undefined && sources.modelFile !== undefined && !hasAny(request);
-    throw fromFile ? new PruneLensError(e.message, sources.modelFilePath) : new UsageError(e.message);
+    // Blame the model's file when the user asked for nothing that could clash with it, and
+    // mention it when the clash may be between the two.
+    if (sources.modelFilePath === undefined || sources.modelFile === undefined) throw new UsageError(e.message);
+    if (!hasAny(request)) throw new PruneLensError(e.message, sources.modelFilePath);
+    throw new UsageError(`${e.message} (the options together with ${sources.modelFilePath})`);
   }
 }
 
