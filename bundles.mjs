@@ -1,8 +1,9 @@
 // One esbuild configuration with a target per bundle. Dependencies of the CLI and the
-// worker stay external: the native ONNX Runtime addon and the TF.js wasm binaries are
+// worker stay external: the native ONNX Runtime and sharp addons and the TF.js wasm binaries are
 // loaded from node_modules at run time, and a user-installed tfjs-node(-gpu) is resolved
 // dynamically. The extension bundles its language client (only `vscode` is provided by the
-// editor), and the language server bundles everything but the engines, which it never loads.
+// editor), and the language server bundles everything but the engines and the native image
+// decoder (sharp), which it never loads.
 // The report webview is bundled for the browser.
 
 /** @type {import('esbuild').BuildOptions[]} */
@@ -27,7 +28,7 @@ export const targets = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['@tensorflow/*', 'onnxruntime-node'],
+    external: ['@tensorflow/*', 'onnxruntime-node', 'sharp'],
   },
   {
     entryPoints: { worker: 'src/core/jobs/workerMain.ts' },

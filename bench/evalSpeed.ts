@@ -11,7 +11,7 @@
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/core/backend';
-import type { ImageDataset } from '../src/core/data/dataset';
+import type { InMemoryDataset } from '../src/core/data/dataset';
 import { createOrtEvaluator } from '../src/core/eval/ortSession';
 import { evaluate, tfjsPredictor } from '../src/core/eval/evaluate';
 import { buildModel } from '../src/core/models/zoo';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const ortEval: number[] = [];
   const wasmTrain: number[] = [];
   const evaluator = await createOrtEvaluator(model, { intraOpThreads: os.cpus().length });
-  const trainSubset: ImageDataset = { ...data, count: TRAIN_IMAGES, images: data.images.subarray(0, TRAIN_IMAGES * 784), labels: data.labels.subarray(0, TRAIN_IMAGES) };
+  const trainSubset: InMemoryDataset = { ...data, count: TRAIN_IMAGES, images: data.images.subarray(0, TRAIN_IMAGES * 784), labels: data.labels.subarray(0, TRAIN_IMAGES) };
   for (let r = 0; r < REPEATS; r++) {
     wasmEval.push(data.count / (await timeIt(() => evaluate(tfjsPredictor(model), data))));
     ortEval.push(data.count / (await timeIt(() => evaluate((x, n) => evaluator.run(x, n), data))));

@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/core/backend';
 import { loadBuiltinMnist } from '../src/core/data/builtin';
-import type { ImageDataset } from '../src/core/data/dataset';
+import type { InMemoryDataset } from '../src/core/data/dataset';
 import { createFastEngine } from '../src/core/fast/fastEngine';
 import { convParams } from '../src/core/models/naming';
 import { buildModel } from '../src/core/models/zoo';
@@ -56,7 +56,7 @@ export interface PhaseResult {
  * 8-bit grey levels (k / 255, as an MNIST-format IDX file holds them) so that the phase
  * that runs the CLI on IDX files (scanSpeedWorkers.ts) sees the very same values.
  */
-export function benchData(): ImageDataset {
+export function benchData(): InMemoryDataset {
   const a = loadBuiltinMnist('train');
   const b = loadBuiltinMnist('test');
   const images = new Float32Array(a.images.length + b.images.length);

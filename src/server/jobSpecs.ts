@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { JobSpec, SensitivityJobSpec } from '../shared/protocol';
+import type { DatasetOptions, JobSpec, SensitivityJobSpec } from '../shared/protocol';
 import type { SensitivityResults } from '../shared/results';
 import { CRITERIA, EVAL_ENGINES, isOneOf, METRICS, OPTIMIZERS, parseDatasetLabel, SCAN_ENGINES, SPLITS } from '../shared/vocabulary';
 
@@ -21,6 +21,12 @@ function isText(value: unknown): value is string {
 
 function abs(base: string, p: string): string {
   return p.startsWith('zoo:') || p === 'builtin' ? p : path.resolve(base, p);
+}
+
+/** Dataset options with their paths absolute. */
+function absDatasetOptions(base: string, options: DatasetOptions | undefined): { datasetOptions?: DatasetOptions } {
+  if (options === undefined) return {};
+  return { datasetOptions: { ...options, ...(options.classesFile ? { classesFile: abs(base, options.classesFile) } : {}), ...(options.cacheDir ? { cacheDir: abs(base, options.cacheDir) } : {}) } };
 }
 
 function checkEnum<T extends string>(value: unknown, allowed: readonly T[], what: string): void {
@@ -45,7 +51,7 @@ export function normaliseSpec(raw: unknown, base: string): JobSpec {
       checkEnum(spec.metric, METRICS, 'the metric');
       checkEnum(spec.engine, SCAN_ENGINES, 'the engine');
       checkEnum(spec.split, SPLITS, 'the split');
-      return { ...spec, file: abs(base, spec.file), ...(spec.model ? { model: abs(base, spec.model) } : {}), ...(spec.dataset ? { dataset: abs(base, spec.dataset) } : {}) };
+      return { ...spec, file: abs(base, spec.file), ...(spec.model ? { model: abs(base, spec.model) } : {}), ...(spec.dataset ? { dataset: abs(base, spec.dataset) } : {}), ...absDatasetOptions(base, spec.datasetOptions) };
     }
     case 'merge':
       need(Array.isArray(spec.inputs) && spec.inputs.every(isText) && isText(spec.output), 'a merge job needs input files and an output file');
@@ -65,12 +71,12 @@ export function normaliseSpec(raw: unknown, base: string): JobSpec {
       need(isText(spec.model) && isText(spec.dataset) && isText(spec.output), 'a train job needs a model, a dataset and an output folder');
       need(Number.isInteger(spec.epochs) && spec.epochs >= 1, 'epochs must be a whole number of at least 1');
       checkEnum(spec.optimizer, OPTIMIZERS, 'the optimizer');
-      return { ...spec, model: abs(base, spec.model), dataset: abs(base, spec.dataset), output: abs(base, spec.output) };
+      return { ...spec, model: abs(base, spec.model), dataset: abs(base, spec.dataset), output: abs(base, spec.output), ...absDatasetOptions(base, spec.datasetOptions) };
     case 'evaluate':
       need(isText(spec.model) && isText(spec.dataset), 'an evaluate job needs a model and a dataset');
       checkEnum(spec.split, SPLITS, 'the split');
       checkEnum(spec.engine, EVAL_ENGINES, 'the engine');
-      return { ...spec, model: abs(base, spec.model), dataset: abs(base, spec.dataset) };
+      return { ...spec, model: abs(base, spec.model), dataset: abs(base, spec.dataset), ...absDatasetOptions(base, spec.datasetOptions) };
     case 'describe':
       checkModelSpec(spec, true, 'a describe job');
       return { ...spec, model: abs(base, spec.model) };

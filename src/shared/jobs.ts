@@ -6,10 +6,27 @@
  *
  * This module has no Node imports: the extension and the webview read these types.
  */
+import type { PreprocessingRequest } from './preprocessing';
 import type { BackendPreference, Criterion, EvalEngineName, MetricName, OptimizerName, ProviderName, ScanEngineName, Split } from './vocabulary';
 
-/** `builtin` (the shipped MNIST digits) or a folder of MNIST-format IDX files, as the CLI's --data. */
+/**
+ * `builtin` (the shipped MNIST digits), a folder of images (one subfolder per class, or flat
+ * for an unlabelled set), a folder of MNIST-format IDX files, or a .npy/.npz file, as the
+ * CLI's --data (docs/data.md).
+ */
 export type DatasetSpec = string;
+
+/** How a dataset's images are read and turned into model input (docs/data.md). */
+export interface DatasetOptions {
+  /** One class name per line, line n = class n: maps an image folder's subfolders to the model's classes. */
+  readonly classesFile?: string;
+  /** Resize, channel order and scaling; what is left out comes from the model folder's prunelens.json. */
+  readonly preprocessing?: PreprocessingRequest;
+  /** A seeded, class-stratified sample of this many images. */
+  readonly limit?: number;
+  /** Where decoded images are cached (default: the user's cache folder). */
+  readonly cacheDir?: string;
+}
 
 /**
  * A model: a model.json path (or its folder), or `zoo:NAME` for a fresh zoo model built
@@ -35,6 +52,7 @@ export interface SensitivityJobSpec extends Partial<ModelSource> {
   readonly kind: 'sensitivity';
   readonly file: string;
   readonly dataset?: DatasetSpec;
+  readonly datasetOptions?: DatasetOptions;
   /** The split evaluated (default test). */
   readonly split?: Split;
   /** Parameters to analyse; with `paramFilter`, the union. Default: those already in the file. */
@@ -108,6 +126,7 @@ export interface PruneJobSpec extends Partial<ModelSource> {
 export interface TrainJobSpec extends ModelSource {
   readonly kind: 'train';
   readonly dataset: DatasetSpec;
+  readonly datasetOptions?: DatasetOptions;
   readonly output: string;
   readonly epochs: number;
   readonly optimizer?: OptimizerName;
@@ -120,6 +139,7 @@ export interface TrainJobSpec extends ModelSource {
 export interface EvaluateJobSpec extends ModelSource {
   readonly kind: 'evaluate';
   readonly dataset: DatasetSpec;
+  readonly datasetOptions?: DatasetOptions;
   readonly split?: Split;
   readonly engine?: EvalEngineName;
   readonly batchSize?: number;

@@ -13,6 +13,7 @@
  */
 import type { FlopsModel } from './flops';
 import { METRICS, RESULTS_FORMAT, type Criterion, type MetricName } from './vocabulary';
+import type { Preprocessing } from './preprocessing';
 
 export { RESULTS_FORMAT, type MetricName };
 
@@ -86,6 +87,12 @@ export interface DatasetIdentity {
   readonly spec: string;
   /** Images evaluated per point. */
   readonly count: number;
+  /**
+   * How the images were resized, cropped, ordered and scaled (src/shared/preprocessing.ts).
+   * Absent for data used as stored (the built-in digits, float arrays) and in files
+   * written before PruneLens recorded it.
+   */
+  readonly preprocessing?: Preprocessing;
 }
 
 export interface ResultsMetadata {

@@ -7,7 +7,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { loadBuiltinMnist } from '../../src/core/data/builtin';
-import type { ImageDataset } from '../../src/core/data/dataset';
+import { readImages, type ImageDataset, type InMemoryDataset } from '../../src/core/data/dataset';
 import { labelRank } from '../../src/core/eval/evaluate';
 import { createOrtEvaluator } from '../../src/core/eval/ortSession';
 import { buildModel, type ZooName } from '../../src/core/models/zoo';
@@ -16,7 +16,7 @@ import { argmaxRow } from '../../src/core/sensitivity/metrics';
 import { train } from '../../src/core/train/train';
 
 /** `n` digits spread over every class (the split is ordered by class), halved to 14x14 when asked. */
-export function digits(split: 'train' | 'test', n: number, side: 28 | 14 = 28): ImageDataset {
+export function digits(split: 'train' | 'test', n: number, side: 28 | 14 = 28): InMemoryDataset {
   const ds = loadBuiltinMnist(split);
   const step = Math.floor(ds.count / n);
   const f = 28 / side;
@@ -55,7 +55,7 @@ export async function reference(model: tf.LayersModel, plan: PrunePlan | undefin
   const pruned = plan === undefined ? model : pruneModel(model, plan);
   const evaluator = await createOrtEvaluator(pruned, { intraOpThreads: 1 });
   try {
-    const logits = await evaluator.run(data.images, data.count);
+    const logits = await evaluator.run(readImages(data, 0, data.count), data.count);
     const classes = evaluator.numClasses;
     const predicted = new Int32Array(data.count);
     let hits = 0;

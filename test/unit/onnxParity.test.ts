@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadBuiltinMnist } from '../../src/core/data/builtin';
-import type { ImageDataset } from '../../src/core/data/dataset';
+import type { InMemoryDataset } from '../../src/core/data/dataset';
 import { evaluate, tfjsPredictor } from '../../src/core/eval/evaluate';
 import { buildOnnxGraph } from '../../src/core/eval/onnxExport';
 import { createOrtEvaluator } from '../../src/core/eval/ortSession';
@@ -17,7 +17,7 @@ const IMAGES = 24;
 const TOL = 1e-4;
 
 /** An evenly spread sample of the built-in test split (it is stored grouped by class). */
-function sample(count: number): ImageDataset {
+function sample(count: number): InMemoryDataset {
   const full = loadBuiltinMnist('test');
   const per = full.height * full.width * full.channels;
   const images = new Float32Array(count * per);

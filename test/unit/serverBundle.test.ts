@@ -24,11 +24,11 @@ async function serverBuild(): Promise<{ text: string; inputs: string[] }> {
   return { text, inputs: Object.keys(result.metafile.inputs) };
 }
 
-test('the built language server requires neither TF.js nor ONNX Runtime', async () => {
+test('the built language server requires neither TF.js, ONNX Runtime nor sharp', async () => {
   const { text, inputs } = await serverBuild();
   assert.ok(text.length > 10_000, 'the server bundle was built');
   const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1] as string);
-  const engines = required.filter((r) => r.startsWith('@tensorflow/') || r.startsWith('onnxruntime'));
+  const engines = required.filter((r) => r.startsWith('@tensorflow/') || r.startsWith('onnxruntime') || r === 'sharp');
   assert.deepEqual(engines, [], `dist/server.js requires ${engines.join(', ')}`);
   const engineModules = inputs.filter((f) => /^src\/core\/(models|pruning|eval|fast|train|data|layers)\//.test(f) || /^src\/core\/backend/.test(f));
   assert.deepEqual(engineModules, [], 'engine modules of the core reached the server bundle');

@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadBuiltinMnist } from '../../src/core/data/builtin';
-import type { ImageDataset } from '../../src/core/data/dataset';
+import type { InMemoryDataset } from '../../src/core/data/dataset';
 import { recalibrateBatchNorm } from '../../src/core/train/bnRecalibration';
 import { scheduledRate, train } from '../../src/core/train/train';
 import { CancelledError } from '../../src/core/util/errors';
@@ -18,7 +18,7 @@ function tinyModel(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out });
 }
 
-function subset(ds: ImageDataset, n: number, seed = 0): ImageDataset {
+function subset(ds: InMemoryDataset, n: number, seed = 0): InMemoryDataset {
   // Spread the subset over all classes: the built-in split is ordered by class.
   const step = Math.floor(ds.count / n);
   const images = new Float32Array(n * 784);
@@ -74,7 +74,7 @@ test('training stops with CancelledError at the next batch when the signal fires
 test('a dataset that does not fit the model is refused before training', async () => {
   const model = tinyModel();
   const ds = loadBuiltinMnist('train');
-  const wrong: ImageDataset = { ...ds, height: 14, width: 56 };
+  const wrong: InMemoryDataset = { ...ds, height: 14, width: 56 };
   await assert.rejects(train(model, wrong), /builtin-mnist:train: images are 14 x 56 x 1 but the model expects 28 x 28 x 1/);
   await assert.rejects(train(model, subset(ds, 10)), /fewer than one batch of 128/);
 });

@@ -1,7 +1,7 @@
 import { evaluateJob } from '../../core/jobs/evaluateJob';
 import { EVAL_ENGINES, SPLITS } from '../../shared/vocabulary';
-import { choice, int, onePositional, str, type CommandSpec } from '../args';
-import { BACKEND_OPTIONS, DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
+import { choice, int, onePositional, type CommandSpec } from '../args';
+import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult, startBackend } from '../jobEvents';
 
@@ -30,7 +30,7 @@ export function evalCommand(ctx: CliContext): CommandSpec {
           {
             kind: 'evaluate',
             ...model,
-            dataset: str(args, 'data') ?? 'builtin',
+            ...datasetOf(args),
             split: choice(args, 'split', SPLITS) ?? 'test',
             engine: choice(args, 'engine', EVAL_ENGINES) ?? 'ort',
             ...(batchSize !== undefined ? { batchSize } : {}),

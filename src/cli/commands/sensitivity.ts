@@ -6,7 +6,7 @@ import { UsageError } from '../../core/util/errors';
 import type { SensitivityJobSpec } from '../../shared/jobs';
 import { CRITERIA, DEFAULT_RATIOS, METRICS, SCAN_ENGINES, SPLITS } from '../../shared/vocabulary';
 import { bool, choice, int, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
-import { BACKEND_OPTIONS, DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
+import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult, startBackend } from '../jobEvents';
 import { cliShardRunner } from '../shardWorkers';
@@ -45,7 +45,7 @@ function specOf(args: ParsedArgs, modelSpec: string): SensitivityJobSpec {
     kind: 'sensitivity',
     ...modelSource(modelSpec, args),
     file: str(args, 'file') ?? 'sensitivities.json',
-    dataset: str(args, 'data') ?? 'builtin',
+    ...datasetOf(args),
     split: choice(args, 'split', SPLITS) ?? 'test',
     ...(filter !== undefined ? { paramFilter: filter } : {}),
     ...(first !== undefined ? { first } : {}),

@@ -3,7 +3,7 @@ import { DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER } from '../../core/train/train
 import { UsageError } from '../../core/util/errors';
 import { OPTIMIZERS } from '../../shared/vocabulary';
 import { choice, int, num, onePositional, str, type CommandSpec } from '../args';
-import { BACKEND_OPTIONS, DATA_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
+import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult, startBackend } from '../jobEvents';
 
@@ -34,7 +34,7 @@ export function trainCommand(ctx: CliContext): CommandSpec {
           {
             kind: 'train',
             ...model,
-            dataset: str(args, 'data') ?? 'builtin',
+            ...datasetOf(args),
             output: out,
             epochs: int(args, 'epochs') ?? 1,
             batchSize: int(args, 'batch-size') ?? 128,

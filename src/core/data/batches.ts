@@ -3,7 +3,7 @@
  * deterministic, seeded shuffling, plus the checks that a dataset fits a model.
  */
 import { PruneLensError } from '../util/errors';
-import type { Batch, ImageDataset } from './dataset';
+import { gatherImages, readImages, type Batch, type ImageDataset } from './dataset';
 
 export interface BatchOptions {
   readonly batchSize?: number;
@@ -39,7 +39,7 @@ export function permutation(n: number, seed: number): Uint32Array {
   return order;
 }
 
-export function batchCount(ds: ImageDataset, opts: BatchOptions = {}): number {
+export function batchCount(ds: Pick<ImageDataset, 'count'>, opts: BatchOptions = {}): number {
   const size = opts.batchSize ?? 128;
   return opts.dropLast ? Math.floor(ds.count / size) : Math.ceil(ds.count / size);
 }
@@ -47,23 +47,19 @@ export function batchCount(ds: ImageDataset, opts: BatchOptions = {}): number {
 export function* batches(ds: ImageDataset, opts: BatchOptions = {}): Generator<Batch> {
   const size = opts.batchSize ?? 128;
   if (!Number.isInteger(size) || size < 1) throw new PruneLensError(`batch size must be a positive integer, got ${size}`);
-  const per = ds.height * ds.width * ds.channels;
   const order = opts.shuffleSeed === undefined ? undefined : permutation(ds.count, opts.shuffleSeed);
-  const n = batchCount(ds, opts) ;
+  const n = batchCount(ds, opts);
   for (let b = 0; b < n; b++) {
     const start = b * size;
     const count = Math.min(size, ds.count - start);
     if (!order) {
-      yield { images: ds.images.subarray(start * per, (start + count) * per), labels: ds.labels.subarray(start, start + count), size: count };
+      yield { images: readImages(ds, start, count), labels: ds.labels.subarray(start, start + count), size: count };
       continue;
     }
-    const images = new Float32Array(count * per);
+    const picked = order.subarray(start, start + count);
     const labels = new Int32Array(count);
-    for (let i = 0; i < count; i++) {
-      const src = order[start + i] as number;
-      images.set(ds.images.subarray(src * per, (src + 1) * per), i * per);
-      labels[i] = ds.labels[src] as number;
-    }
+    for (let i = 0; i < count; i++) labels[i] = ds.labels[picked[i] as number] as number;
+    const images = gatherImages(ds, picked);
     yield { images, labels, size: count };
   }
 }

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { PruneLensError } from '../util/errors';
-import type { ImageDataset } from './dataset';
+import type { InMemoryDataset } from './dataset';
 
 export type BuiltinSplit = 'train' | 'test';
 
@@ -17,7 +17,7 @@ const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 const TRAIN_FRACTION = 0.8;
 
-let cache: { train: ImageDataset; test: ImageDataset } | undefined;
+let cache: { train: InMemoryDataset; test: InMemoryDataset } | undefined;
 
 function readDigitFile(digit: number): Float32Array {
   let file: string;
@@ -33,11 +33,11 @@ function readDigitFile(digit: number): Float32Array {
   return Float32Array.from(parsed.data as number[]);
 }
 
-function build(): { train: ImageDataset; test: ImageDataset } {
+function build(): { train: InMemoryDataset; test: InMemoryDataset } {
   const perDigit = Array.from({ length: 10 }, (_, d) => readDigitFile(d));
   const counts = perDigit.map((d) => d.length / PIXELS);
   const trainCounts = counts.map((n) => Math.floor(n * TRAIN_FRACTION));
-  const make = (split: BuiltinSplit): ImageDataset => {
+  const make = (split: BuiltinSplit): InMemoryDataset => {
     const sizes = counts.map((n, d) => (split === 'train' ? (trainCounts[d] as number) : n - (trainCounts[d] as number)));
     const total = sizes.reduce((a, b) => a + b, 0);
     const images = new Float32Array(total * PIXELS);
@@ -56,7 +56,7 @@ function build(): { train: ImageDataset; test: ImageDataset } {
 }
 
 /** The built-in MNIST split; loaded once per process and shared (treat it as read-only). */
-export function loadBuiltinMnist(split: BuiltinSplit): ImageDataset {
+export function loadBuiltinMnist(split: BuiltinSplit): InMemoryDataset {
   cache ??= build();
   return cache[split];
 }

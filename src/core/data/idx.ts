@@ -1,11 +1,14 @@
 /**
- * Reader for MNIST-format IDX files (raw or gzipped): idx3 unsigned-byte images and idx1
- * unsigned-byte labels. Every problem is reported with the file it is in.
+ * Reader for MNIST-format IDX files (raw or gzipped): unsigned-byte images, [N, H, W]
+ * (grey) or [N, H, W, C] (C channels, RGB when 3), and idx1 unsigned-byte labels. Every
+ * problem is reported with the file it is in.
  */
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { PruneLensError } from '../util/errors';
-import type { ImageDataset } from './dataset';
+import type { Preprocessing } from '../../shared/preprocessing';
+import type { InMemoryDataset } from './dataset';
+import { pixelsToValues, scalingTable } from './scaling';
 
 /** IDX type code for unsigned bytes, the only element type MNIST-format files use. */
 const UBYTE = 0x08;
@@ -34,16 +37,22 @@ function readMaybeGzipped(file: string): Buffer {
   return raw;
 }
 
-/** Parses an IDX file whose element type is unsigned byte and whose rank is `rank`. */
-export function readIdx(file: string, rank: number): IdxArray {
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+/** Parses an IDX file whose element type is unsigned byte and whose rank is one of `ranks`. */
+export function readIdx(file: string, ranks: number | readonly number[]): IdxArray {
+  const allowed = typeof ranks === 'number' ? [ranks] : ranks;
   const buf = readMaybeGzipped(file);
   if (buf.length < 4) throw new PruneLensError(`too short to be an IDX file (${buf.length} bytes)`, file);
   const magic = buf.readUInt32BE(0);
-  const expected = (UBYTE << 8) | rank;
-  if (buf[0] !== 0 || buf[1] !== 0 || magic !== expected) {
+  const rank = allowed.find((r) => magic === ((UBYTE << 8) | r));
+  if (buf[0] !== 0 || buf[1] !== 0 || rank === undefined) {
+    const images = allowed.some((r) => r >= 3);
     throw new PruneLensError(
-      `wrong magic number 0x${magic.toString(16).padStart(8, '0')}: expected 0x${expected.toString(16).padStart(8, '0')} ` +
-        `(IDX, unsigned bytes, ${rank} dimension${rank === 1 ? '' : 's'}: ${rank === 3 ? 'an images file' : 'a labels file'})`,
+      `wrong magic number ${hex(magic)}: expected ${allowed.map((r) => hex((UBYTE << 8) | r)).join(' or ')} ` +
+        `(IDX, unsigned bytes, ${allowed.join(' or ')} dimension${allowed.length === 1 && allowed[0] === 1 ? '' : 's'}: ${images ? 'an images file' : 'a labels file'})`,
       file,
     );
   }
@@ -65,26 +74,41 @@ export function readIdx(file: string, rank: number): IdxArray {
 export interface IdxDatasetOptions {
   /** Number of classes the model predicts; labels at or above it are an error. */
   readonly numClasses?: number;
+  /** The scaling and channel order; default: pixels / 255 as stored. */
+  readonly preprocessing?: Preprocessing;
 }
 
-function scaledPixels(images: IdxArray): Float32Array {
-  const pixels = new Float32Array(images.data.length);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (images.data[i] as number) / 255;
-  return pixels;
+/** The image dimensions of an images file: [N, H, W] is grey, [N, H, W, C] has C channels. */
+function imageDims(images: IdxArray): { count: number; height: number; width: number; channels: number } {
+  const [count, height, width, channels = 1] = images.dims as [number, number, number, number?];
+  return { count, height, width, channels };
 }
+
+/** The pixels as values: pixels / 255, or through the preprocessing's scaling and channel order. */
+function scaledPixels(images: IdxArray, opts: IdxDatasetOptions): Pick<InMemoryDataset, 'images' | 'preprocessing'> {
+  const { count, height, width, channels } = imageDims(images);
+  const p = opts.preprocessing;
+  const order = channels === 3 && p?.channels === 'bgr' ? [2, 1, 0] : Array.from({ length: channels }, (_, k) => k);
+  const table = scalingTable(p ?? { mean: new Array<number>(channels).fill(0), std: new Array<number>(channels).fill(1) });
+  const values = new Float32Array(images.data.length);
+  pixelsToValues(images.data, count, { height, width, channels, layout: 'nhwc', order }, table, values, 0);
+  return { images: values, ...(p ? { preprocessing: p } : {}) };
+}
+
+const IMAGE_RANKS = [3, 4];
 
 /** Reads an images file alone: a dataset without labels, for label-free metrics. */
-export function readIdxImages(imagesFile: string, opts: IdxDatasetOptions = {}): ImageDataset {
-  const images = readIdx(imagesFile, 3);
-  const [count, height, width] = images.dims as [number, number, number];
-  return { source: imagesFile, images: scaledPixels(images), labels: new Int32Array(count), unlabeled: true, count, height, width, channels: 1, numClasses: opts.numClasses ?? 10 };
+export function readIdxImages(imagesFile: string, opts: IdxDatasetOptions = {}): InMemoryDataset {
+  const images = readIdx(imagesFile, IMAGE_RANKS);
+  const { count, height, width, channels } = imageDims(images);
+  return { source: imagesFile, ...scaledPixels(images, opts), labels: new Int32Array(count), unlabeled: true, count, height, width, channels, numClasses: opts.numClasses ?? 10 };
 }
 
-/** Reads an images file and its labels file into a dataset scaled to [0, 1]. */
-export function readIdxDataset(imagesFile: string, labelsFile: string, opts: IdxDatasetOptions = {}): ImageDataset {
-  const images = readIdx(imagesFile, 3);
+/** Reads an images file and its labels file into a dataset (scaled to [0, 1] by default). */
+export function readIdxDataset(imagesFile: string, labelsFile: string, opts: IdxDatasetOptions = {}): InMemoryDataset {
+  const images = readIdx(imagesFile, IMAGE_RANKS);
   const labels = readIdx(labelsFile, 1);
-  const [count, height, width] = images.dims as [number, number, number];
+  const { count, height, width, channels } = imageDims(images);
   const labelCount = labels.dims[0] ?? 0;
   if (count !== labelCount) {
     throw new PruneLensError(`holds ${count} images but ${labelsFile} holds ${labelCount} labels`, imagesFile);
@@ -98,7 +122,7 @@ export function readIdxDataset(imagesFile: string, labelsFile: string, opts: Idx
     }
     labelArray[i] = label;
   }
-  return { source: imagesFile, images: scaledPixels(images), labels: labelArray, count, height, width, channels: 1, numClasses };
+  return { source: imagesFile, ...scaledPixels(images, opts), labels: labelArray, count, height, width, channels, numClasses };
 }
 
 /** Encodes a dataset as IDX files (used by tests and to export the built-in data). */

@@ -4,7 +4,7 @@
  * ONNX Runtime tensor without copying, and the per-point tally of top-1 hits.
  */
 import type * as Ort from 'onnxruntime-node';
-import type { ImageDataset } from '../data/dataset';
+import { readImages, type ImageDataset } from '../data/dataset';
 import { labelRank } from '../eval/evaluate';
 import { argmaxRow } from '../sensitivity/metrics';
 import type { Feeds } from './groupParts';
@@ -21,11 +21,10 @@ export function batchRanges(count: number, batchSize: number): BatchRange[] {
   return out;
 }
 
-/** Batch b's images, NHWC as the trunk's input takes them (a view of the dataset, not a copy). */
+/** Batch b's images, NHWC as the trunk's input takes them (a view of in-memory data, not a copy). */
 export function imageTensor(ort: typeof Ort, dataset: ImageDataset, range: BatchRange): Ort.Tensor {
-  const per = dataset.height * dataset.width * dataset.channels;
-  const view = dataset.images.subarray(range.start * per, (range.start + range.size) * per);
-  return new ort.Tensor('float32', view, [range.size, dataset.height, dataset.width, dataset.channels]);
+  const images = readImages(dataset, range.start, range.size);
+  return new ort.Tensor('float32', images, [range.size, dataset.height, dataset.width, dataset.channels]);
 }
 
 /** Only the feeds a session declares: ONNX Runtime refuses inputs it does not know. */

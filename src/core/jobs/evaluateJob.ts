@@ -36,7 +36,7 @@ export function finalEvalLine(r: Pick<EvaluationResult, 'top1' | 'top5'>): strin
 export async function evaluateJob(spec: EvaluateJobSpec, ctx: JobContext): Promise<JobResult> {
   const model = await openModel(spec);
   const split = spec.split ?? 'test';
-  const data = openData(spec.dataset, split, model);
+  const data = await openData(spec.dataset, spec.datasetOptions, split, model, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const start = performance.now();
   const r = await evaluateModel(model, data, spec.engine ?? 'ort', spec.batchSize ?? DEFAULT_BATCH_SIZE, ctx);
   const secs = (performance.now() - start) / 1000;

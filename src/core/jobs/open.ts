@@ -6,14 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import type { ModelSource, RunEnv } from '../../shared/jobs';
+import type { DatasetOptions, ModelSource, RunEnv } from '../../shared/jobs';
 import { isOneOf, ZOO_NAMES, ZOO_PREFIX, type Split } from '../../shared/vocabulary';
 import { selectBackend } from '../backend';
 import type { ImageDataset } from '../data/dataset';
-import { loadDataset, type LoadDatasetOptions } from '../data/load';
+import { modelInputOf, openDataset } from '../data/load';
 import { loadModel } from '../models/io';
 import { buildModel } from '../models/zoo';
 import { UsageError } from '../util/errors';
+import type { LongTaskOptions } from '../util/progress';
 
 /** A model.json path for a model spec: a folder means its model.json; zoo:NAME stays as it is. */
 export function modelJsonPath(spec: string): string {
@@ -50,8 +51,30 @@ export function classesOf(model: tf.LayersModel): number {
   return model.outputs[0]?.shape.at(-1) ?? 10;
 }
 
-export function openData(spec: string, split: Split, model: tf.LayersModel, opts: LoadDatasetOptions = {}): ImageDataset {
-  return loadDataset(spec, split, classesOf(model), opts);
+/** The folder of a model file (where its prunelens.json sits), or undefined for a zoo model. */
+function modelDirOf(source: ModelSource): string | undefined {
+  return source.model.startsWith(ZOO_PREFIX) ? undefined : path.dirname(path.resolve(modelJsonPath(source.model)));
+}
+
+export interface OpenDataOptions {
+  /** Accept images without labels (for label-free metrics). */
+  readonly labelsOptional?: boolean;
+  readonly onProgress?: LongTaskOptions['onProgress'];
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The dataset a spec names, checked against the model; decoding an image folder into the
+ * cache reports progress. The model folder's prunelens.json fills the preprocessing the
+ * options leave out.
+ */
+export function openData(spec: string, options: DatasetOptions | undefined, split: Split, model: tf.LayersModel, source: ModelSource, opts: OpenDataOptions = {}): Promise<ImageDataset> {
+  const modelDir = modelDirOf(source);
+  return openDataset(
+    { data: spec, split, ...(options ?? {}), ...(opts.labelsOptional ? { labelsOptional: true } : {}) },
+    modelInputOf(model, modelDir),
+    { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) },
+  );
 }
 
 /** Chooses the TF.js backend once per process, as the environment says; returns what was chosen, for the log. */

@@ -65,7 +65,7 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
     if (params.length === 0 && !fs.existsSync(shard.file)) return { summary: `shard ${shard.index} of ${shard.count} had nothing to measure`, outputs: [] };
   }
   const file = shard?.file ?? spec.file;
-  const data = openData(dataSpec, split, model, { labelsOptional: metric === 'agreement' });
+  const data = await openData(dataSpec, spec.datasetOptions, split, model, source, { labelsOptional: metric === 'agreement', onProgress: (e) => events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const common = {
     metric,
     providers: env.providers ?? ['cpu'],

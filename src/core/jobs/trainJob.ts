@@ -27,7 +27,7 @@ export function epochLine(r: EpochResult): string {
 
 export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<TrainOutcome> {
   const model = await openModel(spec);
-  const data = openData(spec.dataset, 'train', model);
+  const data = await openData(spec.dataset, spec.datasetOptions, 'train', model, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const epochs = await train(model, data, {
     epochs: spec.epochs,
     batchSize: spec.batchSize ?? DEFAULT_BATCH_SIZE,

@@ -8,6 +8,7 @@ import type { FlopsModel } from '../../shared/flops';
 import type { ResultsGroup, ResultsMetadata, SensitivityPoint, SensitivityResults } from '../../shared/results';
 import { RESULTS_FORMAT, RESULTS_VERSION, ratioKey } from '../../shared/results';
 import { CRITERIA, isOneOf, METRICS } from '../../shared/vocabulary';
+import { parsePreprocessingRecord, type Preprocessing } from '../../shared/preprocessing';
 
 /** A field of the file that is not what the format says; `path` is where, e.g. `points.g1["0.3"].loss`. */
 export class ResultsShapeError extends Error {
@@ -68,6 +69,14 @@ function optional<T>(obj: Json, key: string, path: string, check: (v: unknown, p
   return obj[key] === undefined ? undefined : check(obj[key], at(path, key));
 }
 
+function preprocessingRecord(value: unknown, path: string): Preprocessing {
+  try {
+    return parsePreprocessingRecord(value);
+  } catch (e) {
+    throw new ResultsShapeError(path, (e as Error).message);
+  }
+}
+
 function checkMetadata(value: unknown, path: string): ResultsMetadata {
   const m = object(value, path);
   const model = object(m['model'], at(path, 'model'));
@@ -82,6 +91,7 @@ function checkMetadata(value: unknown, path: string): ResultsMetadata {
   });
   const modelPath = optional(model, 'path', at(path, 'model'), string);
   const earlyStopLoss = optional(m, 'earlyStopLoss', path, finite);
+  const preprocessing = optional(dataset, 'preprocessing', at(path, 'dataset'), preprocessingRecord);
   return {
     model: {
       fingerprint: string(model['fingerprint'], at(at(path, 'model'), 'fingerprint')),
@@ -92,6 +102,7 @@ function checkMetadata(value: unknown, path: string): ResultsMetadata {
       fingerprint: string(dataset['fingerprint'], at(at(path, 'dataset'), 'fingerprint')),
       spec: string(dataset['spec'], at(at(path, 'dataset'), 'spec')),
       count: count(dataset['count'], at(at(path, 'dataset'), 'count')),
+      ...(preprocessing !== undefined ? { preprocessing } : {}),
     },
     metric,
     baseline: finite(m['baseline'], at(path, 'baseline')),
