@@ -16,6 +16,7 @@ import { sensitivityCommand } from './commands/sensitivity';
 import { trainCommand } from './commands/train';
 import { quietTfjs } from '../core/backend';
 import { CancelledError, PruneLensError, UsageError } from '../core/util/errors';
+import { internalErrorReport } from '../core/util/internalError';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -61,7 +62,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
       process.stderr.write(`prunelens: error: ${e.message}\n`);
       return EXIT_FAILED;
     }
-    process.stderr.write(`prunelens: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`prunelens: ${internalErrorReport(e)}\n`);
     return EXIT_FAILED;
   }
 }
