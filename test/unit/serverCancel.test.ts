@@ -3,31 +3,19 @@
  * answered as cancelled (LSP's RequestCancelled), even when its work (here, describing a
  * model in a worker) would take a while.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { CancellationTokenSource, LSPErrorCodes, type ResponseError } from 'vscode-languageserver-protocol';
-import { makeWorkspace, startServer, type TestServer, type Workspace } from './serverHarness';
+import { useServerWorkspace } from './serverHarness';
 
-let ws: Workspace;
-let server: TestServer;
-
-before(async () => {
-  ws = await makeWorkspace();
-  server = await startServer({ workspace: ws.root });
-});
-
-after(async () => {
-  await server.stop();
-  fs.rmSync(ws.root, { recursive: true, force: true });
-});
+const ctx = useServerWorkspace();
 
 test('a cancelled custom request is answered as cancelled', async () => {
   const source = new CancellationTokenSource();
-  const pending = server.connection.sendRequest('prunelens/modelParams', { model: ws.model }, source.token);
+  const pending = ctx.server.connection.sendRequest('prunelens/modelParams', { model: ctx.ws.model }, source.token);
   source.cancel();
   await assert.rejects(pending, (err: ResponseError<unknown>) => err.code === LSPErrorCodes.RequestCancelled);
   // The server is still answering, and the uncancelled request gets its facts.
-  const answer = await server.connection.sendRequest<{ params: unknown[] }>('prunelens/modelParams', { model: ws.model });
+  const answer = await ctx.server.connection.sendRequest<{ params: unknown[] }>('prunelens/modelParams', { model: ctx.ws.model });
   assert.ok(answer.params.length > 0);
 });

@@ -6,20 +6,8 @@ import { applyActivation, fusedActivation } from '../eval/exportActivations';
 import type { ExportValue, LayerConverter } from '../eval/exportTypes';
 import { layerWeights, requireWeight, singleInput, unsupported } from '../eval/exportTypes';
 import { dim, elementCount, fusedActivationMacs, numelPerImage } from './macs';
-import { blockMixingActivation, singleLayout } from './rules';
-import type { ChannelRule, LayerClass, MacsCall, MacsTerm } from './types';
-
-const denseChannels: ChannelRule = (ctx) => {
-  const input = singleLayout(ctx);
-  const shape = ctx.weightShape('kernel');
-  if (input === undefined || shape === undefined || shape[0] !== input.length) return ctx.opaque('its kernel does not match its input');
-  ctx.couple('kernel', 0, input, 'in');
-  const out = ctx.ownSpace(shape[1] ?? 0);
-  ctx.couple('kernel', 1, out, 'out');
-  ctx.couple('bias', 0, out, 'out');
-  blockMixingActivation(ctx, out);
-  return [out];
-};
+import { createsChannels } from './rules';
+import type { LayerClass, MacsCall, MacsTerm } from './types';
 
 /** in * out at each position it is applied at; its bias costs no MACs but is pruned with the outputs. */
 function denseMacs(call: MacsCall): MacsTerm[] {
@@ -48,7 +36,7 @@ const convertDense: LayerConverter = (g, call) => {
 export const DENSE: LayerClass = {
   className: 'Dense',
   pruning: 'creates channels (its units), and drops the input rows of the channels pruned before it',
-  channels: denseChannels,
+  channels: createsChannels(0, 1),
   weights: {
     kernel: { suffix: '_weights', outChannels: (s) => s[1] },
     bias: { suffix: '_offset' },
