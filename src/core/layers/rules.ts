@@ -15,7 +15,7 @@ export function singleLayout(ctx: RuleContext): Layout | undefined {
 }
 
 /** Activations that mix channels: pruning one changes every other one's value. */
-const CHANNEL_MIXING_ACTIVATIONS: ReadonlySet<string> = new Set(['softmax']);
+const CHANNEL_MIXING_ACTIVATIONS: ReadonlySet<string> = new Set(['softmax', 'logSoftmax']);
 
 export function mixesChannels(activation: string): boolean {
   return CHANNEL_MIXING_ACTIVATIONS.has(activation);

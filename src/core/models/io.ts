@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../util/atomicWrite';
 import { errorText, PruneLensError } from '../util/errors';
 import type { CheckedModelJson } from './modelJson';
 import { checkModelJson } from './modelJson';
+import { restoreTopologyConfigs } from './topologyConfig';
 
 export { modelFingerprint } from './fingerprint';
 
@@ -51,6 +52,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
   if (artifacts === undefined || artifacts.modelTopology === undefined) {
     throw new PruneLensError(`TF.js produced no topology when saving model '${model.name}'`, modelJsonPath);
   }
+  restoreTopologyConfigs(artifacts.modelTopology, model);
   const weightSpecs = artifacts.weightSpecs ?? [];
   const modelJson: Record<string, unknown> = {
     format: 'layers-model',

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { layerClass } from '../layers/registry';
+import { weightShapesOf } from './layerShapes';
 import type { MacsCall, MacsTerm, Shape } from '../layers/types';
 
 export interface LayerSummary {
@@ -43,12 +44,6 @@ function asShapeList(shapes: tf.Shape | tf.Shape[]): Shape[] {
   return Array.isArray(first) ? (shapes as tf.Shape[]) : [shapes as tf.Shape];
 }
 
-function weightShapes(layer: tf.layers.Layer): Map<string, readonly number[]> {
-  const shapes = new Map<string, readonly number[]>();
-  for (const w of layer.weights) shapes.set(w.originalName.slice(w.originalName.lastIndexOf('/') + 1), w.shape.map((d) => d ?? 1));
-  return shapes;
-}
-
 /** The name of the layer's analysable (or any) kernel parameter, for MAC listings by parameter. */
 function kernelParamOf(layer: tf.layers.Layer): string | undefined {
   const facets = layerClass(layer.getClassName())?.weights ?? {};
@@ -66,7 +61,7 @@ export function summarizeModel(model: tf.LayersModel, opts: SummaryOptions = {})
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     const entry = layerClass(cls);
-    const weights = weightShapes(layer);
+    const weights = weightShapesOf(layer);
     let macs = 0;
     const terms: MacsTerm[] = [];
     let outputShape: Shape[] = [];
