@@ -120,6 +120,8 @@ export interface PruneJobSpec extends Partial<ModelSource> {
   readonly roundTo?: number;
   /** Count the MACs of pooling, BN and activations too in the FLOPs report. */
   readonly allLayers?: boolean;
+  /** Write each weight quantized as the source model stored it (uint8, uint16, float16); default float32. */
+  readonly keepQuantization?: boolean;
 }
 
 /** Train a zoo model from scratch, or fine-tune a model.json, and save it to `output`. */

@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { errorText, PruneLensError } from '../util/errors';
 import type { CheckedModelJson } from './modelJson';
-import { checkModelJson } from './modelJson';
+import { checkModelJson, type QuantizationDtype } from './modelJson';
+import { quantizeWeights } from './quantize';
 import { restoreTopologyConfigs } from './topologyConfig';
 
 export { modelFingerprint } from './fingerprint';
@@ -38,7 +39,20 @@ function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
  * Each file is written to a temporary name and renamed into place, weights first, so a
  * crash never leaves a model.json that describes weights which are not there yet.
  */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<SavedModelFiles> {
+/** The quantization each weight had in the file a model was loaded from (none for float32 ones). */
+const sourceQuantizations = new WeakMap<tf.LayersModel, ReadonlyMap<string, QuantizationDtype>>();
+
+/** How the file `model` was loaded from stored each quantized weight, by manifest name; empty for float32 models. */
+export function sourceQuantization(model: tf.LayersModel): ReadonlyMap<string, QuantizationDtype> {
+  return sourceQuantizations.get(model) ?? new Map();
+}
+
+export interface SaveOptions {
+  /** Store these weights (by manifest name) quantized as the TF.js converter does; the rest float32. */
+  readonly quantization?: ReadonlyMap<string, QuantizationDtype>;
+}
+
+export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveOptions = {}): Promise<SavedModelFiles> {
   await fsp.mkdir(dir, { recursive: true });
   const modelJsonPath = path.join(dir, MODEL_JSON_NAME);
   const weightsPath = path.join(dir, WEIGHTS_FILE_NAME);
@@ -53,7 +67,9 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
     throw new PruneLensError(`TF.js produced no topology when saving model '${model.name}'`, modelJsonPath);
   }
   restoreTopologyConfigs(artifacts.modelTopology, model);
-  const weightSpecs = artifacts.weightSpecs ?? [];
+  let weightSpecs = artifacts.weightSpecs ?? [];
+  let weightBytes = joinWeightData(artifacts.weightData);
+  if (opts.quantization !== undefined && opts.quantization.size > 0) ({ specs: weightSpecs, data: weightBytes } = quantizeWeights(weightSpecs, weightBytes, opts.quantization));
   const modelJson: Record<string, unknown> = {
     format: 'layers-model',
     generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
@@ -63,7 +79,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
   };
   if (artifacts.trainingConfig !== undefined) modelJson['trainingConfig'] = artifacts.trainingConfig;
   if (artifacts.userDefinedMetadata !== undefined) modelJson['userDefinedMetadata'] = artifacts.userDefinedMetadata;
-  await writeFileAtomic(weightsPath, joinWeightData(artifacts.weightData));
+  await writeFileAtomic(weightsPath, weightBytes);
   await writeFileAtomic(modelJsonPath, JSON.stringify(modelJson));
   return { modelJson: modelJsonPath, weights: [weightsPath] };
 }
@@ -155,7 +171,10 @@ export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> 
     weightData: weightData.buffer as ArrayBuffer,
   };
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
+    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
+    const quantized = artifacts.weightSpecs?.filter((s) => s.quantization !== undefined) ?? [];
+    if (quantized.length > 0) sourceQuantizations.set(model, new Map(quantized.map((s) => [s.name, s.quantization?.dtype as QuantizationDtype])));
+    return model;
   } catch (err) {
     throw new PruneLensError(`could not build the model (${errorText(err)})`, modelJsonPath);
   }

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { modelFingerprint, saveModel } from '../models/io';
+import { modelFingerprint, saveModel, type SaveOptions } from '../models/io';
 import { errorText, PruneLensError, UsageError } from '../util/errors';
 import { formatPlanFile, PLAN_FILE_NAME, pruningPlanFile, type PrunedModelInfo } from './planFile';
 import type { PrunePlan } from './types';
@@ -63,7 +63,7 @@ async function removeEmptyParents(from: string, top: string): Promise<void> {
  * Writes `<dir>/model.json`, `<dir>/weights.bin` (the TF.js Layers format, see saveModel)
  * and `<dir>/pruning-plan.json`. `dir` must not exist or be an empty folder.
  */
-export async function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo): Promise<WrittenPrunedModel> {
+export async function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo, save: SaveOptions = {}): Promise<WrittenPrunedModel> {
   const target = path.resolve(dir);
   await checkOutputFolder(target);
   const parent = path.dirname(target);
@@ -71,7 +71,7 @@ export async function writePrunedModel(dir: string, prunedModel: tf.LayersModel,
   const temp = path.join(parent, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await fsp.mkdir(temp);
-    const saved = await saveModel(prunedModel, temp);
+    const saved = await saveModel(prunedModel, temp, save);
     const file = pruningPlanFile(plan, info, modelFingerprint(prunedModel), path.basename(saved.modelJson), new Date());
     await writeSynced(path.join(temp, PLAN_FILE_NAME), formatPlanFile(file));
     // An empty folder may stand where the result goes; rename cannot replace it everywhere.
