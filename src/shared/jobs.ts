@@ -35,6 +35,8 @@ export interface DatasetOptions {
 export interface ModelSource {
   readonly model: string;
   readonly zoo?: ZooOptions;
+  /** For a model file whose input size is open ([null, null, null, 3]): the size to build it with. */
+  readonly inputShape?: readonly [number, number, number];
 }
 
 export interface ZooOptions {

@@ -19,6 +19,7 @@ import { shardShare } from '../sensitivity/shardShare';
 import { shardFile, type ShardTask } from '../sensitivity/shards';
 import { UsageError } from '../util/errors';
 import type { JobContext } from './context';
+import { engineFor } from './engines';
 import { openData, openModel, recordedModelPath, requireModel } from './open';
 import { scanResult } from './results';
 
@@ -53,8 +54,8 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
   const metric = spec.metric ?? 'top1';
   const split = spec.split ?? 'test';
   const dataSpec = spec.dataset ?? BUILTIN_DATASET;
-  const engineName = spec.engine ?? 'fast';
   const model = await openModel(source);
+  const engineName = engineFor(model, spec.engine ?? 'fast', events.log);
   const existing = await readResultsIfExists(spec.file);
   let params = requestedParams(model, spec, Object.keys(existing?.params ?? {}));
   if (params.length === 0) throw new UsageError('no conv params to analyse; list them with "prunelens params MODEL"');

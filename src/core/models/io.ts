@@ -13,6 +13,7 @@ import { errorText, PruneLensError } from '../util/errors';
 import type { CheckedModelJson } from './modelJson';
 import { checkModelJson, type QuantizationDtype } from './modelJson';
 import { quantizeWeights } from './quantize';
+import { setInputShape } from './inputShape';
 import { restoreTopologyConfigs } from './topologyConfig';
 
 export { modelFingerprint } from './fingerprint';
@@ -155,8 +156,9 @@ async function readWeightData(checked: CheckedModelJson): Promise<Uint8Array> {
  * Loads a Layers model from its model.json, validating the file first (see modelJson.ts
  * and checkWeightFiles): every problem is a PruneLensError naming the file at fault.
  */
-export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> {
+export async function loadModel(modelJsonPath: string, opts: { inputShape?: readonly [number, number, number] } = {}): Promise<tf.LayersModel> {
   const checked = checkModelJson(await readModelJsonText(modelJsonPath), modelJsonPath);
+  if (opts.inputShape !== undefined) setInputShape(checked.modelTopology, opts.inputShape, modelJsonPath);
   await checkWeightFiles(checked, modelJsonPath);
   const weightData = await readWeightData(checked);
   const artifacts: tf.io.ModelArtifacts = {

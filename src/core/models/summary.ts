@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { layerClass } from '../layers/registry';
 import { weightShapesOf } from './layerShapes';
 import type { MacsCall, MacsTerm, Shape } from '../layers/types';
+import { UsageError } from '../util/errors';
 
 export interface LayerSummary {
   readonly name: string;
@@ -57,6 +58,13 @@ function kernelParamOf(layer: tf.layers.Layer): string | undefined {
  */
 export function summarizeModel(model: tf.LayersModel, opts: SummaryOptions = {}): ModelSummary {
   const onlyConv = opts.onlyConv ?? true;
+  for (const input of model.inputs) {
+    // MACs grow with the image; counting an open size as 1 would be a silent guess.
+    if (input.shape.slice(1).some((d) => d === null)) {
+      const shown = input.shape.slice(1).map((d) => d ?? '?').join(', ');
+      throw new UsageError(`model '${model.name}' takes images of any size ([${shown}]), and its MACs depend on the size: give one with --input-shape H,W,C`);
+    }
+  }
   const layers: LayerSummary[] = [];
   for (const layer of model.layers) {
     const cls = layer.getClassName();
