@@ -6,9 +6,12 @@ import { createFastEngine, DEFAULT_CACHE_BYTES, type FastEngine } from '../../co
 import { datasetMetric, type MetricFn } from '../../core/sensitivity/metrics';
 import { readResultsIfExists } from '../../core/sensitivity/resultsFile';
 import { sensitivity, type PointEvent } from '../../core/sensitivity/scan';
-import { parseShard, shardShare } from '../../core/sensitivity/shards';
+import { planShardShare } from '../../core/sensitivity/shards';
+import { resolveShard } from '../../core/cluster/autoShard';
+import { DEFAULT_RATIOS } from '../../core/sensitivity/scanState';
 import { UsageError } from '../../core/util/errors';
-import { METRIC_NAMES, isMeasured, type MetricName, type SensitivityResults } from '../../shared/results';
+import { METRIC_NAMES, isMeasured, type MetricName, type SensitivityResults, type ShardPlan } from '../../shared/results';
+import { describeShare } from '../../core/sensitivity/shardPlan';
 import { bool, choice, int, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
 import { BACKEND_OPTIONS, DATA_OPTIONS, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, openData, openModel, useBackend } from '../common';
 import type { CliContext } from '../context';
@@ -77,7 +80,8 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
         default: 'auto',
         help: 'split the scan over N worker processes (each with cores/N ONNX Runtime threads, and --cache-mb/N), merged into FILE; auto: one per 4 cores, a single process below 8',
       },
-      shard: { type: 'string', value: 'i/N', help: 'measure only share i of N into FILE.shard-i-of-N.json (e.g. on another machine); combine with "prunelens merge"' },
+      shard: { type: 'string', value: 'i/N', help: 'measure only share i of N into FILE.shard-i-of-N.json (e.g. on another machine); combine with "prunelens merge". auto: i and N from a Slurm array task or a Kubernetes Indexed Job (docs/scale-out.md)' },
+      shards: { type: 'string', value: 'N', help: 'with --shard auto: the shard count (required under Kubernetes; under Slurm, array task ids are then the 0-based shard indexes)' },
       ...DATA_OPTIONS,
       ...EVAL_OPTIONS,
       engine: {
@@ -112,15 +116,18 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
         if (merged) for (const line of summarise(merged, mainFile)) ctx.log(line);
         return;
       }
-      const shard = shardText === undefined ? undefined : parseShard(shardText, mainFile);
+      const shard = resolveShard(shardText, int(args, 'shards'), mainFile);
       const file = shard?.file ?? mainFile;
       await useBackend(args, ctx.log);
       const model = await openModel(modelSpec, args);
       let params = convParams(model, paramFilter(args)).map((p) => p.name).slice(0, first);
       if (params.length === 0) throw new UsageError('sensitivity: no conv params match; list them with "prunelens params MODEL"');
+      let plan: ShardPlan | undefined;
       if (shard !== undefined) {
-        params = await shardShare(model, params, await readResultsIfExists(mainFile), shard);
-        ctx.log(`shard ${shard.index} of ${shard.count}: ${params.length} of the params, into ${shard.file}`);
+        const share = await planShardShare(model, params, ratios ?? DEFAULT_RATIOS, await readResultsIfExists(mainFile), shard);
+        params = share.params;
+        plan = share.plan;
+        ctx.log(`shard ${shard.index} of ${shard.count} (${shard.from}): ${params.length} of the params, ${describeShare(share.plan, shard.index)}, into ${shard.file}`);
         if (params.length === 0) return;
       }
       const data = openData(args, split, model, { labelsOptional: metric === 'agreement' });
@@ -152,7 +159,7 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
           modelPath,
           force: bool(args, 'force'),
           signal: ctx.signal,
-          ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count } } : {}),
+          ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count, ...(plan ? { plan } : {}) } } : {}),
           onPoint: (e) => ctx.log(describePoint(e, metric)),
           ...(ratios !== undefined ? { ratios } : {}),
           ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),

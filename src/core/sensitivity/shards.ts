@@ -6,32 +6,21 @@
  * the workers (the language server, or `prunelens sensitivity --workers N`) is the only
  * writer of the results file itself: it folds the shards into it as points arrive and once
  * more at the end, then deletes them, so the results file is always the whole truth and a
- * resumed job starts from it alone. `--shard i/N` runs one share by hand (on another
- * machine, say) into its shard file, for `prunelens merge` later.
+ * resumed job starts from it alone. `--shard i/N` (or `--shard auto` under Slurm or
+ * Kubernetes, src/core/cluster/autoShard.ts) runs one share into its shard file, for
+ * `prunelens merge` later.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { mergeResults } from './merge';
 import { readResultsIfExists, writeResults } from './resultsFile';
-import type * as tf from '@tensorflow/tfjs';
-import * as fs from 'node:fs';
 import type { SensitivityResults } from '../../shared/results';
-import { buildDependencyGraph } from '../pruning';
 import { UsageError } from '../util/errors';
+import { SHARD_PATTERN, shardFile, stem } from './shardFiles';
 
-const SHARD_PATTERN = /\.shard-(\d+)-of-(\d+)\.json$/;
-
-function stem(main: string): string {
-  return main.endsWith('.json') ? main.slice(0, -'.json'.length) : main;
-}
-
-export function shardFile(main: string, index: number, count: number): string {
-  return `${stem(main)}.shard-${index}-of-${count}.json`;
-}
-
-export function isShardFile(file: string): boolean {
-  return SHARD_PATTERN.test(file);
-}
+// The shard files' names, and which shard measures what, live in shardFiles.ts and shardShare.ts.
+export { isShardFile, mainFileOf, shardFile } from './shardFiles';
+export { planShardShare, restrictResults, shardShare, type ShardAssignment } from './shardShare';
 
 /** Every shard file of `main` on disk, whatever the worker count that wrote it. */
 export async function shardsOf(main: string): Promise<string[]> {
@@ -68,14 +57,6 @@ export async function removeFiles(files: readonly string[]): Promise<void> {
   await Promise.all(files.map((f) => fsp.rm(f, { force: true })));
 }
 
-/** `results` cut down to the groups in `keep`: the starting point of one worker's shard. */
-export function restrictResults(results: SensitivityResults, keep: ReadonlySet<string>, shard: { index: number; count: number }): SensitivityResults {
-  const params = Object.fromEntries(Object.entries(results.params).filter(([, g]) => keep.has(g)));
-  const groups = Object.fromEntries(Object.entries(results.groups).filter(([id]) => keep.has(id)));
-  const points = Object.fromEntries(Object.entries(results.points).filter(([id]) => keep.has(id)));
-  return { ...results, metadata: { ...results.metadata, shard }, params, groups, points };
-}
-
 /** One share of a scan split over several processes: part `index` (1-based) of `count`, measured into `file`. */
 export interface ShardTask {
   readonly index: number;
@@ -90,28 +71,4 @@ export function parseShard(text: string, main: string): ShardTask {
   const count = Number(m?.[2]);
   if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard must be i/N with 1 <= i <= N, e.g. 2/4; got "${text}"`);
   return { index, count, file: shardFile(main, index, count) };
-}
-
-/**
- * This shard's share of `params`: the requested groups dealt out in network order, one
- * each in turn, so every worker gets early and late (cheap and costly) layers alike. The
- * shard file is seeded with the results file's points for those groups, so nothing is
- * measured twice.
- */
-export async function shardShare(model: tf.LayersModel, params: readonly string[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<string[]> {
-  const graph = buildDependencyGraph(model);
-  const groupOf = new Map<string, string>();
-  for (const p of new Set([...Object.keys(existing?.params ?? {}), ...params])) {
-    try {
-      groupOf.set(p, graph.groupForParam(p).id);
-    } catch {
-      // A parameter this model lacks: the first worker keeps it, and its scan says what is wrong.
-      groupOf.set(p, graph.groups[0]?.id ?? p);
-    }
-  }
-  const order = graph.groups.map((g) => g.id);
-  const groups = [...new Set(groupOf.values())].sort((a, b) => order.indexOf(a) - order.indexOf(b));
-  const mine = new Set(groups.filter((_, k) => (k % shard.count) + 1 === shard.index));
-  if (existing !== undefined && !fs.existsSync(shard.file)) await writeResults(shard.file, restrictResults(existing, mine, shard));
-  return params.filter((p) => mine.has(groupOf.get(p) ?? ''));
 }
