@@ -161,5 +161,8 @@ test('status and merge from the command line: what is missing, --check, --partia
   const partial = await runCli('merge', shardFile(main, 1, 3), shardFile(main, 3, 3), '-o', main, '--partial');
   assert.equal(partial.code, EXIT_OK, partial.err);
   assert.match(partial.out, /warning: partial result/);
+  const nothing = path.join(dir, 'none.json');
+  assert.match((await runCli('status', nothing)).out, /none\.json: no results file and no shard files yet/);
+  assert.equal((await runCli('status', nothing, '--check')).code, EXIT_FAILED);
   fs.rmSync(dir, { recursive: true, force: true });
 });

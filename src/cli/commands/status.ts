@@ -12,6 +12,7 @@ function shardLine(s: ShardStatus): string {
 
 /** The report in lines, for people. */
 function describe(report: ShardSetReport): string[] {
+  if (!report.mainExists && report.shards.length === 0) return [`${report.main}: no results file and no shard files yet`];
   const lines: string[] = [];
   const where = report.mainExists ? report.main : `${report.main} (not written yet)`;
   if (report.shards.length === 0) {
@@ -45,8 +46,9 @@ export function statusCommand(ctx: CliContext): CommandSpec {
       const report = await readShardSet(file);
       if (bool(args, 'json')) ctx.log(JSON.stringify(report, null, 2));
       else for (const line of describe(report)) ctx.log(line);
-      if (bool(args, 'check') && !report.complete) throw new PruneLensError(`incomplete: ${describeMissing(report)}`, report.main);
-      if (bool(args, 'check') && !report.mainExists && report.shards.length === 0) throw new PruneLensError('no results file and no shard files yet', report.main);
+      if (!bool(args, 'check')) return;
+      if (!report.mainExists && report.shards.length === 0) throw new PruneLensError('no results file and no shard files yet', report.main);
+      if (!report.complete) throw new PruneLensError(`incomplete: ${describeMissing(report)}`, report.main);
     },
   };
   return spec;
