@@ -102,7 +102,8 @@ function podSpec(o: K8sOptions, container: { [key: string]: Json }, cpus: number
 }
 
 function scanJob(o: K8sOptions): Json {
-  // Set by the Job controller since Kubernetes 1.24; spelled out so that it is there on any version.
+  // The Job controller adds this to every container that does not set it; set here from the
+  // pod's annotation, so that the manifest itself says where the index comes from.
   const index = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } };
   return {
     apiVersion: 'batch/v1',
