@@ -143,11 +143,19 @@ export class LocalSlurm {
     return r.out;
   }
 
-  /** `scontrol show job ID` as a field map (the first record: an array task's own). */
-  job(id: string): Map<string, string> | undefined {
+  /** `scontrol show job ID`, one field map per record (an array job has one per task). */
+  jobs(id: string): Map<string, string>[] {
     const r = run('scontrol', ['show', 'job', '-o', id], this.env);
-    if (r.status !== 0) return undefined;
-    return new Map([...(r.out.split('\n')[0] ?? '').matchAll(/(\w+)=(\S*)/g)].map((m) => [m[1] as string, m[2] as string]));
+    if (r.status !== 0) return [];
+    return r.out
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => new Map([...line.matchAll(/(\w+)=(\S*)/g)].map((m) => [m[1] as string, m[2] as string])));
+  }
+
+  /** The first record of `scontrol show job ID` (an array task's own, given its id). */
+  job(id: string): Map<string, string> | undefined {
+    return this.jobs(id)[0];
   }
 
   /** Waits until none of `ids` is pending or running. */

@@ -99,6 +99,15 @@ async function killAfterFirstPoint(shared: string, scan: string, task: number, f
   return { had, planned };
 }
 
+/** Where the array's time went, from Slurm's own start and end times (whole seconds). */
+function timeline(slurm: LocalSlurm, ids: { scan: string; merge: string }, submitted: number): string {
+  const at = (t: string | undefined): number => (t === undefined ? NaN : (Date.parse(t) - submitted) / 1000);
+  const tasks = slurm.jobs(ids.scan).map((j) => ({ task: j.get('ArrayTaskId'), start: at(j.get('StartTime')), end: at(j.get('EndTime')) }));
+  const merge = slurm.job(ids.merge);
+  const spans = tasks.map((t) => `task ${t.task ?? '?'} ${t.start.toFixed(0)}-${t.end.toFixed(0)} s`).join(', ');
+  return `Slurm's times after submit (whole seconds): ${spans}; merge ${at(merge?.get('StartTime')).toFixed(0)}-${at(merge?.get('EndTime')).toFixed(0)} s`;
+}
+
 async function main(): Promise<void> {
   const missing = missingPrerequisites();
   if (missing.length > 0) throw new Error(`a local Slurm needs ${missing.join(', ')} (apt-get install slurm-wlm munge, as root)`);
@@ -110,22 +119,28 @@ async function main(): Promise<void> {
   await tf.setBackend('cpu');
   await saveModel(buildModel('mobilenetV1'), path.join(shared, 'model'));
 
-  let started = Date.now();
-  node(['sensitivity', path.join(shared, 'model'), '--file', path.join(shared, 'one.json'), '--workers', '1', ...SCAN]);
-  const oneSeconds = (Date.now() - started) / 1000;
-  const reference = await loadResults(path.join(shared, 'one.json'));
-  console.log(`one process (${os.availableParallelism()} ONNX Runtime threads): ${oneSeconds.toFixed(1)} s, ${pointCount(reference)} points`);
+  // One process as it runs by default (a thread per core), and with one thread as each task has.
+  const one = async (name: string, extra: string[]): Promise<{ results: SensitivityResults; seconds: number }> => {
+    const start = Date.now();
+    node(['sensitivity', path.join(shared, 'model'), '--file', path.join(shared, `${name}.json`), '--workers', '1', ...extra, ...SCAN]);
+    return { results: await loadResults(path.join(shared, `${name}.json`)), seconds: (Date.now() - start) / 1000 };
+  };
+  const { results: reference, seconds: oneSeconds } = await one('one', []);
+  const single = await one('one-thread', ['--threads', '1']);
+  assertSamePoints(single.results, reference, 'the one-thread scan');
+  const threads = os.availableParallelism();
 
   const slurm = await LocalSlurm.start(path.join(dir, 'slurm'), Math.floor((os.totalmem() / 2 ** 20) * 0.8));
   const jobs: string[] = [];
   let ok = false;
   try {
     const clean = generate(shared, 'clean');
-    started = Date.now();
+    const started = Date.now();
     const a = submit(slurm, clean);
     jobs.push(a.scan, a.merge);
     await finished(slurm, a);
     const arraySeconds = (Date.now() - started) / 1000;
+    const timing = timeline(slurm, a, started);
     assertSamePoints(await loadResults(path.join(shared, 'results', 'clean.json')), reference, 'the merged 4-task array scan');
 
     const b = submit(slurm, generate(shared, 'killed'));
@@ -141,7 +156,11 @@ async function main(): Promise<void> {
     console.log(`ok: task 1 was requeued (restarts: ${slurm.job(`${b.scan}_1`)?.get('Restarts') ?? '?'}) and measured only the ${measuredAgain} points it lacked`);
     assertSamePoints(await loadResults(path.join(shared, 'results', 'killed.json')), reference, 'the merged scan with a killed and requeued task');
 
-    console.log(`wall time on this machine (${os.availableParallelism()} cores): one process ${oneSeconds.toFixed(1)} s; 4-task Slurm array + merge ${arraySeconds.toFixed(1)} s (submit to merged file)`);
+    console.log(
+      `wall time on this machine (${threads} cores): one process ${oneSeconds.toFixed(1)} s (${threads} threads), ${single.seconds.toFixed(1)} s (1 thread); ` +
+        `4-task Slurm array (1 core each) + merge ${arraySeconds.toFixed(1)} s (submit to merged file)`,
+    );
+    console.log(timing);
     ok = true;
   } finally {
     if (!ok) console.error(slurm.logTails());
