@@ -177,7 +177,12 @@ export class LocalSlurm {
         // Already gone.
       }
     }
-    const munged = Number(fs.readFileSync(path.join(this.dir, 'munge', 'munged.pid'), 'utf8').trim());
+    let munged = 0;
+    try {
+      munged = Number(fs.readFileSync(path.join(this.dir, 'munge', 'munged.pid'), 'utf8').trim());
+    } catch {
+      // munged never got as far as writing its pid: its runuser parent is stopped below.
+    }
     for (const child of [...this.children].reverse()) {
       if (child.exitCode !== null || child.signalCode !== null) continue;
       const exited = new Promise((resolve) => child.once('exit', resolve));
