@@ -121,11 +121,17 @@ export class LocalSlurm {
       ].join('\n'),
     );
     const slurm = new LocalSlurm(dir, conf);
-    slurm.spawnLogged('runuser', ['-u', 'munge', '--', 'munged', '-F', `--socket=${socket}`, `--key-file=${munge}/munge.key`, `--pid-file=${munge}/munged.pid`, `--log-file=${munge}/munged.log`, `--seed-file=${munge}/munged.seed`], 'munged');
-    await waitFor('munged to answer', () => (spawnSync('sh', ['-c', `munge -n -S ${socket} | unmunge -S ${socket}`]).status === 0 ? true : undefined), 20_000);
-    slurm.spawnLogged('slurmctld', ['-D', '-f', conf], 'slurmctld');
-    slurm.spawnLogged('slurmd', ['-D', '-f', conf], 'slurmd');
-    await waitFor('the node to be idle', () => (run('sinfo', ['-h', '-o', '%T'], slurm.env).out.trim() === 'idle' ? true : undefined), 60_000);
+    try {
+      slurm.spawnLogged('runuser', ['-u', 'munge', '--', 'munged', '-F', `--socket=${socket}`, `--key-file=${munge}/munge.key`, `--pid-file=${munge}/munged.pid`, `--log-file=${munge}/munged.log`, `--seed-file=${munge}/munged.seed`], 'munged');
+      await waitFor('munged to answer', () => (spawnSync('sh', ['-c', `munge -n -S ${socket} | unmunge -S ${socket}`]).status === 0 ? true : undefined), 20_000);
+      slurm.spawnLogged('slurmctld', ['-D', '-f', conf], 'slurmctld');
+      slurm.spawnLogged('slurmd', ['-D', '-f', conf], 'slurmd');
+      await waitFor('the node to be idle', () => (run('sinfo', ['-h', '-o', '%T'], slurm.env).out.trim() === 'idle' ? true : undefined), 60_000);
+    } catch (err) {
+      console.error(slurm.logTails());
+      await slurm.stop([]);
+      throw err;
+    }
     return slurm;
   }
 
