@@ -3,6 +3,7 @@
  */
 import { commandHelp, parseCommandArgs, type CommandSpec } from './args';
 import type { CliContext } from './context';
+import { clusterCommand } from './commands/cluster';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
 import { flopsCommand } from './commands/flops';
@@ -13,6 +14,7 @@ import { plotCommand } from './commands/plot';
 import { pruneCommand } from './commands/prune';
 import { ratiosCommand } from './commands/ratios';
 import { sensitivityCommand } from './commands/sensitivity';
+import { statusCommand } from './commands/status';
 import { trainCommand } from './commands/train';
 import { quietTfjs } from '../core/backend';
 import { CancelledError, PruneLensError, UsageError } from '../core/util/errors';
@@ -23,7 +25,7 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 function commands(ctx: CliContext): CommandSpec[] {
-  return [demoCommand(ctx), trainCommand(ctx), evalCommand(ctx), paramsCommand(ctx), infoCommand(ctx), flopsCommand(ctx), pruneCommand(ctx), sensitivityCommand(ctx), mergeCommand(ctx), ratiosCommand(ctx), plotCommand(ctx)];
+  return [demoCommand(ctx), trainCommand(ctx), evalCommand(ctx), paramsCommand(ctx), infoCommand(ctx), flopsCommand(ctx), pruneCommand(ctx), sensitivityCommand(ctx), mergeCommand(ctx), statusCommand(ctx), clusterCommand(ctx), ratiosCommand(ctx), plotCommand(ctx)];
 }
 
 function topHelp(specs: CommandSpec[]): string {

@@ -88,6 +88,8 @@ export interface MergeJobSpec {
   readonly inputs: readonly string[];
   readonly output: string;
   readonly force?: boolean;
+  /** Write an incomplete shard set anyway, marked partial in its metadata. */
+  readonly partial?: boolean;
 }
 
 /** How ratios are chosen from a results file: by a loss threshold, or for a share of FLOPs to remove. */
