@@ -76,4 +76,5 @@ export const SOFTMAX: LayerClass = {
   weights: {},
   macs: NO_MACS,
   onnx: { convert: convertSoftmax },
+  probabilities: true,
 };

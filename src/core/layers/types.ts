@@ -132,4 +132,6 @@ export interface LayerClass {
   readonly masksOnInput?: boolean;
   /** The model's input: it brings the image's channels, which nothing prunes. */
   readonly input?: boolean;
+  /** Its output is a probability distribution (a Softmax layer); a fused `activation: softmax` says so for any class. */
+  readonly probabilities?: boolean;
 }
