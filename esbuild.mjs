@@ -4,7 +4,27 @@
 // dynamically. The extension bundles its language client (only `vscode` is provided by the
 // editor), and the language server bundles everything but the engines, which it never loads.
 // The report webview is bundled for the browser.
+import { createRequire } from 'node:module';
 import * as esbuild from 'esbuild';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The worker bundles TF.js's umbrella package `@tensorflow/tfjs` (glue that re-exports the
+ * core, layers, converter, data and the backends) instead of loading it from node_modules,
+ * because the umbrella requires the WebGL backend, which only runs in a browser and is 1 MB
+ * the .vsix would otherwise carry. The WebGL backend is replaced by a stub here; the packages
+ * the umbrella re-exports stay external, so a user-installed tfjs-node shares them.
+ */
+const tfjsWithoutWebgl = {
+  name: 'tfjs-without-webgl',
+  setup(build) {
+    build.onResolve({ filter: /^@tensorflow\/tfjs$/ }, () => ({ path: require.resolve('@tensorflow/tfjs') }));
+    build.onResolve({ filter: /^@tensorflow\/tfjs-backend-webgl$/ }, () => ({ path: 'tfjs-backend-webgl', namespace: 'stub' }));
+    // The umbrella reads the WebGL backend's version for `tf.version` and re-exports the rest.
+    build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: "exports.version_webgl = 'not included';", loader: 'js' }));
+  },
+};
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -39,6 +59,7 @@ const targets = [
     format: 'cjs',
     target: 'node20',
     packages: 'external',
+    plugins: [tfjsWithoutWebgl],
   },
   {
     // The report webview runs in the editor's browser: one script (with @vscode-elements and
