@@ -13,7 +13,7 @@ import '@vscode-elements/elements/dist/vscode-tree-item/index.js';
 import type { VscodeTreeItem } from '@vscode-elements/elements/dist/vscode-tree-item/vscode-tree-item.js';
 import { prunedChannelCount, type LayerCost } from '../src/shared/flops';
 import { h } from './dom';
-import { formatCount, formatRatio } from './format';
+import { formatCount, formatRatio } from '../src/shared/format';
 import type { ReportData, ReportRow } from './reportData';
 import type { ReportSnapshot } from './state';
 

@@ -10,7 +10,7 @@ import type { LossPalette } from '../src/shared/lossColour';
 import { paletteFor, parseCssColour, themeKindOf } from './colourScale';
 import { Curves } from './curves';
 import { h } from './dom';
-import { formatPercent } from './format';
+import { formatPercent } from '../src/shared/format';
 import { Heatmap } from './heatmap';
 import { LayerTree } from './layerTree';
 import { ReportController, type Changes, type ReportSnapshot } from './state';
@@ -119,7 +119,7 @@ function draw(changes: Changes, force = false): void {
     curves.updateSelection(snap);
     tree.updateSelection(snap.selected);
   }
-  if (changes.data || changes.ratios || changes.status) control.render(snap);
+  if (changes.data || changes.ratios || changes.status || changes.field) control.render(snap);
 }
 
 // A theme switch changes the body's class: recolour the heatmap for the new background.

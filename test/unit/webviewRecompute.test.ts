@@ -12,7 +12,7 @@ import { ratiosFileFor } from '../../src/shared/ratiosFile';
 import { isMeasured, type SensitivityResults } from '../../src/shared/results';
 import { effectiveMode, recompute } from '../../webview/recompute';
 import { columnPosition, reportData, withPoint } from '../../webview/reportData';
-import { flopsTargetFromSlider, lossFromSlider, lossSliderMax, parsePercentField, sliderFromFlopsTarget, sliderFromLoss } from '../../webview/sliderScale';
+import { flopsTargetFromSlider, lossFromSlider, lossSliderMax, sliderFromFlopsTarget, sliderFromLoss } from '../../webview/sliderScale';
 import { syntheticResults } from './webviewFixtures';
 
 const results = syntheticResults({ groups: 12, ratios: 6 });
@@ -123,11 +123,4 @@ describe('threshold slider scale', () => {
     for (const target of [0.01, 0.3, 0.5, 0.95]) assert.equal(flopsTargetFromSlider(sliderFromFlopsTarget(target)), target);
   });
 
-  it('reads typed percentages within their range only', () => {
-    assert.equal(parsePercentField('1.5', 0, 1), 0.015);
-    assert.equal(parsePercentField(' 50 % ', 0.01, 0.95), 0.5);
-    assert.equal(parsePercentField('120', 0, 1), undefined);
-    assert.equal(parsePercentField('abc', 0, 1), undefined);
-    assert.equal(parsePercentField('', 0, 1), undefined);
-  });
 });
