@@ -24,10 +24,10 @@ export interface ReportOptions {
 /** Where the slider is moved to, out of 1000: on its quadratic scale, about a third of the largest loss. */
 const SLIDER_POSITION = '600';
 
-/** The ratio each group's row in the layer tree says the threshold picks. */
+/** The ratio each group's row in the layer tree says the budget picks (at the row's right edge). */
 async function chosenRatios(view: FrameLocator): Promise<number[]> {
-  const descriptions = await view.locator('vscode-tree-item > span[slot="description"]').allTextContents();
-  return descriptions.flatMap((d) => {
+  const decorations = await view.locator('vscode-tree-item > span[slot="decoration"]').allTextContents();
+  return decorations.flatMap((d) => {
     const m = /\bratio (\d+(?:\.\d+)?)/.exec(d);
     return m ? [Number(m[1])] : [];
   });
