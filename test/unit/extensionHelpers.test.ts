@@ -1,10 +1,12 @@
 /**
  * The extension's pure parts, without VS Code: what the input boxes accept and the
- * messages they show, and the explorer's rows (worst loss, colour level, chosen ratio).
+ * messages they show, and the explorer's rows (one per channel group, the ratio the budget
+ * picks and the colour it gives).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatLoss, lossLevel, paramRows } from '../../src/extension/explorerModel';
+import { budgetLevel, groupRows } from '../../src/extension/explorerModel';
+import { formatCount, formatPercent, formatRatio } from '../../src/shared/format';
 import { newRatios, parseCount, parseFlopsTarget, parseJsonFileName, parseLossThreshold, parseOptionalPositive, parseRatioList } from '../../src/extension/validate';
 import type { SensitivityResults } from '../../src/shared/results';
 
@@ -36,28 +38,38 @@ test('thresholds, FLOPs targets, counts and names', () => {
 
 const point = (loss: number): { loss: number; metric: number; channelsPruned: number; seconds: number; finishedAt: string } => ({ loss, metric: 1 - loss, channelsPruned: 1, seconds: 1, finishedAt: 't' });
 
-test('explorer rows: one per parameter with its points, worst loss and the ratio the threshold picks', () => {
+test('explorer rows: one per channel group, members listed in it, the ratio the budget picks and what it makes of the group', () => {
   const results = {
-    params: { a_weights: 'a_weights', a_dw_weights: 'a_weights', b_weights: 'b_weights', fc_weights: 'fc_weights' },
+    params: { a_weights: 'a_weights', a_dw_weights: 'a_weights', b_weights: 'b_weights', c_weights: 'c_weights', fc_weights: 'fc_weights' },
     groups: {
       a_weights: { id: 'a_weights', params: ['a_weights', 'a_dw_weights'], channels: 8, prunable: true },
       b_weights: { id: 'b_weights', params: ['b_weights'], channels: 4, prunable: true },
+      c_weights: { id: 'c_weights', params: ['c_weights'], channels: 4, prunable: true },
       fc_weights: { id: 'fc_weights', params: ['fc_weights'], channels: 10, prunable: false, reason: 'model output' },
     },
     points: {
       a_weights: { '0.2': point(0.005), '0.4': point(0.02), '0.6': { skipped: 'early-stop', reason: 'loss passed', finishedAt: 't' } },
       b_weights: { '0.2': point(0.5) },
+      c_weights: { '0.2': point(0.001), '0.4': point(0.002) },
     },
   } as unknown as SensitivityResults;
-  const rows = paramRows(results, 0.01);
-  assert.deepEqual(rows.map((r) => r.param), ['a_weights', 'a_dw_weights', 'b_weights', 'fc_weights']);
-  const a = rows[0];
-  assert.equal(a?.worstLoss, 0.02);
+  const rows = groupRows(results, 0.01);
+  assert.deepEqual(rows.map((r) => r.group), ['a_weights', 'b_weights', 'c_weights', 'fc_weights'], 'one row per group, the depthwise member inside its group');
+  const [a, b, c, fc] = rows;
+  assert.deepEqual(a?.params, ['a_weights', 'a_dw_weights']);
   assert.ok(a?.chosen !== undefined && Math.abs(a.chosen - (0.2 + (0.005 * 0.2) / 0.015)) < 1e-12);
   assert.deepEqual(a?.points.map((p) => [p.ratio, p.loss, p.skipped]), [[0.2, 0.005, undefined], [0.4, 0.02, undefined], [0.6, undefined, 'loss passed']]);
-  assert.equal(rows[1]?.chosen, a?.chosen);
-  assert.equal(rows[2]?.chosen, 0);
-  assert.deepEqual([rows[3]?.prunable, rows[3]?.reason, rows[3]?.points.length, rows[3]?.chosen], [false, 'model output', 0, undefined]);
-  assert.deepEqual([lossLevel(undefined, 0.01), lossLevel(0.01, 0.01), lossLevel(0.05, 0.01), lossLevel(0.2, 0.01), lossLevel(0.5, 0.01)], ['unmeasured', 'fine', 'moderate', 'high', 'severe']);
-  assert.equal(formatLoss(0.0125), '1.25%');
+  assert.equal(b?.chosen, 0);
+  assert.deepEqual([fc?.prunable, fc?.reason, fc?.points.length, fc?.chosen], [false, 'model output', 0, undefined]);
+  // The colour follows the budget: 0.27 of 0.6 scanned is less than half; b keeps all; c prunes all it was scanned at.
+  assert.deepEqual(rows.map(budgetLevel), ['prunes-little', 'keeps', 'prunes', 'unmeasured']);
+  assert.deepEqual(groupRows(results, 0.5).map(budgetLevel), ['prunes', 'prunes', 'prunes', 'unmeasured'], 'a looser budget turns them green');
+});
+
+test('numbers: percentages and ratios with two decimals, counts with three digits', () => {
+  assert.equal(formatPercent(0.010077519379844968), '1.01%');
+  assert.equal(formatPercent(0.6437125748502994), '64.37%');
+  assert.equal(formatRatio(0.12957692307692295), '0.13');
+  assert.equal(formatRatio(0.1), '0.10');
+  assert.deepEqual([formatCount(752000), formatCount(31021952), formatCount(1234), formatCount(12)], ['752k', '31.0M', '1.23k', '12']);
 });

@@ -61,7 +61,8 @@ const BROWSE = '$(folder-opened) Browse...';
 export async function pickResultsFile(ctx: Ctx, s: Step, arg?: unknown): Promise<string | undefined> {
   if (arg instanceof vscode.Uri) return arg.fsPath;
   const node = arg as ExplorerNode | undefined;
-  if (node?.kind === 'file' || node?.kind === 'param') return node.kind === 'file' ? node.entry.path : node.file.path;
+  if (node?.kind === 'file') return node.entry.path;
+  if (node?.kind === 'group' || node?.kind === 'member') return node.file.path;
   const files = (await ctx.client?.sendRequest(ListResultsFilesRequest, {}))?.files ?? [];
   const items = [...files.map((f) => ({ label: relativeToRoot(f.path), description: f.modelName ?? f.error ?? '', file: f.path })), { label: BROWSE, description: '', file: '' }];
   const picked = await pickOne(s, files.length > 0 ? 'Sensitivity results file' : 'No results file in the workspace yet; browse for one', items);
