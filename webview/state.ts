@@ -152,7 +152,7 @@ export class ReportController {
       case 'reply': {
         const label = this.pending.get(message.id);
         if (label === undefined) return;
-        this.pending.delete(message.id);
+        if (message.pending !== true) this.pending.delete(message.id);
         this.status = { text: `${label}: ${message.message}`, ok: message.ok };
         this.changed({ status: true });
         return;

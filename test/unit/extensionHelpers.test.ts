@@ -6,8 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { budgetLevel, groupRows } from '../../src/extension/explorerModel';
+import { outcomeActions, outcomeLine } from '../../src/extension/jobOutcome';
 import { formatCount, formatPercent, formatRatio } from '../../src/shared/format';
-import { newRatios, parseCount, parseFlopsTarget, parseJsonFileName, parseLossThreshold, parseOptionalPositive, parseRatioList } from '../../src/extension/validate';
+import { filterParams, mergeRefusal, newRatios, parseCount, parseFlopsTarget, parseJsonFileName, parseLossThreshold, parseOptionalPositive, parseRatioList } from '../../src/extension/validate';
+import type { JobInfo } from '../../src/shared/protocol';
 import type { SensitivityResults } from '../../src/shared/results';
 
 test('ratio lists: commas or spaces, percentages, sorted and de-duplicated; bad entries are named', () => {
@@ -72,4 +74,41 @@ test('numbers: percentages and ratios with two decimals, counts with three digit
   assert.equal(formatRatio(0.12957692307692295), '0.13');
   assert.equal(formatRatio(0.1), '0.10');
   assert.deepEqual([formatCount(752000), formatCount(31021952), formatCount(1234), formatCount(12)], ['752k', '31.0M', '1.23k', '12']);
+});
+
+test('job outcomes: the output line and the message buttons (the report and the file written)', () => {
+  const base = { id: 'j1', pids: [], restarts: 0, startedAt: 't', done: 1, total: 1 };
+  const scan: JobInfo = { ...base, kind: 'sensitivity', title: 'Sensitivity: sens.json', spec: { kind: 'sensitivity', file: '/w/sens.json' }, state: 'succeeded', result: { summary: '6 points', outputs: ['/w/sens.json'] } };
+  assert.equal(outcomeLine(scan), 'Sensitivity: sens.json: finished: 6 points');
+  assert.deepEqual(outcomeActions(scan), [{ label: 'Show Report', report: '/w/sens.json' }, { label: 'Open JSON', open: '/w/sens.json' }]);
+  const prune: JobInfo = {
+    ...base,
+    kind: 'prune',
+    title: 'Prune',
+    spec: { kind: 'prune', output: '/w/out', ratios: { results: '/w/sens.json', loss: 0.01 } },
+    state: 'succeeded',
+    result: { summary: 'pruned', outputs: ['/w/out/model.json', '/w/out/pruning-plan.json'] },
+  };
+  assert.deepEqual(outcomeActions(prune), [{ label: 'Open model.json', open: '/w/out/model.json' }, { label: 'Show Report', report: '/w/sens.json' }]);
+  assert.deepEqual(outcomeActions({ ...prune, spec: { kind: 'prune', output: '/w/out', model: '/w/m.json', ratios: { file: '/w/r.json' } } }).map((a) => a.label), ['Open model.json']);
+  assert.equal(outcomeLine({ ...scan, state: 'cancelled', result: undefined }), 'Sensitivity: sens.json: cancelled; the finished points are kept');
+  assert.equal(outcomeLine({ ...prune, state: 'failed', error: 'no room' }), 'Prune: failed: no room');
+  assert.deepEqual(outcomeActions({ ...prune, state: 'failed' }), []);
+});
+
+test('the parameter filter counts its matches, and names a regex that does not compile', () => {
+  const params = ['conv1_weights', 'conv2_1_sep_weights', 'conv2_2_dw_weights', 'conv3_1_sep_weights'].map((name) => ({ name }));
+  assert.deepEqual(filterParams(params, '_sep_weights'), { value: [params[1], params[3]], note: '2 of 4 conv kernels match' });
+  assert.deepEqual(filterParams(params, '/conv[23]_1/').value?.map((p) => p.name), ['conv2_1_sep_weights', 'conv3_1_sep_weights']);
+  assert.equal(filterParams(params, '').note, '4 of 4 conv kernels match');
+  assert.match(filterParams(params, '/conv[/').error ?? '', /^not a valid regular expression: \/conv\[\/: Unterminated character class$/);
+  assert.equal(filterParams(params, 'fc').error, 'no conv kernel of the 4 matches');
+});
+
+test('a refused merge is explained without the command line flag', () => {
+  const error = 'refusing to merge results that are not comparable:\n  a.json: criterion l2_norm, b.json: l1_norm\n(--force merges them anyway; the last file\'s metadata wins)';
+  const text = mergeRefusal(error) ?? '';
+  assert.match(text, /not comparable: a\.json: criterion l2_norm, b\.json: l1_norm\. Merge Anyway/);
+  assert.doesNotMatch(text, /--force/);
+  assert.equal(mergeRefusal('disk full'), undefined);
 });
