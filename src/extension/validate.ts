@@ -6,7 +6,7 @@
 import { normaliseRatio } from '../shared/results';
 
 /** A value, with an optional note to show under the box (e.g. how many things match), or an error. */
-export type Parsed<T> = { readonly value: T; readonly error?: undefined; readonly note?: string } | { readonly value?: undefined; readonly error: string };
+export type Parsed<T> = { readonly value: T; readonly error?: undefined; readonly note?: string } | { readonly value?: undefined; readonly error: string; readonly note?: undefined };
 
 /** "0.1", "10%" -> 0.1; undefined for text that is not a number. */
 function fraction(text: string): number | undefined {
