@@ -10,11 +10,13 @@ import * as esbuild from 'esbuild';
 const require = createRequire(import.meta.url);
 
 /**
- * The worker bundles TF.js's umbrella package `@tensorflow/tfjs` (glue that re-exports the
- * core, layers, converter, data and the backends) instead of loading it from node_modules,
- * because the umbrella requires the WebGL backend, which only runs in a browser and is 1 MB
- * the .vsix would otherwise carry. The WebGL backend is replaced by a stub here; the packages
- * the umbrella re-exports stay external, so a user-installed tfjs-node shares them.
+ * The worker and the server bundle TF.js's umbrella package `@tensorflow/tfjs` (glue that
+ * re-exports the core, layers, converter, data and the backends) instead of loading it from
+ * node_modules, because the umbrella requires the WebGL backend, which only runs in a
+ * browser and is 1 MB the .vsix would otherwise carry. The WebGL backend is replaced by a
+ * stub here; the packages the umbrella re-exports stay external, so a user-installed
+ * tfjs-node shares them. (The server never runs TF.js, but the core modules it shares with
+ * the worker import it.)
  */
 const tfjsWithoutWebgl = {
   name: 'tfjs-without-webgl',
@@ -52,6 +54,7 @@ const targets = [
     format: 'cjs',
     target: 'node20',
     external: ['@tensorflow/*', 'onnxruntime-node'],
+    plugins: [tfjsWithoutWebgl],
   },
   {
     entryPoints: { worker: 'src/server/worker.ts' },

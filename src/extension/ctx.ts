@@ -9,7 +9,7 @@ import { State, type LanguageClient } from 'vscode-languageclient/node';
 import { JobStatusNotification, PointNotificationType, ResultsChangedNotification, type JobInfo } from '../shared/protocol';
 import { createClient } from './client';
 import { Config } from './config';
-import { SensitivityExplorer } from './explorer';
+import { SensitivityExplorer, type ExplorerNode } from './explorer';
 import { JobTracker } from './jobs';
 import { ReportPanels } from './reportPanel';
 import { StatusBar } from './statusBar';
@@ -19,6 +19,7 @@ export class Ctx {
   readonly output = vscode.window.createOutputChannel('PruneLens');
   readonly jobs: JobTracker;
   readonly explorer: SensitivityExplorer;
+  private readonly explorerView: vscode.TreeView<ExplorerNode>;
   readonly reports: ReportPanels;
   readonly statusBar = new StatusBar();
   private clientRun: { client: LanguageClient; subscriptions: vscode.Disposable[] } | undefined;
@@ -26,6 +27,8 @@ export class Ctx {
   constructor(readonly context: vscode.ExtensionContext) {
     this.jobs = new JobTracker(() => this.client, { log: (line) => this.log(line), showReport: (file) => this.reports.show(file) });
     this.explorer = new SensitivityExplorer(() => this.client, this.jobs, this.config);
+    this.explorerView = vscode.window.createTreeView('prunelens.explorer', { treeDataProvider: this.explorer });
+    this.explorer.attach(this.explorerView);
     // Registers the panel serializer, which must happen during activation for panels to be restored.
     this.reports = new ReportPanels(this);
     context.subscriptions.push(
@@ -34,7 +37,7 @@ export class Ctx {
       this.jobs,
       this.explorer,
       this.statusBar,
-      vscode.window.registerTreeDataProvider('prunelens.explorer', this.explorer),
+      this.explorerView,
       this.jobs.onDidChange(() => this.statusBar.setJobs(this.jobs.running())),
       vscode.workspace.onDidChangeConfiguration((e) => void this.configurationChanged(e)),
     );

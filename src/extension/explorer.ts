@@ -49,6 +49,7 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
   private files: ResultsFileEntry[] | undefined;
   private readonly results = new Map<string, Promise<{ results?: SensitivityResults; error?: string }>>();
   private timer: NodeJS.Timeout | undefined;
+  private view: vscode.TreeView<ExplorerNode> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -57,6 +58,11 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
     private readonly config: Config,
   ) {
     this.subscriptions.push(jobs.onDidChange(() => this.refreshSoon()));
+  }
+
+  /** The view this provider fills: its message line names the budget the ratios are chosen at. */
+  attach(view: vscode.TreeView<ExplorerNode>): void {
+    this.view = view;
   }
 
   dispose(): void {
@@ -95,6 +101,8 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
         () => undefined,
       );
       const files = this.files ?? [];
+      // Said once above the tree, so that each group's row stays short enough for the side bar.
+      if (this.view !== undefined) this.view.message = files.length > 0 ? `Ratios at a loss budget of ${formatPercent(this.config.lossThreshold)}` : '';
       // A job shows on its results file once the file exists (after its first point), at the top until then.
       const jobs = this.jobs.running().filter((j) => j.file === undefined || !files.some((f) => path.resolve(f.path) === path.resolve(j.file as string)));
       return [...jobs.map((job) => ({ kind: 'job' as const, job })), ...files.map((entry) => ({ kind: 'file' as const, entry }))];
@@ -176,7 +184,7 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
       const level = budgetLevel(row);
       const colour = LEVEL_COLOUR[level];
       item.iconPath = colour ? new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor(colour)) : new vscode.ThemeIcon('circle-outline');
-      item.description = row.chosen !== undefined ? `ratio ${formatRatio(row.chosen)} at ≤ ${budget}` : 'no points yet';
+      item.description = row.chosen !== undefined ? `ratio ${formatRatio(row.chosen)}` : 'no points yet';
       if (row.chosen !== undefined) lines.push(`ratio ${formatRatio(row.chosen)} at a loss budget of ${budget}: ${LEVEL_WORDS[level]}`);
     }
     item.tooltip = lines.join('\n');
