@@ -173,9 +173,9 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
 
   private groupItem(row: GroupRow): vscode.TreeItem {
     const expandable = row.points.length > 0 || row.params.length > 1;
-    const item = new vscode.TreeItem(row.group, expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(row.id, expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     const budget = formatPercent(this.config.lossThreshold);
-    const lines = [`${row.group}: ${row.channels} channels${row.params.length > 1 ? `, pruned with ${row.params.slice(1).join(', ')}` : ''}`];
+    const lines = [`${row.id}: ${row.channels} channels${row.params.length > 1 ? `, pruned with ${row.params.slice(1).join(', ')}` : ''}`];
     if (!row.prunable) {
       item.iconPath = new vscode.ThemeIcon('circle-slash');
       item.description = 'not prunable';
@@ -195,7 +195,7 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
   private memberItem(row: GroupRow, param: string): vscode.TreeItem {
     const item = new vscode.TreeItem(param, vscode.TreeItemCollapsibleState.None);
     item.description = 'coupled';
-    item.tooltip = `${param} is pruned with ${row.group}: its channels follow the group's, so it shares the group's points.`;
+    item.tooltip = `${param} is pruned with ${row.id}: its channels follow the group's, so it shares the group's points.`;
     item.iconPath = new vscode.ThemeIcon('link');
     item.contextValue = 'prunelens.param';
     return item;

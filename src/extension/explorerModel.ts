@@ -6,7 +6,7 @@
  * Node.
  */
 import { ratiosByLoss, sensitivitiesOf } from '../shared/ratios';
-import { groupOrder, isMeasured, type SensitivityResults } from '../shared/results';
+import { groupOrder, isMeasured, type ResultsGroup, type SensitivityResults } from '../shared/results';
 
 export interface PointRow {
   readonly ratio: number;
@@ -15,14 +15,8 @@ export interface PointRow {
   readonly skipped?: string;
 }
 
-export interface GroupRow {
-  /** The group's id: its first parameter. */
-  readonly group: string;
-  /** Its member parameters in network order, the group's own first. */
-  readonly params: readonly string[];
-  readonly channels: number;
-  readonly prunable: boolean;
-  readonly reason?: string;
+/** A channel group as the results file describes it (id, members, channels, whether prunable), with its points. */
+export interface GroupRow extends ResultsGroup {
   readonly points: readonly PointRow[];
   /** The ratio the loss budget picks, once there are points. */
   readonly chosen?: number;
@@ -47,18 +41,10 @@ export function budgetLevel(row: GroupRow): BudgetLevel {
 export function groupRows(results: SensitivityResults, budget: number): GroupRow[] {
   const chosen = ratiosByLoss(sensitivitiesOf(results), budget);
   return groupOrder(results).map((id) => {
-    const group = results.groups[id];
+    const group = results.groups[id] ?? { id, params: [id], channels: 0, prunable: true };
     const points: PointRow[] = Object.entries(results.points[id] ?? {})
       .map(([key, p]) => (isMeasured(p) ? { ratio: Number(key), loss: p.loss } : { ratio: Number(key), skipped: p.reason }))
       .sort((a, b) => a.ratio - b.ratio);
-    return {
-      group: id,
-      params: group?.params ?? [id],
-      channels: group?.channels ?? 0,
-      prunable: group?.prunable ?? true,
-      ...(group?.reason !== undefined ? { reason: group.reason } : {}),
-      points,
-      ...(chosen[id] !== undefined ? { chosen: chosen[id] } : {}),
-    };
+    return { ...group, points, ...(chosen[id] !== undefined ? { chosen: chosen[id] } : {}) };
   });
 }

@@ -56,7 +56,7 @@ test('explorer rows: one per channel group, members listed in it, the ratio the 
     },
   } as unknown as SensitivityResults;
   const rows = groupRows(results, 0.01);
-  assert.deepEqual(rows.map((r) => r.group), ['a_weights', 'b_weights', 'c_weights', 'fc_weights'], 'one row per group, the depthwise member inside its group');
+  assert.deepEqual(rows.map((r) => r.id), ['a_weights', 'b_weights', 'c_weights', 'fc_weights'], 'one row per group, the depthwise member inside its group');
   const [a, b, , fc] = rows;
   assert.deepEqual(a?.params, ['a_weights', 'a_dw_weights']);
   assert.ok(a?.chosen !== undefined && Math.abs(a.chosen - (0.2 + (0.005 * 0.2) / 0.015)) < 1e-12);
