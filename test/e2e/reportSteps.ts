@@ -126,7 +126,9 @@ async function thresholdChangesRatios(view: FrameLocator): Promise<void> {
 
 /** Prune and Save, into the folder it suggests; the job's MACs must fall as the report announced. */
 async function pruneAndSave(wb: Workbench, view: FrameLocator, opts: ReportOptions): Promise<void> {
-  const [announcedBefore, announcedAfter] = summaryMacs(await view.locator('.summary').innerText());
+  const summaryText = await view.locator('.summary').innerText();
+  const [announcedBefore, announcedAfter] = summaryMacs(summaryText);
+  const announcedGroups = Number(/(\d+) of \d+ groups pruned/.exec(summaryText)?.[1]);
   await view.locator('vscode-button', { hasText: 'Prune and Save' }).click();
   await wb.prompt('Prune and Save');
   const output = await wb.inputValue();
@@ -140,6 +142,9 @@ async function pruneAndSave(wb: Workbench, view: FrameLocator, opts: ReportOptio
   // The report's figures are rounded to three digits.
   assert.ok(Math.abs(before - announcedBefore) / before < 0.01 && Math.abs(after - announcedAfter) / after < 0.01, `the report announced ${announcedBefore} -> ${announcedAfter}, the job did ${before} -> ${after}`);
   assert.ok(fs.existsSync(path.join(opts.folder, output, 'model.json')), `${output}/model.json was written`);
+  // The report counts the groups that lose a channel, as the plan the job wrote does.
+  const plan = JSON.parse(fs.readFileSync(path.join(opts.folder, output, 'pruning-plan.json'), 'utf8')) as { groups: { pruned: number[] }[] };
+  assert.equal(plan.groups.filter((g) => g.pruned.length > 0).length, announcedGroups, 'the report announced as many pruned groups as the plan has');
   // The message offers the report, and Open model.json shows the pruned model in the editor.
   await done.locator('.monaco-button', { hasText: 'Show Report' }).waitFor();
   await done.locator('.monaco-button', { hasText: 'Open model.json' }).click();

@@ -48,6 +48,16 @@ describe('recompute', () => {
     assert.equal(none.macs?.reduction, 0);
   });
 
+  it('counts as pruned only the groups that lose a channel, as the pruning plan does', () => {
+    // A ratio of 0.01 passes a zero budget but removes none of a group's 16 channels.
+    const base = syntheticResults({ groups: 3, ratios: 2 });
+    const point = { loss: 0, metric: 0.9, channelsPruned: 0, seconds: 0.1, finishedAt: 't' };
+    const results = withPoint(base, { type: 'point', group: 'conv0_weights', params: ['conv0_weights'], ratio: 0.01, point }) as SensitivityResults;
+    const computed = recompute(reportData(results), { mode: 'loss', loss: 0, flopsTarget: 0.5 });
+    assert.equal(computed.groupRatios['conv0_weights'], 0.01);
+    assert.equal(computed.prunedGroups, Object.entries(computed.groupRatios).filter(([g, r]) => r > 0 && g !== 'conv0_weights').length);
+  });
+
   it('meets a FLOPs target, and the threshold it settles on gives the prune job the same ratios', () => {
     const data = reportData(results);
     const out = recompute(data, { mode: 'flops', loss: 0.01, flopsTarget: 0.3 });
