@@ -93,7 +93,7 @@ export interface MergeJobSpec {
 }
 
 /** How ratios are chosen from a results file: by a loss threshold, or for a share of FLOPs to remove. */
-export type RatiosRuleSpec = { readonly loss: number } | { readonly targetFlops: number };
+export type RatiosRuleSpec = { readonly loss: number; readonly monotone?: boolean } | { readonly targetFlops: number };
 
 /**
  * Ratios per parameter from a results file, written as the ratios file `prunelens ratios`
