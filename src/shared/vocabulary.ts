@@ -56,7 +56,7 @@ export const OPTIMIZERS = ['momentum', 'adam'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /** The models `zoo:NAME` builds. */
-export const ZOO_NAMES = ['mobilenetV1', 'mobilenetV2', 'resnet20', 'vgg'] as const;
+export const ZOO_NAMES = ['mobilenetV1', 'mobilenetV2', 'resnet20', 'resnet18', 'vgg'] as const;
 export type ZooName = (typeof ZOO_NAMES)[number];
 export const ZOO_PREFIX = 'zoo:';
 

@@ -25,8 +25,8 @@ function allWeightsEqual(a: tf.LayersModel, b: tf.LayersModel): boolean {
 }
 
 describe('zoo', () => {
-  it('lists the four models', () => {
-    assert.deepEqual([...ZOO_NAMES].sort(), ['mobilenetV1', 'mobilenetV2', 'resnet20', 'vgg']);
+  it('lists the five models', () => {
+    assert.deepEqual([...ZOO_NAMES].sort(), ['mobilenetV1', 'mobilenetV2', 'resnet18', 'resnet20', 'vgg']);
   });
 
   for (const name of ZOO_NAMES) {

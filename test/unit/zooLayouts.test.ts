@@ -1,11 +1,13 @@
 /**
  * The structures pruning has to handle are really in the zoo: residual Adds with 1x1
- * projection shortcuts (ResNet-20), inverted residuals with ReLU6 (MobileNetV2), and
- * conv bias plus Flatten -> Dense (VGG).
+ * projection shortcuts (ResNet-20, ResNet-18), inverted residuals with ReLU6 (MobileNetV2),
+ * and conv bias plus Flatten -> Dense (VGG); and the real-size layouts at 224x224x3 have
+ * the published widths, map sizes and multiply-accumulates.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
+import { summarizeModel } from '../../src/core/models/summary';
 import { buildModel } from '../../src/core/models/zoo';
 
 before(async () => {
@@ -65,6 +67,38 @@ describe('mobilenetV2 layout', () => {
     // The t=1 first stage has no expand conv.
     assert.throws(() => model.getLayer('conv2_1_expand'));
     assert.deepEqual(model.getLayer('conv7').outputShape, [null, 4, 4, 640]);
+    model.dispose();
+  });
+});
+
+describe('mobilenetV2 at 224x224x3 (the ImageNet layout)', () => {
+  it('has the stride-2 stem, seven stages and the 1280-wide head of the paper', () => {
+    const model = buildModel('mobilenetV2', { inputShape: [224, 224, 3], numClasses: 1000 });
+    assert.deepEqual(model.getLayer('conv1').outputShape, [null, 112, 112, 32]);
+    assert.deepEqual(model.getLayer('conv8_1_linear_bn').outputShape, [null, 7, 7, 320]);
+    assert.deepEqual(model.getLayer('conv9').outputShape, [null, 7, 7, 1280]);
+    assert.equal(layersOf(model, 'Add').length, 10);
+    // The paper's 300 M multiply-adds and 3.4 M weights (3.5 M with BatchNorm's).
+    const macs = summarizeModel(model).totalMacs;
+    assert.ok(Math.abs(macs - 300e6) < 3e6, `${macs} MACs`);
+    assert.equal(Math.round(model.countParams() / 1e5), 35);
+    model.dispose();
+  });
+});
+
+describe('resnet18 layout', () => {
+  it('has a 7x7 stem with max pooling and four stages of two basic blocks', () => {
+    const model = buildModel('resnet18', { inputShape: [224, 224, 3], numClasses: 1000 });
+    assert.deepEqual(layersOf(model, 'MaxPooling2D'), ['pool1']);
+    assert.deepEqual(model.getLayer('pool1').outputShape, [null, 56, 56, 64]);
+    assert.deepEqual(layersOf(model, 'Add'), ['2', '3', '4', '5'].flatMap((s) => [`conv${s}_1_add`, `conv${s}_2_add`]));
+    // 1 stem + 8 blocks x 2 + 3 projection shortcuts.
+    assert.equal(layersOf(model, 'Conv2D').length, 20);
+    assert.deepEqual(inboundNames(model, 'conv3_1_add'), ['conv3_1_short_bn', 'conv3_1_b_bn']);
+    assert.deepEqual(model.getLayer('conv5_2_relu').outputShape, [null, 7, 7, 512]);
+    // torchvision's resnet18: 1.8 G multiply-adds and 11.7 M weights.
+    assert.equal(Math.round(summarizeModel(model).totalMacs / 1e8), 18);
+    assert.equal(Math.round(model.countParams() / 1e5), 117);
     model.dispose();
   });
 });

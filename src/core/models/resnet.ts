@@ -17,7 +17,8 @@ import type { ResolvedBuildOptions } from './buildOptions';
 export const RESNET20_STAGE_WIDTHS: readonly number[] = [16, 32, 64];
 export const RESNET20_BLOCKS_PER_STAGE = 3;
 
-function basicBlock(
+/** A basic block: two 3x3 conv-BN (the first strided), a 1x1 conv-BN shortcut where the shape changes, Add, ReLU. */
+export function basicBlock(
   ctx: BuildContext,
   x: tf.SymbolicTensor,
   name: string,

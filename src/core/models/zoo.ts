@@ -9,6 +9,7 @@ import { resolveBuildOptions } from './buildOptions';
 import { buildMobileNetV1 } from './mobilenetV1';
 import { buildMobileNetV2 } from './mobilenetV2';
 import { buildResNet20 } from './resnet';
+import { buildResNet18 } from './resnet18';
 import { buildVgg } from './vgg';
 import { ZOO_NAMES, type ZooName } from '../../shared/vocabulary';
 
@@ -16,6 +17,7 @@ const BUILDERS: Readonly<Record<ZooName, (opts: ResolvedBuildOptions) => tf.Laye
   mobilenetV1: buildMobileNetV1,
   mobilenetV2: buildMobileNetV2,
   resnet20: buildResNet20,
+  resnet18: buildResNet18,
   vgg: buildVgg,
 };
 
