@@ -13,21 +13,19 @@
  * set, default 4000; the smaller is a quarter), BENCH_REPEATS (default 3). Needs `npm run
  * build` first (phase 4 runs dist/cli.js).
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { permutation } from '../src/core/data/batches';
 import { gatherImages, readImages } from '../src/core/data/dataset';
-import { loadSharp } from '../src/core/data/decode';
 import { openDataset } from '../src/core/data/load';
 import { saveModel } from '../src/core/models/io';
+import { CLI, runCli } from './cliRun';
 import { decoderRows } from './dataDecoders';
-import { sampleTree } from './processTree';
+import { writeJpegs } from './jpegFolder';
 import { median } from './scanSpeedPeak';
 
-const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const IMAGES = Number(process.env.BENCH_DATA_IMAGES ?? 1000);
 const SCAN_IMAGES = Number(process.env.BENCH_DATA_SCAN ?? 4000);
@@ -36,30 +34,9 @@ const CLASSES = 10;
 const CACHE_MB = 32;
 const INPUT = { height: SIDE, width: SIDE, channels: 3, numClasses: CLASSES };
 
-/** `n` photo-like 224 x 224 JPEGs (smooth colour fields plus noise, so they compress like photos) in class folders. */
-async function writeJpegs(root: string, n: number, format: 'jpeg' | 'png' = 'jpeg'): Promise<string[]> {
-  const sharp = await loadSharp();
-  const files: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const px = Buffer.alloc(SIDE * SIDE * 3);
-    let seed = i * 2654435761;
-    for (let p = 0; p < SIDE * SIDE; p++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      const [x, y] = [p % SIDE, Math.floor(p / SIDE)];
-      for (let c = 0; c < 3; c++) px[p * 3 + c] = (x * (c + 1) + y * (3 - c) + i * 17 + ((seed >>> (8 * c)) & 31)) & 255;
-    }
-    const file = path.join(root, `class${i % CLASSES}`, `img${i}.${format === 'jpeg' ? 'jpg' : 'png'}`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const img = sharp(px, { raw: { width: SIDE, height: SIDE, channels: 3 } });
-    await (format === 'jpeg' ? img.jpeg({ quality: 90 }) : img.png()).toFile(file);
-    files.push(file);
-  }
-  return files;
-}
-
 async function cachePhases(dir: string): Promise<void> {
   const root = path.join(dir, 'jpegs');
-  await writeJpegs(root, IMAGES);
+  await writeJpegs(root, IMAGES, { side: SIDE, classes: CLASSES });
   const build: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
     const cacheDir = path.join(dir, `cache-${r}`);
@@ -94,17 +71,9 @@ async function scanModel(dir: string): Promise<string> {
 
 async function scanPeak(dir: string, model: string, n: number): Promise<{ seconds: number; peakRssMb: number }> {
   const root = path.join(dir, `scan-${n}`);
-  await writeJpegs(root, n);
-  const args = [CLI, 'sensitivity', model, '--data', root, '--cache-dir', path.join(dir, 'scan-cache'), '--cache-mb', String(CACHE_MB), '--ratios', '0.5', '--workers', '1', '--threads', '2', '--file', path.join(dir, `scan-${n}.json`)];
-  const start = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const usage = sampleTree(child.pid as number, 50);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const tree = usage.stop();
-  if (code !== 0) throw new Error(`prunelens sensitivity failed (exit ${code}):\n${stderr.slice(-2000)}`);
-  return { seconds: (performance.now() - start) / 1000, peakRssMb: tree.peakRssMb };
+  await writeJpegs(root, n, { side: SIDE, classes: CLASSES });
+  const r = await runCli(['sensitivity', model, '--data', root, '--cache-dir', path.join(dir, 'scan-cache'), '--cache-mb', String(CACHE_MB), '--ratios', '0.5', '--workers', '1', '--threads', '2', '--file', path.join(dir, `scan-${n}.json`)], 50);
+  return { seconds: r.seconds, peakRssMb: r.peakRssMb };
 }
 
 async function main(): Promise<void> {
@@ -112,8 +81,8 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prunelens-bench-data-'));
   console.log(`machine: ${os.availableParallelism()} x ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}; 224 x 224 RGB JPEGs (quality 90); median of ${REPEATS}`);
   try {
-    const jpegs = await writeJpegs(path.join(dir, 'dec-jpeg'), 100);
-    const pngs = await writeJpegs(path.join(dir, 'dec-png'), 100, 'png');
+    const jpegs = await writeJpegs(path.join(dir, 'dec-jpeg'), 100, { side: SIDE });
+    const pngs = await writeJpegs(path.join(dir, 'dec-png'), 100, { side: SIDE, format: 'png' });
     for (const row of await decoderRows(jpegs, pngs, REPEATS, SIDE, Math.max(4, os.availableParallelism()))) console.log(`  ${row.name}: ${row.imagesPerSecond.toFixed(0)} images/s`);
     await cachePhases(dir);
     const model = await scanModel(dir);

@@ -26,8 +26,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadResults } from '../src/core/sensitivity/resultsFile';
-import { isMeasured } from '../src/shared/results';
+import { compareFiles } from './compareResults';
 import { scanMacs } from './scanSpeedMacs';
 import { runWorkersPhase } from './scanSpeedWorkers';
 import { matmulPeak, median } from './scanSpeedPeak';
@@ -45,25 +44,6 @@ function runChild(phase: PhaseName, dir: string): PhaseResult {
   const last = child.stdout.trim().split('\n').at(-1) ?? '';
   if (child.status !== 0 || !last.startsWith('{')) throw new Error(`phase ${phase} failed (exit ${child.status}):\n${child.stderr}`);
   return JSON.parse(last) as PhaseResult;
-}
-
-/** Points of (b) and (c) compared: same metric (same correct count) and the largest loss difference. */
-async function compareFiles(a: string, b: string): Promise<{ same: number; total: number; maxLossDiff: number; baselines: [number, number] }> {
-  const ra = await loadResults(a);
-  const rb = await loadResults(b);
-  let same = 0;
-  let total = 0;
-  let maxLossDiff = 0;
-  for (const [group, table] of Object.entries(ra.points)) {
-    for (const [key, p] of Object.entries(table)) {
-      const q = rb.points[group]?.[key];
-      if (!isMeasured(p) || q === undefined || !isMeasured(q)) continue;
-      total++;
-      if (Math.round(p.metric * IMAGES) === Math.round(q.metric * IMAGES)) same++;
-      maxLossDiff = Math.max(maxLossDiff, Math.abs(p.loss - q.loss));
-    }
-  }
-  return { same, total, maxLossDiff, baselines: [ra.metadata.baseline, rb.metadata.baseline] };
 }
 
 const fmt = (x: number, digits = 1): string => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

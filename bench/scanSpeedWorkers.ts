@@ -6,17 +6,14 @@
  * it includes starting the processes and loading the model and data in each; CPU time and
  * memory are those of the whole process tree.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeIdx } from '../src/core/data/idx';
 import { saveModel } from '../src/core/models/io';
 import { loadResults } from '../src/core/sensitivity/resultsFile';
-import { sampleTree } from './processTree';
+import { runCli } from './cliRun';
 import { benchData, benchModel, pointSecondsOf, type PhaseResult } from './scanSpeedPhases';
-
-const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 
 /** Writes the bench model and its 10,000 images (as the "test" split) under `dir`, once. */
 export async function writeBenchInputs(dir: string): Promise<{ model: string; data: string }> {
@@ -35,29 +32,19 @@ export async function writeBenchInputs(dir: string): Promise<{ model: string; da
 }
 
 export async function runWorkersPhase(dir: string, workers: number): Promise<PhaseResult> {
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
   const inputs = await writeBenchInputs(dir);
   const file = path.join(dir, `fast-workers-${Date.now()}.json`);
-  const args = [CLI, 'sensitivity', inputs.model, '--regex', '_sep_weights$', '--data', inputs.data, '--file', file, '--workers', String(workers)];
-  const start = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const usage = sampleTree(child.pid as number);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const seconds = (performance.now() - start) / 1000;
-  const tree = usage.stop();
-  if (code !== 0) throw new Error(`prunelens sensitivity --workers ${workers} failed (exit ${code}):\n${stderr.slice(-2000)}`);
+  const run = await runCli(['sensitivity', inputs.model, '--regex', '_sep_weights$', '--data', inputs.data, '--file', file, '--workers', String(workers)]);
   const results = await loadResults(file);
   const pointSeconds = pointSecondsOf(results);
   return {
     phase: 'fast-workers',
-    seconds,
-    cpuSeconds: tree.cpuSeconds,
+    seconds: run.seconds,
+    cpuSeconds: run.cpuSeconds,
     baselineSeconds: 0,
     points: pointSeconds.length,
     pointSeconds,
-    maxRssMb: tree.peakRssMb,
+    maxRssMb: run.peakRssMb,
     threads: Math.max(1, Math.floor(os.availableParallelism() / workers)),
     file,
   };

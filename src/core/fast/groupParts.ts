@@ -12,7 +12,7 @@
  */
 import type * as Ort from 'onnxruntime-node';
 import { encodeOnnxGraph } from '../eval/onnxGraph';
-import type { OnnxValueInfo } from '../eval/onnxProto';
+import type { OnnxGraph, OnnxValueInfo } from '../eval/onnxProto';
 import { OnnxDataType } from '../eval/onnxProto';
 import { createOrtSession, type OrtSessionOptions } from '../eval/ortSession';
 import type { ChannelGroup } from '../pruning';
@@ -48,15 +48,34 @@ function bytesPerImage(trunk: Trunk, names: readonly string[]): number | undefin
   return total;
 }
 
+/** Where a group's masks go and the values its downstream part reads, before any session exists. */
+export interface GroupCut {
+  readonly sites: readonly MaskSite[];
+  /** The trunk with the group's mask inputs multiplied in. */
+  readonly masked: OnnxGraph;
+  readonly cut: readonly string[];
+  /** Bytes one image's cut takes (the images excluded), or undefined when a shape is unknown. */
+  readonly bytesPerImage: number | undefined;
+}
+
+/**
+ * `group`'s mask sites and cut. The cut's size for the whole dataset decides the loop order
+ * (groupEvaluation.ts); benchmarks read it to say which groups stream.
+ */
+export function groupCut(trunk: Trunk, group: ChannelGroup): GroupCut {
+  const sites = maskSites(trunk, group);
+  const masked = insertMasks(trunk.graph, sites);
+  const cut = cutValues(masked, sites.map((s) => s.input));
+  return { sites, masked, cut, bytesPerImage: bytesPerImage(trunk, cut.filter((v) => v !== trunk.inputName)) };
+}
+
 /**
  * Builds `group`'s parts. `cached` names the values an earlier group left in memory (for
  * every batch); the upstream part may start from them instead of the images.
  */
 export async function buildGroupParts(trunk: Trunk, group: ChannelGroup, cached: ReadonlySet<string>, opts: OrtSessionOptions): Promise<GroupParts> {
-  const sites = maskSites(trunk, group);
-  const masked = insertMasks(trunk.graph, sites);
+  const { sites, masked, cut, bytesPerImage: cutBytesPerImage } = groupCut(trunk, group);
   const maskInputs = masked.inputs.filter((i) => sites.some((s) => s.input === i.name));
-  const cut = cutValues(masked, sites.map((s) => s.input));
   const logits = trunk.graph.outputs.find((o) => o.name === trunk.outputName) ?? valueInfo(trunk, trunk.outputName);
   const downGraph = extractSubgraph(masked, `${group.id}/downstream`, [...cut.map((v) => valueInfo(trunk, v)), ...maskInputs], [logits]);
   const toCompute = cut.filter((v) => v !== trunk.inputName && !cached.has(v));
@@ -76,7 +95,7 @@ export async function buildGroupParts(trunk: Trunk, group: ChannelGroup, cached:
     return {
       sites,
       cut,
-      cutBytesPerImage: bytesPerImage(trunk, cut.filter((v) => v !== trunk.inputName)),
+      cutBytesPerImage,
       ...(upstream !== undefined ? { upstream } : {}),
       downstream: { session, inputs: downGraph.inputs.map((i) => i.name) },
       release: async () => {
