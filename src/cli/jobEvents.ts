@@ -7,6 +7,7 @@ import type { JobContext, JobEvents } from '../core/jobs/context';
 import { useBackend } from '../core/jobs/open';
 import type { JobResult, RunEnv } from '../shared/jobs';
 import type { PointEvent } from '../shared/results';
+import { describeEstimate, formatLoss, formatPercent } from '../shared/format';
 import { isMeasured } from '../shared/results';
 import type { CliContext } from './context';
 import { progressBar } from './progressBar';
@@ -17,7 +18,8 @@ export function describePoint(e: PointEvent, metric: string): string {
   const head = `[${e.done}/${e.total}] ${e.group}${members} @ ${e.ratio}:`;
   if (!isMeasured(e.point)) return `${head} skipped (${e.point.reason})`;
   const p = e.point;
-  return `${head} ${metric} ${(100 * p.metric).toFixed(2)}%  loss ${(100 * p.loss).toFixed(2)}%  (${p.channelsPruned} channels, ${p.seconds.toFixed(1)} s)`;
+  const estimate = p.quick !== undefined ? `; ${describeEstimate(p.quick)}` : '';
+  return `${head} ${metric} ${formatPercent(p.metric)}  loss ${formatLoss(p)}  (${p.channelsPruned} channels, ${p.seconds.toFixed(1)} s${estimate})`;
 }
 
 export interface CliJob extends JobContext {

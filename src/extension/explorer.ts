@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ListResultsFilesRequest, ReadResultsRequest, type JobInfo, type ResultsFileEntry } from '../shared/protocol';
-import { formatPercent, formatRatio } from '../shared/format';
+import { describeEstimate, formatLoss, formatPercent, formatRatio } from '../shared/format';
 import type { SensitivityResults } from '../shared/results';
 import type { Config } from './config';
 import { budgetLevel, groupRows, type BudgetLevel, type GroupRow, type PointRow } from './explorerModel';
@@ -202,9 +202,10 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
   }
 
   private pointItem(point: PointRow): vscode.TreeItem {
-    const label = `${formatRatio(point.ratio)}: ${point.loss !== undefined ? formatPercent(point.loss) : 'skipped'}`;
+    const label = `${formatRatio(point.ratio)}: ${point.loss !== undefined ? formatLoss({ loss: point.loss, ...(point.quick ? { quick: point.quick } : {}) }) : 'skipped'}`;
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     if (point.skipped) item.tooltip = point.skipped;
+    if (point.quick) item.tooltip = `${describeEstimate(point.quick)}; an exact scan replaces it`;
     item.contextValue = 'prunelens.point';
     return item;
   }

@@ -6,11 +6,13 @@
  * Node.
  */
 import { ratiosByLoss, sensitivitiesOf } from '../shared/ratios';
-import { groupOrder, isMeasured, type ResultsGroup, type SensitivityResults } from '../shared/results';
+import { groupOrder, isMeasured, type QuickEstimate, type ResultsGroup, type SensitivityResults } from '../shared/results';
 
 export interface PointRow {
   readonly ratio: number;
   readonly loss?: number;
+  /** Set when the loss is a quick estimate. */
+  readonly quick?: QuickEstimate;
   /** Why it was not measured (early stop). */
   readonly skipped?: string;
 }
@@ -43,7 +45,7 @@ export function groupRows(results: SensitivityResults, budget: number): GroupRow
   return groupOrder(results).map((id) => {
     const group = results.groups[id] ?? { id, params: [id], channels: 0, prunable: true };
     const points: PointRow[] = Object.entries(results.points[id] ?? {})
-      .map(([key, p]) => (isMeasured(p) ? { ratio: Number(key), loss: p.loss } : { ratio: Number(key), skipped: p.reason }))
+      .map(([key, p]) => (isMeasured(p) ? { ratio: Number(key), loss: p.loss, ...(p.quick ? { quick: p.quick } : {}) } : { ratio: Number(key), skipped: p.reason }))
       .sort((a, b) => a.ratio - b.ratio);
     return { ...group, points, ...(chosen[id] !== undefined ? { chosen: chosen[id] } : {}) };
   });

@@ -7,9 +7,9 @@
  * scrolls beyond that, so the layer's facts take two lines, the ratio at the budget leads
  * its section, and the group is one line. Numbers use the shared format (src/shared/format.ts).
  */
-import { formatCount, formatPercent, formatRatio } from '../shared/format';
+import { formatCount, formatInterval, formatLoss, formatPercent, formatRatio, ESTIMATE_MARK } from '../shared/format';
 import { ratiosByLoss } from '../shared/ratios';
-import { isMeasured, type ResultsGroup, type SensitivityResults } from '../shared/results';
+import { isMeasured, isQuick, type ResultsGroup, type SensitivityResults } from '../shared/results';
 import type { GroupFacts, LayerFacts, ModelFacts } from '../shared/modelFacts';
 
 export interface HoverFacts {
@@ -65,11 +65,17 @@ function sensitivitySection(file: string, results: SensitivityResults, groupId: 
   if (keys.length === 0) return [source, '', '_no points measured yet_'];
   const cells = keys.map((k) => {
     const p = table[k];
-    return p === undefined ? '' : isMeasured(p) ? formatPercent(p.loss) : 'skipped';
+    return p === undefined ? '' : isMeasured(p) ? formatLoss(p) : 'skipped';
   });
   const chosen = chosenRatio(results, groupId, threshold);
   const head = chosen === undefined ? `No measured point yet for loss ≤ ${formatPercent(threshold)}` : `Ratio at loss ≤ ${formatPercent(threshold)}: **${formatRatio(chosen)}**`;
-  return [`${head} · ${source}`, '', `| ratio | ${keys.map((k) => formatRatio(Number(k))).join(' | ')} |`, `|---|${keys.map(() => '---:').join('|')}|`, `| loss | ${cells.join(' | ')} |`];
+  const lines = [`${head} · ${source}`, '', `| ratio | ${keys.map((k) => formatRatio(Number(k))).join(' | ')} |`, `|---|${keys.map(() => '---:').join('|')}|`, `| loss | ${cells.join(' | ')} |`];
+  // Quick estimates get a row of their intervals, and a line saying what the mark means.
+  const quick = keys.map((k) => table[k]).map((p) => (p !== undefined && isQuick(p) ? p.quick : undefined));
+  const first = quick.find((q) => q !== undefined);
+  if (first === undefined) return lines;
+  lines.push(`| ${formatPercent(first.confidence, 0)} interval | ${quick.map((q) => (q ? formatInterval(q) : '')).join(' | ')} |`);
+  return [...lines, '', `_${ESTIMATE_MARK} quick estimate from some of the ${results.metadata.dataset.count} images; an exact scan replaces it._`];
 }
 
 function groupSection(group: GroupFacts | ResultsGroup, members: readonly string[] | undefined): string[] {

@@ -51,6 +51,11 @@ export function normaliseSpec(raw: unknown, base: string): JobSpec {
       checkEnum(spec.metric, METRICS, 'the metric');
       checkEnum(spec.engine, SCAN_ENGINES, 'the engine');
       checkEnum(spec.split, SPLITS, 'the split');
+      const quick = spec.quick as unknown;
+      need(quick === undefined || (typeof quick === 'object' && quick !== null), 'quick must be an object ({precision?, loss?})');
+      const q = (quick ?? {}) as Record<string, unknown>;
+      need(q['precision'] === undefined || (typeof q['precision'] === 'number' && q['precision'] > 0 && q['precision'] < 1), 'the quick-mode precision must be a loss between 0 and 1');
+      need(q['loss'] === undefined || (typeof q['loss'] === 'number' && Number.isFinite(q['loss'])), 'the quick-mode loss threshold must be a number');
       return { ...spec, file: abs(base, spec.file), ...(spec.model ? { model: abs(base, spec.model) } : {}), ...(spec.dataset ? { dataset: abs(base, spec.dataset) } : {}), ...absDatasetOptions(base, spec.datasetOptions) };
     }
     case 'merge':

@@ -5,8 +5,12 @@
  * and weights with three significant digits and a unit ("752k"). Files written for programs
  * (results, ratios, CSV) keep the full numbers.
  *
+ * A quick point's loss is an estimate: it is shown with ESTIMATE_MARK and, where there is
+ * room, its interval (formatLoss, describeEstimate).
+ *
  * This module has no Node imports: it is bundled into the webview.
  */
+import type { QuickEstimate } from './results';
 
 /** Decimals of a percentage: 1.01% tells a 1% budget from a 1.5% one, and no more is measured. */
 export const PERCENT_DECIMALS = 2;
@@ -34,4 +38,26 @@ export function formatCount(n: number): string {
   ];
   for (const [size, unit] of units) if (abs >= size) return `${(n / size).toPrecision(3)}${unit}`;
   return String(Math.round(n));
+}
+
+/** What a quick estimate is marked with wherever a loss is shown: ≈ before the number. */
+export const ESTIMATE_MARK = '≈';
+
+/** A point's loss as shown everywhere: "1.23%", or "≈1.23%" for a quick estimate. */
+export function formatLoss(point: { readonly loss: number; readonly quick?: QuickEstimate }): string {
+  return `${point.quick !== undefined ? ESTIMATE_MARK : ''}${formatPercent(point.loss)}`;
+}
+
+/** A quick estimate's interval, "0.40% to 2.10%". */
+export function formatInterval(quick: QuickEstimate): string {
+  return `${formatPercent(quick.interval[0])} to ${formatPercent(quick.interval[1])}`;
+}
+
+/**
+ * How a quick point was estimated, in one line: "quick estimate: 95% interval 0.40% to
+ * 2.10%, from 2048 of 10000 images" (`of` is the dataset's count, when known).
+ */
+export function describeEstimate(quick: QuickEstimate, of?: number): string {
+  const images = of === undefined ? `${quick.images} images` : `${quick.images} of ${of} images`;
+  return `quick estimate: ${formatPercent(quick.confidence, 0)} interval ${formatInterval(quick)}, from ${images}`;
 }

@@ -67,6 +67,12 @@ export interface SensitivityJobSpec extends Partial<ModelSource> {
   readonly criterion?: Criterion;
   readonly metric?: MetricName;
   readonly earlyStopLoss?: number;
+  /**
+   * Quick mode: each point estimates its loss from as few images as its confidence interval
+   * allows, instead of every image (fast engine only; docs/sensitivity-engines.md). Absent:
+   * exact, and an exact scan measures quick points of the file again.
+   */
+  readonly quick?: QuickSpec;
   /** How points are measured (default fast). */
   readonly engine?: ScanEngineName;
   /** The fast engine's memory for cached activations, for the whole scan, in MiB. */
@@ -80,6 +86,14 @@ export interface SensitivityJobSpec extends Partial<ModelSource> {
   readonly force?: boolean;
   /** Start over: the old file is kept as `<name>.previous.json` and everything is measured again. */
   readonly restart?: boolean;
+}
+
+/** When a quick point may stop (either rule). */
+export interface QuickSpec {
+  /** Stop once the loss interval's half-width is at most this (default DEFAULT_QUICK_PRECISION, 0.005). */
+  readonly precision?: number;
+  /** Also stop as soon as the interval lies wholly above this loss, or wholly at or below it. */
+  readonly loss?: number;
 }
 
 /** Merge results files into `output` (PaddleSlim's merge_sensitive, checked). */

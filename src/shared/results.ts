@@ -17,8 +17,16 @@ import type { Preprocessing } from './preprocessing';
 
 export { RESULTS_FORMAT, type MetricName };
 
-/** The version of the layout below; a reader refuses files from a newer version. */
-export const RESULTS_VERSION = 1;
+/**
+ * The newest version of the layout below this PruneLens reads and writes; a reader refuses
+ * files from a newer one. Version 2 added quick points (`quick` on a measured point). A file
+ * is written as version 1 unless it holds a quick point (resultsVersionFor), so files
+ * without estimates stay readable by PruneLens versions that know only version 1, and those
+ * versions refuse a file whose estimates they would take for exact numbers.
+ */
+export const RESULTS_VERSION = 2;
+
+export type ResultsVersion = 1 | 2;
 
 /** Decimals ratios are kept to, so that 0.30000000000000004 and 0.3 are one point. */
 export const RATIO_DECIMALS = 4;
@@ -44,6 +52,21 @@ export interface MeasuredPoint {
   readonly seconds: number;
   /** ISO 8601 time the point was finished. */
   readonly finishedAt: string;
+  /**
+   * Present only on a quick point (`--quick`): `loss` and `metric` are then estimates from
+   * the first `images` images of a seeded random order, not the whole dataset. An exact
+   * scan measures the point again and replaces it.
+   */
+  readonly quick?: QuickEstimate;
+}
+
+/** How a quick point's loss was estimated (docs/results-format.md, quick points). */
+export interface QuickEstimate {
+  /** Images evaluated before the interval was narrow enough: fewer than the dataset's count. */
+  readonly images: number;
+  /** [low, high]: the loss over every image of the dataset lies in it with probability `confidence` or more. */
+  readonly interval: readonly [number, number];
+  readonly confidence: number;
 }
 
 /**
@@ -61,6 +84,16 @@ export type SensitivityPoint = MeasuredPoint | SkippedPoint;
 
 export function isMeasured(point: SensitivityPoint): point is MeasuredPoint {
   return !('skipped' in point);
+}
+
+/** A measured point whose loss is a quick estimate, with its interval. */
+export function isQuick(point: SensitivityPoint): point is MeasuredPoint & { readonly quick: QuickEstimate } {
+  return isMeasured(point) && point.quick !== undefined;
+}
+
+/** The version a file holding `points` is written as (see RESULTS_VERSION). */
+export function resultsVersionFor(points: SensitivityResults['points']): ResultsVersion {
+  return Object.values(points).some((table) => Object.values(table).some(isQuick)) ? 2 : 1;
 }
 
 /**
@@ -165,6 +198,7 @@ export interface PartialMarker {
 
 export interface SensitivityResults {
   readonly format: typeof RESULTS_FORMAT;
+  /** In memory always the newest layout (a file of any version reads into it); a file is written as resultsVersionFor(points). */
   readonly version: typeof RESULTS_VERSION;
   readonly metadata: ResultsMetadata;
   /** Every parameter asked about -> the id of its group. */

@@ -17,6 +17,12 @@ export const DEFAULT_LOSS_THRESHOLD = 0.01;
 /** Images per batch, as the seed's readers batch them. */
 export const DEFAULT_BATCH_SIZE = 128;
 
+/** Quick mode stops a point once its loss interval is at most this wide on each side (0.5 points of loss). */
+export const DEFAULT_QUICK_PRECISION = 0.005;
+
+/** Quick mode's intervals hold, all looks at a point together, with at least this probability. */
+export const QUICK_CONFIDENCE = 0.95;
+
 /** How channels are ranked; the lowest scores are pruned first. */
 export const CRITERIA = ['l1_norm', 'l2_norm', 'geometry_median', 'bn_scale'] as const;
 export type Criterion = (typeof CRITERIA)[number];

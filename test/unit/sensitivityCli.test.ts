@@ -68,3 +68,24 @@ it('sensitivity refuses a corrupt results file and leaves it as it is', async ()
   assert.match(r.err, /corrupt\.json: is not valid JSON .*will not overwrite it/);
   assert.equal(fs.readFileSync(sens, 'utf8'), '{"format": "prunelens-sensitivity", "version": 1, "metad');
 });
+
+it('sensitivity --quick records estimates, prints them as such, and refuses its options alone or with another engine', async () => {
+  const sens = path.join(dir, 'quick.json');
+  const quick = await run('sensitivity', modelDir, '--ratios', '0.5', '--file', sens, '--metric', 'agreement', '--backend', 'cpu', '--quick', '--loss', '0.01', '--batch-size', '64');
+  assert.equal(quick.code, EXIT_OK, quick.err);
+  assert.match(quick.out, /quick: to ±0\.005 or clear of loss 0\.01 at 95% confidence/);
+  const results = await loadResults(sens);
+  const points = Object.values(results.points).flatMap((t) => Object.values(t));
+  for (const p of points) {
+    // Each point either stopped early (an estimate, printed with its interval) or saw every image (exact).
+    if ('quick' in p && p.quick !== undefined) assert.ok(p.quick.images < results.metadata.dataset.count);
+  }
+  const estimates = points.filter((p) => 'quick' in p && p.quick !== undefined).length;
+  assert.ok(estimates >= 1, 'a point whose agreement drops far below 99% stops early');
+  assert.equal((quick.out.match(/loss ≈.*quick estimate: 95% interval/g) ?? []).length, estimates);
+  assert.equal((await run('sensitivity', modelDir, '--file', sens, '--precision', '0.01')).code, EXIT_USAGE, '--precision needs --quick');
+  assert.equal((await run('sensitivity', modelDir, '--file', sens, '--quick', '--precision', '2')).code, EXIT_USAGE);
+  const ort = await run('sensitivity', modelDir, '--file', path.join(dir, 'quick-ort.json'), '--quick', '--engine', 'ort', '--backend', 'cpu');
+  assert.equal(ort.code, EXIT_USAGE);
+  assert.match(ort.err, /quick mode needs the fast engine/);
+});

@@ -3,8 +3,8 @@ import { runSensitivityJob } from '../../core/jobs/sensitivityJob';
 import { DEFAULT_CACHE_BYTES } from '../../core/fast/fastEngine';
 import { resolveShard } from '../../core/cluster/autoShard';
 import { UsageError } from '../../core/util/errors';
-import type { SensitivityJobSpec } from '../../shared/jobs';
-import { CRITERIA, DEFAULT_RATIOS, METRICS, SCAN_ENGINES, SPLITS } from '../../shared/vocabulary';
+import type { QuickSpec, SensitivityJobSpec } from '../../shared/jobs';
+import { CRITERIA, DEFAULT_QUICK_PRECISION, DEFAULT_RATIOS, METRICS, QUICK_CONFIDENCE, SCAN_ENGINES, SPLITS } from '../../shared/vocabulary';
 import { bool, choice, int, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
 import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
@@ -32,6 +32,18 @@ function parseRatios(text: string | undefined): number[] | undefined {
   return ratios;
 }
 
+/** --quick with its --precision and --loss, or undefined; the two need --quick. */
+function quickOf(args: ParsedArgs): QuickSpec | undefined {
+  const precision = num(args, 'precision');
+  const loss = num(args, 'loss');
+  if (!bool(args, 'quick')) {
+    if (precision !== undefined || loss !== undefined) throw new UsageError('--precision and --loss belong to quick mode: add --quick');
+    return undefined;
+  }
+  if (precision !== undefined && !(precision > 0 && precision < 1)) throw new UsageError(`--precision must be a loss between 0 and 1 (0.005 is half a point), got ${precision}`);
+  return { ...(precision !== undefined ? { precision } : {}), ...(loss !== undefined ? { loss } : {}) };
+}
+
 /** The job spec the command's arguments describe. */
 function specOf(args: ParsedArgs, modelSpec: string): SensitivityJobSpec {
   const cacheMb = num(args, 'cache-mb');
@@ -41,6 +53,7 @@ function specOf(args: ParsedArgs, modelSpec: string): SensitivityJobSpec {
   const earlyStopLoss = num(args, 'early-stop');
   const first = int(args, 'first');
   const batchSize = int(args, 'batch-size');
+  const quick = quickOf(args);
   return {
     kind: 'sensitivity',
     ...modelSource(modelSpec, args),
@@ -56,6 +69,7 @@ function specOf(args: ParsedArgs, modelSpec: string): SensitivityJobSpec {
     ...(cacheMb !== undefined ? { cacheMb } : {}),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),
+    ...(quick !== undefined ? { quick } : {}),
     ...(bool(args, 'force') ? { force: true } : {}),
   };
 }
@@ -78,6 +92,12 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
       split: { type: 'string', value: 'S', default: 'test', help: 'dataset split to evaluate: train or test' },
       'early-stop': { type: 'string', value: 'LOSS', help: "stop raising a group's ratio once its loss is above LOSS; the rest are recorded as skipped" },
       force: { type: 'boolean', help: 'add to a results file measured on another model, dataset, metric or criterion' },
+      quick: {
+        type: 'boolean',
+        help: `quick mode (fast engine): each point evaluates images in a seeded random order and stops once a ${QUICK_CONFIDENCE * 100}% interval pins its loss down; recorded as an estimate with its interval, replaced by a later exact run`,
+      },
+      precision: { type: 'string', value: 'P', help: `with --quick: stop a point once its loss interval is within ±P (default ${DEFAULT_QUICK_PRECISION}: half a point)` },
+      loss: { type: 'string', value: 'T', help: 'with --quick: also stop a point as soon as its interval lies wholly above loss T or wholly at or below it (the threshold you will pick ratios at)' },
       workers: {
         type: 'string',
         value: 'N',

@@ -20,9 +20,12 @@ import type { PlannedPoint, ScanEngine } from '../sensitivity/scanEngine';
 import type { MetricName } from '../../shared/results';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
+import { permutation } from '../data/batches';
+import { lookSchedule } from '../sensitivity/lossInterval';
+import { checkQuickRule, QUICK_ORDER_SEED, type QuickRule } from '../sensitivity/quickPoint';
 import { batchRanges, imageTensor, logitsOf, Tally } from './batchData';
 import { buildGroupParts } from './groupParts';
-import { openGroupEvaluation, type CutCache, type FastGroupEvaluation, type GroupContext, type PointOutcome } from './groupEvaluation';
+import { openGroupEvaluation, outcomeOf, pointTally, type CutCache, type FastGroupEvaluation, type GroupContext, type PointOutcome, type QuickContext } from './groupEvaluation';
 import { openPrunedGroup } from './prunedGroup';
 import { exportTrunk } from './trunk';
 
@@ -40,6 +43,11 @@ export interface FastEngineOptions extends OrtSessionOptions, LongTaskOptions {
   readonly batchSize?: number;
   /** Budget for one group's cut activations over the whole dataset (default DEFAULT_CACHE_BYTES). */
   readonly cacheBytes?: number;
+  /**
+   * Quick mode: every point walks the images in one seeded random order and stops once its
+   * loss is known well enough (src/core/sensitivity/quickPoint.ts). The baseline is exact.
+   */
+  readonly quick?: QuickRule;
 }
 
 export interface FastEngine extends ScanEngine {
@@ -76,31 +84,35 @@ export async function createFastEngine(model: tf.LayersModel, dataset: ImageData
     ...(opts.intraOpThreads !== undefined ? { intraOpThreads: opts.intraOpThreads } : {}),
     ...(opts.allowSpinning !== undefined ? { allowSpinning: opts.allowSpinning } : {}),
   };
-  const ranges = batchRanges(dataset.count, batchSize);
+  const quick = opts.quick === undefined ? undefined : checkQuickRule(opts.quick);
+  const ranges = batchRanges(dataset.count, batchSize, quick === undefined ? undefined : permutation(dataset.count, quick.seed ?? QUICK_ORDER_SEED));
+  const looks = lookSchedule(dataset.count, batchSize);
   let cache: CutCache | undefined;
   let baseline: Promise<PointOutcome> | undefined;
 
   /**
    * A whole network (its ONNX bytes) over the dataset, scored against `targets`, or, when
-   * there are none yet (agreement's baseline), against its own classes.
+   * there are none yet (agreement's baseline), against its own classes. With `quickCtx` it
+   * stops where the point's rule says.
    */
-  const score = async (onnx: Uint8Array, stage: string, targets?: Int32Array): Promise<PointOutcome> => {
+  const score = async (onnx: Uint8Array, stage: string, targets?: Int32Array, quickCtx?: QuickContext): Promise<PointOutcome> => {
     const session = await createOrtSession(onnx, sessionOptions);
     try {
-      const tally = new Tally(dataset.count);
+      const tally = pointTally(dataset.count, quickCtx);
       const logits: Float32Array[] = [];
       for (const range of ranges) {
+        if (tally.done) break;
         throwIfCancelled(opts.signal);
         const out = logitsOf(await session.run({ [trunk.inputName]: imageTensor(ort, dataset, range) }), trunk.outputName);
         tally.add(out, range, targets ?? new Int32Array(dataset.count));
         if (targets === undefined) logits.push(out);
         opts.onProgress?.({ stage, done: range.index + 1, total: ranges.length });
       }
-      if (targets !== undefined) return { metric: tally.hits / tally.seen, hits: tally.hits, count: tally.seen, predicted: tally.predicted };
+      if (targets !== undefined) return outcomeOf(tally);
       // Scored against its own classes; a NaN row still scores a miss.
       const own = new Tally(dataset.count);
       ranges.forEach((range, b) => own.add(logits[b] as Float32Array, range, tally.predicted));
-      return { metric: own.hits / own.seen, hits: own.hits, count: own.seen, predicted: tally.predicted };
+      return { ...outcomeOf(own), predicted: tally.predicted };
     } finally {
       await session.release();
     }
@@ -118,8 +130,18 @@ export async function createFastEngine(model: tf.LayersModel, dataset: ImageData
 
   const openGroup = async (group: ChannelGroup, points: readonly PlannedPoint[]): Promise<FastGroupEvaluation> => {
     const targets = metric === 'top1' ? dataset.labels : (await baselineOutcome()).predicted;
-    if (!group.maskExact) return openPrunedGroup(model, group.id, (onnx, stage) => score(onnx, stage, targets));
-    const ctx: GroupContext = { ort, trunk, dataset, ranges, targets, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+    const quickCtx: QuickContext | undefined = quick === undefined ? undefined : { rule: quick, looks, baseline: await baselineOutcome() };
+    if (!group.maskExact) return openPrunedGroup(model, group.id, (onnx, stage) => score(onnx, stage, targets, quickCtx));
+    const ctx: GroupContext = {
+      ort,
+      trunk,
+      dataset,
+      ranges,
+      targets,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(quickCtx ? { quick: quickCtx } : {}),
+    };
     const parts = await buildGroupParts(trunk, group, cache?.names ?? new Set(), sessionOptions);
     try {
       const opened = await openGroupEvaluation(ctx, group, points, parts, cache, cacheBytes);
@@ -134,6 +156,7 @@ export async function createFastEngine(model: tf.LayersModel, dataset: ImageData
 
   return {
     name: 'fast',
+    ...(quick ? { quick } : {}),
     baseline: async () => (await baselineOutcome()).metric,
     baselineOutcome,
     openGroup,

@@ -11,11 +11,18 @@
  *   ratio of the group finishes at the end of the last batch, so a killed scan resumes at
  *   the group in progress, and early stop saves no work (the scan still records the
  *   higher ratios as skipped).
+ *
+ * In quick mode (GroupContext.quick) a point stops at the first look where its interval is
+ * narrow enough (src/core/sensitivity/quickPoint.ts): a cached point ends its pass over the
+ * batches there; a streamed point drops out of the batch loop, which ends (upstream part
+ * included) once every point of the group has stopped.
  */
 import type * as Ort from 'onnxruntime-node';
 import type { ImageDataset } from '../data/dataset';
 import type { ChannelGroup } from '../pruning';
 import type { GroupEvaluation, PlannedPoint } from '../sensitivity/scanEngine';
+import { QuickPoint, type PointMeasure, type QuickRule } from '../sensitivity/quickPoint';
+import type { QuickEstimate } from '../../shared/results';
 import { throwIfCancelled } from '../util/errors';
 import type { ProgressCallback } from '../util/progress';
 import { imageTensor, logitsOf, pick, Tally, type BatchRange } from './batchData';
@@ -30,11 +37,24 @@ export interface CutCache {
 }
 
 export interface PointOutcome {
+  /** Over every image, or in quick mode the estimate `quick` describes. */
   readonly metric: number;
+  /** Hits among the `count` images evaluated. */
   readonly hits: number;
   readonly count: number;
-  /** Top-1 class per image. */
+  /** Top-1 class per image (by dataset index; 0 for an image a quick point did not evaluate). */
   readonly predicted: Int32Array;
+  /** 1 per image that is a hit (by dataset index; 0 for an image not evaluated). */
+  readonly correct: Uint8Array;
+  /** Set when a quick point stopped before every image. */
+  readonly quick?: QuickEstimate;
+}
+
+/** What quick mode needs to make a point's tally: the rule, the looks, and the unpruned model's outcome. */
+export interface QuickContext {
+  readonly rule: QuickRule;
+  readonly looks: readonly number[];
+  readonly baseline: PointOutcome;
 }
 
 export interface FastGroupEvaluation extends GroupEvaluation {
@@ -42,6 +62,7 @@ export interface FastGroupEvaluation extends GroupEvaluation {
   readonly mode: 'cached' | 'streamed' | 'pruned';
   /** The point's metric with its per-image classes (for checks and benchmarks). */
   outcome(point: PlannedPoint): Promise<PointOutcome>;
+  measure(point: PlannedPoint): Promise<PointMeasure>;
 }
 
 export interface GroupContext {
@@ -53,6 +74,13 @@ export interface GroupContext {
   readonly targets: Int32Array;
   readonly signal?: AbortSignal;
   readonly onProgress?: ProgressCallback;
+  /** Set in quick mode: points stop early. */
+  readonly quick?: QuickContext;
+}
+
+/** A fresh tally for one point: with its quick interval in quick mode. */
+export function pointTally(count: number, quick: QuickContext | undefined): Tally {
+  return new Tally(count, quick === undefined ? undefined : new QuickPoint(quick.rule, quick.baseline.correct, quick.baseline.metric, quick.looks));
 }
 
 /** The cut of one batch: computed upstream from the images and `source`, or taken from `source`. */
@@ -75,8 +103,10 @@ function maskFeeds(ctx: GroupContext, group: ChannelGroup, parts: GroupParts, po
   return feeds;
 }
 
-function outcomeOf(tally: Tally): PointOutcome {
-  return { metric: tally.hits / tally.seen, hits: tally.hits, count: tally.seen, predicted: tally.predicted };
+export function outcomeOf(tally: Tally): PointOutcome {
+  const estimate = tally.quick?.estimate();
+  const exact = { metric: tally.hits / tally.seen, hits: tally.hits, count: tally.seen, predicted: tally.predicted, correct: tally.correct };
+  return estimate === undefined ? exact : { ...exact, ...estimate };
 }
 
 /** Runs the downstream part on one batch's cut with one point's masks and tallies its top-1 hits. */
@@ -100,8 +130,9 @@ async function openCached(ctx: GroupContext, group: ChannelGroup, parts: GroupPa
   const cache: CutCache = { names: new Set(parts.cut.filter((v) => v !== ctx.trunk.inputName)), batches, bytes };
   const outcome = async (point: PlannedPoint): Promise<PointOutcome> => {
     const masks = maskFeeds(ctx, group, parts, point);
-    const tally = new Tally(ctx.dataset.count);
+    const tally = pointTally(ctx.dataset.count, ctx.quick);
     for (const range of ctx.ranges) {
+      if (tally.done) break;
       throwIfCancelled(ctx.signal);
       const cut = { ...(batches[range.index] as Feeds), [ctx.trunk.inputName]: imageTensor(ctx.ort, ctx.dataset, range) };
       await downstreamInto(ctx, parts, cut, masks, range, tally);
@@ -118,11 +149,15 @@ function openStreamed(ctx: GroupContext, group: ChannelGroup, points: readonly P
   let all: Promise<Map<number, PointOutcome>> | undefined;
   const computeAll = async (): Promise<Map<number, PointOutcome>> => {
     const masks = points.map((p) => maskFeeds(ctx, group, parts, p));
-    const tallies = points.map(() => new Tally(ctx.dataset.count));
+    const tallies = points.map(() => pointTally(ctx.dataset.count, ctx.quick));
     for (const range of ctx.ranges) {
+      if (tallies.every((t) => t.done)) break;
       throwIfCancelled(ctx.signal);
       const cut = await cutFeeds(ctx, parts, source, range);
-      for (let k = 0; k < points.length; k++) await downstreamInto(ctx, parts, cut, masks[k] as Feeds, range, tallies[k] as Tally);
+      for (let k = 0; k < points.length; k++) {
+        const tally = tallies[k] as Tally;
+        if (!tally.done) await downstreamInto(ctx, parts, cut, masks[k] as Feeds, range, tally);
+      }
       ctx.onProgress?.({ stage: `${group.id}, ${points.length} ratios`, done: range.index + 1, total });
     }
     return new Map(points.map((p, k) => [p.ratio, outcomeOf(tallies[k] as Tally)]));
@@ -156,12 +191,18 @@ export async function openGroupEvaluation(
   return { evaluation: openStreamed(ctx, group, points, parts, source) };
 }
 
+/** What the scan records of an outcome: its metric, and how it was estimated in quick mode. */
+export function measureOf(outcome: PointOutcome): PointMeasure {
+  return { metric: outcome.metric, ...(outcome.quick !== undefined ? { quick: outcome.quick } : {}) };
+}
+
 function evaluationOf(mode: 'cached' | 'streamed', parts: GroupParts, outcome: (p: PlannedPoint) => Promise<PointOutcome>): FastGroupEvaluation {
   let closed = false;
   return {
     mode,
     outcome,
     metric: async (point) => (await outcome(point)).metric,
+    measure: async (point) => measureOf(await outcome(point)),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -8,9 +8,9 @@ import type * as tf from '@tensorflow/tfjs';
 import { exportToOnnx } from '../eval/onnxExport';
 import { pruneModel } from '../pruning';
 import type { PlannedPoint } from '../sensitivity/scanEngine';
-import type { FastGroupEvaluation, PointOutcome } from './groupEvaluation';
+import { measureOf, type FastGroupEvaluation, type PointOutcome } from './groupEvaluation';
 
-/** Scores one ONNX model over the engine's dataset against its targets. */
+/** Scores one ONNX model over the engine's dataset against its targets (stopping early in quick mode). */
 export type ScoreOnnx = (onnx: Uint8Array, stage: string) => Promise<PointOutcome>;
 
 export function openPrunedGroup(model: tf.LayersModel, groupId: string, score: ScoreOnnx): FastGroupEvaluation {
@@ -26,6 +26,7 @@ export function openPrunedGroup(model: tf.LayersModel, groupId: string, score: S
     mode: 'pruned',
     outcome,
     metric: async (point) => (await outcome(point)).metric,
+    measure: async (point) => measureOf(await outcome(point)),
     close: () => Promise.resolve(),
   };
 }

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { JobResult } from '../../shared/jobs';
-import { isMeasured, type SensitivityResults } from '../../shared/results';
+import { isMeasured, isQuick, type SensitivityResults } from '../../shared/results';
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
@@ -18,14 +18,16 @@ export function scanResult(results: SensitivityResults, file: string, how = ''):
   }
   const points = Object.values(results.points).flatMap((t) => Object.values(t));
   const measured = points.filter(isMeasured).length;
+  const quick = points.filter(isQuick).length;
   const skipped = points.length - measured;
-  const counted = `${measured} points measured${how}${skipped > 0 ? `, ${skipped} skipped by early stop` : ''}`;
+  const estimates = quick > 0 ? ` (${quick} quick estimate${quick === 1 ? '' : 's'})` : '';
+  const counted = `${measured} points measured${estimates}${how}${skipped > 0 ? `, ${skipped} skipped by early stop` : ''}`;
   const baseline = `baseline ${results.metadata.metric} ${pct(results.metadata.baseline)}`;
   details.push(`${counted}; ${baseline}; results in ${file}`);
   return {
     summary: `${counted} in ${path.basename(file)} (${baseline})`,
     details,
     outputs: [file],
-    metrics: { points: measured, skipped, baseline: results.metadata.baseline },
+    metrics: { points: measured, quick, skipped, baseline: results.metadata.baseline },
   };
 }

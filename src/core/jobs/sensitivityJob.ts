@@ -8,8 +8,9 @@ import * as fs from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import type { JobResult, SensitivityJobSpec } from '../../shared/jobs';
 import type { ShardPlan } from '../../shared/results';
-import { BUILTIN_DATASET, datasetLabel, DEFAULT_BATCH_SIZE, DEFAULT_CRITERION, DEFAULT_RATIOS, parseParamFilter } from '../../shared/vocabulary';
+import { BUILTIN_DATASET, datasetLabel, DEFAULT_BATCH_SIZE, DEFAULT_CRITERION, DEFAULT_QUICK_PRECISION, DEFAULT_RATIOS, parseParamFilter, QUICK_CONFIDENCE } from '../../shared/vocabulary';
 import { createFastEngine } from '../fast/fastEngine';
+import type { QuickRule } from '../sensitivity/quickPoint';
 import { convParams } from '../models/naming';
 import { datasetIdentity } from '../sensitivity/fingerprint';
 import { datasetMetric } from '../sensitivity/metrics';
@@ -46,6 +47,24 @@ export function requestedParams(model: tf.LayersModel, spec: Pick<SensitivityJob
   return [...new Set([...named, ...filtered])].slice(0, spec.first);
 }
 
+/**
+ * The quick rule a spec asks for. Quick mode needs the fast engine: asked with another
+ * engine it is a usage error; when the fast engine was asked for but the model cannot be
+ * exported (TF.js measures instead), the scan says so and measures exactly.
+ */
+function quickRuleOf(spec: SensitivityJobSpec, engine: string, log: (line: string) => void): QuickRule | undefined {
+  if (spec.quick === undefined) return undefined;
+  if (spec.engine !== undefined && spec.engine !== 'fast') throw new UsageError(`quick mode needs the fast engine; --engine ${spec.engine} measures every image`);
+  if (engine !== 'fast') {
+    log('quick mode needs the fast engine, which cannot run this model; every point is measured exactly');
+    return undefined;
+  }
+  const precision = spec.quick.precision ?? DEFAULT_QUICK_PRECISION;
+  if (!(precision > 0 && precision < 1)) throw new UsageError(`the quick-mode precision must be a loss between 0 and 1 (0.005 is half a point), got ${precision}`);
+  if (spec.quick.loss !== undefined && !Number.isFinite(spec.quick.loss)) throw new UsageError(`the quick-mode loss threshold must be a number, got ${spec.quick.loss}`);
+  return { precision, confidence: QUICK_CONFIDENCE, ...(spec.quick.loss !== undefined ? { loss: spec.quick.loss } : {}) };
+}
+
 function shardOf(spec: SensitivityJobSpec): ShardTask | undefined {
   return spec.shard === undefined ? undefined : { ...spec.shard, file: shardFile(spec.file, spec.shard.index, spec.shard.count) };
 }
@@ -58,6 +77,7 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
   const dataSpec = spec.dataset ?? BUILTIN_DATASET;
   const model = await openModel(source);
   const engineName = engineFor(model, spec.engine ?? 'fast', events.log);
+  const quick = quickRuleOf(spec, engineName, events.log);
   const existing = await readResultsIfExists(spec.file);
   let params = requestedParams(model, spec, Object.keys(existing?.params ?? {}));
   if (params.length === 0) throw new UsageError('no conv params to analyse; list them with "prunelens params MODEL"');
@@ -80,9 +100,13 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
     ...(env.threads !== undefined ? { intraOpThreads: env.threads } : {}),
     ...(env.background ? { allowSpinning: false } : {}),
   };
-  const fast = engineName === 'fast' ? await createFastEngine(model, data, { ...common, ...(spec.cacheMb !== undefined ? { cacheBytes: Math.round(spec.cacheMb * 2 ** 20) } : {}) }) : undefined;
+  const fast =
+    engineName === 'fast'
+      ? await createFastEngine(model, data, { ...common, ...(spec.cacheMb !== undefined ? { cacheBytes: Math.round(spec.cacheMb * 2 ** 20) } : {}), ...(quick ? { quick } : {}) })
+      : undefined;
   const engine: ScanEngine | ReturnType<typeof datasetMetric> = fast ?? datasetMetric(model, data, { ...common, engine: engineName === 'tfjs' ? 'tfjs' : 'ort' });
-  events.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}, engine ${engineName}); results in ${file}`);
+  const how = quick === undefined ? '' : `, quick: to ±${quick.precision}${quick.loss !== undefined ? ` or clear of loss ${quick.loss}` : ''} at ${quick.confidence * 100}% confidence`;
+  events.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}, engine ${engineName}${how}); results in ${file}`);
   try {
     const results = await sensitivity(model, params, engine, {
       file,

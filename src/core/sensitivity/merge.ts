@@ -4,14 +4,16 @@
  * Files measured on different models, datasets, metrics or criteria are refused unless
  * forced, because their losses are not comparable and a union would silently mix them.
  *
- * Two refinements over a plain union, both documented in docs/results-format.md:
+ * Three refinements over a plain union, all documented in docs/results-format.md:
  * - a measured point beats an early-stop marker whatever the order (a marker is not a
  *   measurement, so it must not hide one);
+ * - an exact point beats a quick estimate of the same point whatever the order (it is the
+ *   number the estimate estimates);
  * - differing baselines are reported as a warning: each point's loss is relative to the
  *   baseline of the call that measured it.
  */
 import type { ResultsGroup, ResultsMetadata, SensitivityPoint, SensitivityResults } from '../../shared/results';
-import { isMeasured, normaliseRatio } from '../../shared/results';
+import { isMeasured, isQuick, normaliseRatio } from '../../shared/results';
 import { PruneLensError, UsageError } from '../util/errors';
 import { PRUNELENS_VERSION } from '../version';
 import { measurementDifferences } from './compatibility';
@@ -44,6 +46,7 @@ function sameMembers(a: ResultsGroup, b: ResultsGroup): boolean {
 /** The point to keep when two inputs have one for the same group and ratio. */
 function laterWins(earlier: SensitivityPoint | undefined, later: SensitivityPoint): SensitivityPoint {
   if (earlier !== undefined && isMeasured(earlier) && !isMeasured(later)) return earlier;
+  if (earlier !== undefined && isMeasured(earlier) && !isQuick(earlier) && isQuick(later)) return earlier;
   return later;
 }
 

@@ -5,7 +5,7 @@
  * calls this; every message is completed there with the file's name.
  */
 import type { FlopsModel } from '../../shared/flops';
-import type { PartialMarker, ResultsGroup, ResultsMetadata, SensitivityPoint, SensitivityResults, ShardInfo, ShardPlan } from '../../shared/results';
+import type { PartialMarker, QuickEstimate, ResultsGroup, ResultsMetadata, SensitivityPoint, SensitivityResults, ShardInfo, ShardPlan } from '../../shared/results';
 import { RESULTS_FORMAT, RESULTS_VERSION, ratioKey } from '../../shared/results';
 import { CRITERIA, isOneOf, METRICS } from '../../shared/vocabulary';
 import { parsePreprocessingRecord, type Preprocessing } from '../../shared/preprocessing';
@@ -173,13 +173,29 @@ function checkPoint(value: unknown, path: string): SensitivityPoint {
     if (p['skipped'] !== 'early-stop') throw new ResultsShapeError(at(path, 'skipped'), `expected "early-stop", found ${describe(p['skipped'])}`);
     return { skipped: 'early-stop', reason: string(p['reason'], at(path, 'reason')), finishedAt };
   }
+  const quick = optional(p, 'quick', path, checkQuick);
   return {
     loss: finite(p['loss'], at(path, 'loss')),
     metric: finite(p['metric'], at(path, 'metric')),
     channelsPruned: count(p['channelsPruned'], at(path, 'channelsPruned')),
     seconds: finite(p['seconds'], at(path, 'seconds')),
     finishedAt,
+    ...(quick !== undefined ? { quick } : {}),
   };
+}
+
+function checkQuick(value: unknown, path: string): QuickEstimate {
+  const q = object(value, path);
+  const images = count(q['images'], at(path, 'images'));
+  if (images < 1) throw new ResultsShapeError(at(path, 'images'), 'expected at least one image');
+  const interval = array(q['interval'], at(path, 'interval'), 'two losses');
+  if (interval.length !== 2) throw new ResultsShapeError(at(path, 'interval'), `expected [low, high], found ${interval.length} values`);
+  const low = finite(interval[0], `${at(path, 'interval')}[0]`);
+  const high = finite(interval[1], `${at(path, 'interval')}[1]`);
+  if (!(low <= high)) throw new ResultsShapeError(at(path, 'interval'), `expected [low, high] with low <= high, found [${interval.join(', ')}]`);
+  const confidence = finite(q['confidence'], at(path, 'confidence'));
+  if (!(confidence > 0 && confidence < 1)) throw new ResultsShapeError(at(path, 'confidence'), `expected a probability between 0 and 1, found ${confidence}`);
+  return { images, interval: [low, high], confidence };
 }
 
 function checkFlops(value: unknown, path: string): FlopsModel {
@@ -239,7 +255,7 @@ export function hasResultsFormat(value: unknown): boolean {
 export function checkResults(value: unknown): SensitivityResults {
   const root = object(value, '$');
   const version = root['version'];
-  if (version !== RESULTS_VERSION) throw new ResultsShapeError('$.version', `expected ${RESULTS_VERSION}, found ${describe(version)}`);
+  if (version !== 1 && version !== RESULTS_VERSION) throw new ResultsShapeError('$.version', `expected 1 or ${RESULTS_VERSION}, found ${describe(version)}`);
   const metadata = checkMetadata(root['metadata'], '$.metadata');
   const groups: Record<string, ResultsGroup> = {};
   for (const [id, g] of Object.entries(object(root['groups'], '$.groups'))) groups[id] = checkGroup(g, id, at('$.groups', id));

@@ -10,7 +10,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import type { SensitivityResults } from '../../shared/results';
-import { RESULTS_FORMAT, RESULTS_VERSION } from '../../shared/results';
+import { RESULTS_FORMAT, RESULTS_VERSION, resultsVersionFor } from '../../shared/results';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { PruneLensError } from '../util/errors';
 import { checkResults, hasResultsFormat, ResultsShapeError } from './resultsCheck';
@@ -128,7 +128,7 @@ function byRatio(table: Readonly<Record<string, unknown>>): Record<string, unkno
 export function formatResults(results: SensitivityResults): string {
   const ordered = {
     format: results.format,
-    version: results.version,
+    version: resultsVersionFor(results.points),
     metadata: results.metadata,
     params: results.params,
     groups: results.groups,

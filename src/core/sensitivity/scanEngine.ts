@@ -14,6 +14,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { maskModel, pruneModel, type ChannelGroup, type PrunePlan } from '../pruning';
 import type { MetricFn } from './metrics';
+import type { PointMeasure, QuickRule } from './quickPoint';
 
 /** One point of a group: its ratio and the plan pruning only that group (at least one channel). */
 export interface PlannedPoint {
@@ -24,6 +25,8 @@ export interface PlannedPoint {
 export interface GroupEvaluation {
   /** The metric of the model with the group pruned as `point` says; `point` is one the group was opened with. */
   metric(point: PlannedPoint): Promise<number>;
+  /** The same with how it was measured: an engine in quick mode says how each estimate was made. */
+  measure?(point: PlannedPoint): Promise<PointMeasure>;
   /** Frees what the group held; called once, whether or not every point was asked for. */
   close(): Promise<void>;
 }
@@ -31,8 +34,10 @@ export interface GroupEvaluation {
 export interface ScanEngine {
   /** What the scan prints and records in timings, e.g. "fast". */
   readonly name: string;
-  /** The unpruned model's metric. */
+  /** The unpruned model's metric (exact, in quick mode too). */
   baseline(): Promise<number>;
+  /** Set when the engine measures points in quick mode: a point may then be an estimate (GroupEvaluation.measure). */
+  readonly quick?: QuickRule;
   /** Prepares measuring `group` at `points` (ascending ratios). */
   openGroup(group: ChannelGroup, points: readonly PlannedPoint[]): Promise<GroupEvaluation>;
 }

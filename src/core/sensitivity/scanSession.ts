@@ -15,6 +15,7 @@ import { PRUNELENS_VERSION } from '../version';
 import { measurementDifferences, type MeasurementIdentity } from './compatibility';
 import { writeResults } from './resultsFile';
 import type { SensitivityOptions } from './scan';
+import type { PointMeasure } from './quickPoint';
 import type { GroupEvaluation, PlannedPoint, ScanEngine } from './scanEngine';
 import type { ScanState } from './scanState';
 
@@ -64,8 +65,22 @@ function channelsPruned(point: PlannedPoint): number {
  * A measured point. `seconds` is the point's wall time: planning, evaluation and, for the
  * group's first evaluated point, opening the group (an engine's shared upstream work).
  */
-function pointOf(metric: number, baseline: number, pruned: number, start: number): MeasuredPoint {
-  return { loss: (baseline - metric) / baseline, metric, channelsPruned: pruned, seconds: Math.round(performance.now() - start) / 1000, finishedAt: now() };
+function pointOf(measure: PointMeasure, baseline: number, pruned: number, start: number): MeasuredPoint {
+  const { metric, quick } = measure;
+  return {
+    loss: (baseline - metric) / baseline,
+    metric,
+    channelsPruned: pruned,
+    seconds: Math.round(performance.now() - start) / 1000,
+    finishedAt: now(),
+    ...(quick !== undefined ? { quick } : {}),
+  };
+}
+
+/** The point's metric, with how it was estimated when the engine measures quick points. */
+async function measurePoint(evaluation: GroupEvaluation, point: PlannedPoint, what: string): Promise<PointMeasure> {
+  const measure = evaluation.measure ? await evaluation.measure(point) : { metric: await evaluation.metric(point) };
+  return { ...measure, metric: checkMetric(measure.metric, what) };
 }
 
 export class ScanSession {
@@ -105,9 +120,10 @@ export class ScanSession {
     return this.written ?? this.snapshot(this.s.existing?.metadata.updated);
   }
 
+  /** Measured already: exactly, or, when this scan is quick itself, as an estimate too (an exact scan replaces estimates). */
   private isDone(group: ChannelGroup, ratio: number): boolean {
     const p = this.s.state.points[group.id]?.[ratioKey(ratio)];
-    return p !== undefined && isMeasured(p);
+    return p !== undefined && isMeasured(p) && (p.quick === undefined || this.s.engine.quick !== undefined);
   }
 
   private async measureGroup(group: ChannelGroup): Promise<void> {
@@ -134,11 +150,11 @@ export class ScanSession {
         planned ??= planGroup(model, graph, group, ratios.filter((r) => !this.isDone(group, r) && earlyStopReason(table, r, limit) === undefined), opts.criterion ?? 'l1_norm');
         const point = planned.get(ratio);
         if (point === undefined) throw new PruneLensError(`internal: ratio ${ratio} of group ${group.id} was not planned`);
-        let value = baseline;
+        let value: PointMeasure = { metric: baseline };
         // Nothing pruned (a small group at a small ratio): the model is unchanged, so is its metric.
         if (channelsPruned(point) > 0) {
           evaluation ??= await engine.openGroup(group, [...planned.values()].filter((p) => channelsPruned(p) > 0));
-          value = checkMetric(await evaluation.metric(point), `group ${group.id} at ratio ${ratio}`);
+          value = await measurePoint(evaluation, point, `group ${group.id} at ratio ${ratio}`);
         }
         await this.record(group, ratio, pointOf(value, baseline, channelsPruned(point), start));
       }
