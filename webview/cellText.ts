@@ -4,7 +4,7 @@
  *
  * No DOM here: this is unit-tested in Node.
  */
-import { formatPercent, formatRatio } from '../src/shared/format';
+import { describeEstimate, formatLoss, formatPercent, formatRatio } from '../src/shared/format';
 import { isMeasured, type ResultsMetadata, type SensitivityPoint } from '../src/shared/results';
 import type { ReportColumn, ReportRow } from './reportData';
 
@@ -17,7 +17,7 @@ function groupName(row: ReportRow): string {
 export function cellLabel(point: SensitivityPoint | undefined): string {
   if (point === undefined) return '';
   if (!isMeasured(point)) return 'skip';
-  return formatPercent(point.loss);
+  return formatLoss(point);
 }
 
 export function cellTooltip(row: ReportRow, column: ReportColumn, point: SensitivityPoint | undefined, meta: ResultsMetadata): string {
@@ -27,7 +27,8 @@ export function cellTooltip(row: ReportRow, column: ReportColumn, point: Sensiti
   if (!isMeasured(point)) return `${head}\nskipped: ${point.reason}\n${point.finishedAt}`;
   return [
     head,
-    `loss ${formatPercent(point.loss)}`,
+    `loss ${formatLoss(point)}`,
+    ...(point.quick !== undefined ? [`${describeEstimate(point.quick, meta.dataset.count)}; an exact scan replaces it`] : []),
     `${meta.metric} ${formatPercent(point.metric)} against baseline ${formatPercent(meta.baseline)}`,
     `${point.channelsPruned} of ${row.channels} channels pruned`,
     `${point.seconds.toFixed(2)} s, finished ${point.finishedAt}`,
