@@ -88,11 +88,11 @@ export interface SensitivityJobSpec extends Partial<ModelSource> {
   readonly restart?: boolean;
 }
 
-/** When a quick point may stop (either rule). */
+/** When a quick point may stop (at whichever rule is met first). */
 export interface QuickSpec {
-  /** Stop once the loss interval's half-width is at most this (default DEFAULT_QUICK_PRECISION, 0.005). */
+  /** Stop once the loss interval's half-width is at most this (default DEFAULT_QUICK_PRECISION, 0.005, when `loss` is absent). */
   readonly precision?: number;
-  /** Also stop as soon as the interval lies wholly above this loss, or wholly at or below it. */
+  /** Stop as soon as the interval lies wholly above this loss, or wholly at or below it. */
   readonly loss?: number;
 }
 

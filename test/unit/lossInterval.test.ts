@@ -98,7 +98,7 @@ describe('quick mode interval', () => {
 describe('a quick point stops', () => {
   const n = 4000;
   const looks = lookSchedule(n, 100);
-  const run = (p: Population, rule: { precision: number; loss?: number }): QuickPoint => {
+  const run = (p: Population, rule: { precision?: number; loss?: number }): QuickPoint => {
     const point = new QuickPoint({ ...rule, confidence: 0.95 }, p.unpruned, p.baseline, looks);
     const order = permutation(n, 11);
     for (let i = 0; i < n && !point.done; i++) point.add(order[i] as number, p.pruned[order[i] as number] === 1);
@@ -127,6 +127,15 @@ describe('a quick point stops', () => {
     assert.ok(point.images < n && (hi - lo) / 2 <= 0.02, `${point.images} images, half-width ${(hi - lo) / 2}`);
     const coarser = run(population(n, 3000, 30, 30), { precision: 0.04 });
     assert.ok(coarser.images < point.images);
+  });
+
+  it('with a threshold alone, never while its interval holds the threshold: a point at it is measured exactly', () => {
+    // Loss exactly 0.01: 36 more images lost than gained over 4,000, against a baseline of 0.9.
+    const p = population(n, 3560, 40, 4);
+    assert.ok(Math.abs(p.loss - 0.01) < 1e-12);
+    assert.equal(run(p, { loss: 0.01 }).images, n);
+    assert.equal(run(p, { loss: 0.01 }).estimate(), undefined);
+    assert.ok(run(p, { precision: 0.005, loss: 0.01 }).images < n, 'with a precision too, it stops at that precision');
   });
 
   it('never, when no look is good enough: then it is exact and says so', () => {

@@ -96,8 +96,12 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
         type: 'boolean',
         help: `quick mode (fast engine): each point evaluates images in a seeded random order and stops once a ${QUICK_CONFIDENCE * 100}% interval pins its loss down; recorded as an estimate with its interval, replaced by a later exact run`,
       },
-      precision: { type: 'string', value: 'P', help: `with --quick: stop a point once its loss interval is within ±P (default ${DEFAULT_QUICK_PRECISION}: half a point)` },
-      loss: { type: 'string', value: 'T', help: 'with --quick: also stop a point as soon as its interval lies wholly above loss T or wholly at or below it (the threshold you will pick ratios at)' },
+      precision: { type: 'string', value: 'P', help: `with --quick: stop a point once its loss interval is within ±P (default ${DEFAULT_QUICK_PRECISION}, half a point, unless --loss is given)` },
+      loss: {
+        type: 'string',
+        value: 'T',
+        help: 'with --quick: stop a point as soon as its interval lies wholly above loss T or wholly at or below it, the threshold you will pick ratios at (a point whose interval keeps holding T is measured on every image)',
+      },
       workers: {
         type: 'string',
         value: 'N',

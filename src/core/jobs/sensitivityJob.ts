@@ -59,10 +59,12 @@ function quickRuleOf(spec: SensitivityJobSpec, engine: string, log: (line: strin
     log('quick mode needs the fast engine, which cannot run this model; every point is measured exactly');
     return undefined;
   }
-  const precision = spec.quick.precision ?? DEFAULT_QUICK_PRECISION;
-  if (!(precision > 0 && precision < 1)) throw new UsageError(`the quick-mode precision must be a loss between 0 and 1 (0.005 is half a point), got ${precision}`);
-  if (spec.quick.loss !== undefined && !Number.isFinite(spec.quick.loss)) throw new UsageError(`the quick-mode loss threshold must be a number, got ${spec.quick.loss}`);
-  return { precision, confidence: QUICK_CONFIDENCE, ...(spec.quick.loss !== undefined ? { loss: spec.quick.loss } : {}) };
+  const { loss } = spec.quick;
+  // The default precision only without a threshold: with one, a point near it goes on (quickPoint.ts).
+  const precision = spec.quick.precision ?? (loss === undefined ? DEFAULT_QUICK_PRECISION : undefined);
+  if (precision !== undefined && !(precision > 0 && precision < 1)) throw new UsageError(`the quick-mode precision must be a loss between 0 and 1 (0.005 is half a point), got ${precision}`);
+  if (loss !== undefined && !Number.isFinite(loss)) throw new UsageError(`the quick-mode loss threshold must be a number, got ${loss}`);
+  return { confidence: QUICK_CONFIDENCE, ...(precision !== undefined ? { precision } : {}), ...(loss !== undefined ? { loss } : {}) };
 }
 
 function shardOf(spec: SensitivityJobSpec): ShardTask | undefined {
@@ -105,7 +107,8 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
       ? await createFastEngine(model, data, { ...common, ...(spec.cacheMb !== undefined ? { cacheBytes: Math.round(spec.cacheMb * 2 ** 20) } : {}), ...(quick ? { quick } : {}) })
       : undefined;
   const engine: ScanEngine | ReturnType<typeof datasetMetric> = fast ?? datasetMetric(model, data, { ...common, engine: engineName === 'tfjs' ? 'tfjs' : 'ort' });
-  const how = quick === undefined ? '' : `, quick: to ±${quick.precision}${quick.loss !== undefined ? ` or clear of loss ${quick.loss}` : ''} at ${quick.confidence * 100}% confidence`;
+  const rules = [quick?.precision !== undefined ? `to ±${quick.precision}` : '', quick?.loss !== undefined ? `clear of loss ${quick.loss}` : ''].filter(Boolean);
+  const how = quick === undefined ? '' : `, quick: ${rules.join(' or ')} at ${quick.confidence * 100}% confidence`;
   events.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}, engine ${engineName}${how}); results in ${file}`);
   try {
     const results = await sensitivity(model, params, engine, {
