@@ -92,8 +92,12 @@ export interface MergeJobSpec {
   readonly partial?: boolean;
 }
 
-/** How ratios are chosen from a results file: by a loss threshold, or for a share of FLOPs to remove. */
-export type RatiosRuleSpec = { readonly loss: number; readonly monotone?: boolean } | { readonly targetFlops: number };
+/**
+ * How ratios are chosen from a results file: by a per-layer loss threshold (PaddleSlim's
+ * rule), for a share of FLOPs to remove, or for a loss of the whole pruned model (the
+ * per-layer threshold searched by bisection on measured evaluations of the combined pruning).
+ */
+export type RatiosRuleSpec = { readonly loss: number; readonly monotone?: boolean } | { readonly targetFlops: number } | { readonly modelLoss: number };
 
 /**
  * Ratios per parameter from a results file, written as the ratios file `prunelens ratios`
@@ -106,6 +110,11 @@ export interface RatiosJobSpec extends Partial<ModelSource> {
   readonly rule: RatiosRuleSpec;
   /** With `model`: use it for a FLOPs target even if it is not the model measured. */
   readonly force?: boolean;
+  /**
+   * Also measure the combined pruning (every chosen ratio at once) on the scan's data: its
+   * metric and loss beside the per-layer budget. Always done for a `modelLoss` rule.
+   */
+  readonly measure?: boolean;
 }
 
 /** Where a prune job's ratios come from. */
@@ -126,6 +135,8 @@ export interface PruneJobSpec extends Partial<ModelSource> {
   readonly allLayers?: boolean;
   /** Write each weight quantized as the source model stored it (uint8, uint16, float16); default float32. */
   readonly keepQuantization?: boolean;
+  /** With ratios from a results file: measure the pruned model on the scan's data, beside the unpruned one. */
+  readonly measure?: boolean;
 }
 
 /** Train a zoo model from scratch, or fine-tune a model.json, and save it to `output`. */

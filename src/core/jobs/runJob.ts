@@ -14,11 +14,15 @@ import { ratiosJob } from './ratiosJob';
 import { runSensitivityJob } from './sensitivityJob';
 import { trainJob } from './trainJob';
 
-/** Jobs that only read and write files need no TF.js backend. */
-const FILE_JOBS: ReadonlySet<JobSpec['kind']> = new Set(['merge', 'ratios']);
+/** Jobs that only read and write files (merging, choosing ratios without measuring them) need no TF.js backend. */
+function needsBackend(spec: JobSpec): boolean {
+  if (spec.kind === 'merge') return false;
+  if (spec.kind === 'ratios') return spec.measure === true || 'modelLoss' in spec.rule;
+  return true;
+}
 
 export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobResult> {
-  if (!FILE_JOBS.has(spec.kind)) ctx.events.log(`backend: ${await useBackend(ctx.env)}`);
+  if (needsBackend(spec)) ctx.events.log(`backend: ${await useBackend(ctx.env)}`);
   switch (spec.kind) {
     case 'sensitivity':
       return runSensitivityJob(spec, ctx);

@@ -2,6 +2,7 @@
  * The train job: train a fresh zoo model or fine-tune a saved one on a dataset's train
  * split, and save it.
  */
+import { formatPercent } from '../../shared/format';
 import type * as tf from '@tensorflow/tfjs';
 import type { JobResult, TrainJobSpec } from '../../shared/jobs';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
@@ -16,13 +17,9 @@ export interface TrainOutcome {
   readonly model: tf.LayersModel;
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
-
 /** The epoch line the CLI and the output channel print. */
 export function epochLine(r: EpochResult): string {
-  return `epoch ${r.epoch}: train top1 ${pct(r.top1)}  top5 ${pct(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
+  return `epoch ${r.epoch}: train top1 ${formatPercent(r.top1)}  top5 ${formatPercent(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
 }
 
 export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<TrainOutcome> {
@@ -39,7 +36,7 @@ export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<Tra
   });
   const saved = await saveModel(model, spec.output);
   const last = epochs.at(-1);
-  const figures = last ? `: train top-1 ${pct(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
+  const figures = last ? `: train top-1 ${formatPercent(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
   const result: JobResult = {
     summary: `trained ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}${figures}; saved ${saved.modelJson}`,
     details: [...epochs.map(epochLine), `saved ${saved.modelJson}`],
