@@ -57,8 +57,9 @@ export function normaliseSpec(raw: unknown, base: string): JobSpec {
       need(Array.isArray(spec.inputs) && spec.inputs.every(isText) && isText(spec.output), 'a merge job needs input files and an output file');
       return { ...spec, inputs: spec.inputs.map((f) => abs(base, f)), output: abs(base, spec.output) };
     case 'ratios':
-      need(isText(spec.file) && isText(spec.output) && typeof spec.rule === 'object' && spec.rule !== null, 'a ratios job needs a results file, an output file and a rule');
-      return { ...spec, file: abs(base, spec.file), output: abs(base, spec.output as string) };
+      need(isText(spec.file) && typeof spec.rule === 'object' && spec.rule !== null, 'a ratios job needs a results file and a rule');
+      need(spec.output === undefined || isText(spec.output), 'the ratios file to write must be a path');
+      return { ...spec, file: abs(base, spec.file), ...(spec.output !== undefined ? { output: abs(base, spec.output) } : {}) };
     case 'prune': {
       need(isText(spec.output) && typeof spec.ratios === 'object' && spec.ratios !== null, 'a prune job needs ratios and an output folder');
       need(isText(spec.model) || 'results' in spec.ratios, 'a prune job needs a model (or ratios from a results file, which names its model)');

@@ -163,6 +163,7 @@ export async function ratiosJob(spec: RatiosJobSpec, ctx: JobContext): Promise<R
       loss: file.loss,
       ...(file.flops ? { flopsReduction: file.flops.reduction } : {}),
       ...(file.measured ? { combinedMetric: file.measured.chosen.metric, combinedLoss: file.measured.chosen.loss, baseline: file.measured.baseline } : {}),
+      ...(file.measured?.evaluations ? { evaluations: file.measured.evaluations.length } : {}),
     },
   };
   return { result, file };
