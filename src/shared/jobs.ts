@@ -169,7 +169,40 @@ export interface DescribeJobSpec extends ModelSource {
   readonly allLayers?: boolean;
 }
 
-export type JobSpec = SensitivityJobSpec | MergeJobSpec | RatiosJobSpec | PruneJobSpec | TrainJobSpec | EvaluateJobSpec | DescribeJobSpec;
+/**
+ * Write the job files that run a sensitivity scan split into `shards` on a cluster: Slurm
+ * (an sbatch array, a dependent merge, submit.sh) or Kubernetes (an Indexed Job, a merge Job,
+ * a volume claim, submit.sh). Paths are as the tasks see them on the shared folder or volume
+ * (relative ones resolve against `workdir` or the volume's mount). docs/scale-out.md.
+ */
+export interface ClusterJobSpec {
+  readonly kind: 'cluster';
+  readonly scheduler: 'slurm' | 'k8s';
+  readonly model: string;
+  /** The results file; shard files go beside it. */
+  readonly file: string;
+  readonly dataset?: DatasetSpec;
+  readonly shards: number;
+  /** Further `prunelens sensitivity` options every task runs with (--regex, --ratios, --criterion, ...). */
+  readonly scanArgs: readonly string[];
+  /** The folder the files are written into. */
+  readonly output: string;
+  /** Replace files already in `output`. */
+  readonly force?: boolean;
+  /** How the tasks run prunelens, as words (default ["prunelens"]). */
+  readonly prunelens?: readonly string[];
+  /** Cores per task (its ONNX Runtime threads), memory per task, retries of a failed task, tasks at once. */
+  readonly cpus?: number;
+  readonly memory?: string;
+  readonly retries?: number;
+  readonly maxParallel?: number;
+  /** Prefix of the job names and log files. */
+  readonly name?: string;
+  readonly slurm?: { readonly workdir: string; readonly time?: string; readonly partition?: string; readonly account?: string; readonly setup?: readonly string[] };
+  readonly k8s?: { readonly image: string; readonly namespace?: string; readonly claim?: string; readonly storage?: string; readonly storageClass?: string; readonly mountPath?: string };
+}
+
+export type JobSpec = SensitivityJobSpec | MergeJobSpec | RatiosJobSpec | PruneJobSpec | TrainJobSpec | EvaluateJobSpec | DescribeJobSpec | ClusterJobSpec;
 export type JobKind = JobSpec['kind'];
 
 /** Settings a job runs under that are not part of what it computes. */

@@ -4,6 +4,7 @@
  * outcomes, e.g. a plan to print as JSON).
  */
 import type { JobResult, JobSpec } from '../../shared/jobs';
+import { clusterJob } from './clusterJob';
 import type { JobContext } from './context';
 import { describeJob } from './describeJob';
 import { evaluateJob } from './evaluateJob';
@@ -16,7 +17,7 @@ import { trainJob } from './trainJob';
 
 /** Jobs that only read and write files (merging, choosing ratios without measuring them) need no TF.js backend. */
 function needsBackend(spec: JobSpec): boolean {
-  if (spec.kind === 'merge') return false;
+  if (spec.kind === 'merge' || spec.kind === 'cluster') return false;
   if (spec.kind === 'ratios') return spec.measure === true || 'modelLoss' in spec.rule;
   return true;
 }
@@ -36,6 +37,8 @@ export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobResult>
       return (await trainJob(spec, ctx)).result;
     case 'evaluate':
       return evaluateJob(spec, ctx);
+    case 'cluster':
+      return clusterJob(spec, ctx);
     case 'describe': {
       const facts = await describeJob(spec, ctx);
       return { summary: `${facts.name}: ${facts.layers.length} layers, ${facts.totalParams} params, ${facts.totalMacs} MACs`, outputs: [] };
