@@ -35,3 +35,8 @@ export function formatCount(n: number): string {
   for (const [size, unit] of units) if (abs >= size) return `${(n / size).toPrecision(3)}${unit}`;
   return String(Math.round(n));
 }
+
+/** 1, "param" -> "1 param"; 3, "param" -> "3 params": a count with its noun, for messages. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

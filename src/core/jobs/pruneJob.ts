@@ -3,7 +3,7 @@
  * directly; a plan; the physically pruned model written with its plan; FLOPs before and after.
  */
 import type { JobResult, PruneJobSpec, PruneRatiosSpec } from '../../shared/jobs';
-import { formatCount, formatPercent } from '../../shared/format';
+import { counted, formatCount, formatPercent } from '../../shared/format';
 import { ratiosFileFor, type CombinedMeasurement } from '../../shared/ratiosFile';
 import { DEFAULT_CRITERION } from '../../shared/vocabulary';
 import { modelFingerprint } from '../models/fingerprint';
@@ -82,7 +82,7 @@ export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<Pru
   const groups = plan.groups.filter((g) => g.pruned.length > 0).length;
   const cost = measured === undefined ? '' : `; ${measured.metric} ${formatPercent(measured.chosen.metric)} (unpruned ${formatPercent(measured.baseline)}, loss ${formatPercent(measured.chosen.loss)})`;
   const result: JobResult = {
-    summary: `pruned ${groups} of ${plan.groups.length} group${plan.groups.length === 1 ? '' : 's'}: MACs ${formatCount(flops.before.macs)} -> ${formatCount(flops.after.macs)} (-${formatPercent(cut)})${cost}, written to ${written.dir}`,
+    summary: `pruned ${groups} of ${counted(plan.groups.length, 'group')}: MACs ${formatCount(flops.before.macs)} -> ${formatCount(flops.after.macs)} (-${formatPercent(cut)})${cost}, written to ${written.dir}`,
     details: [
       ...describePlan(plan),
       formatFlopsComparison(flops).split('\n').at(-1) ?? '',

@@ -62,7 +62,7 @@ function describe(file: RatiosFile, results: SensitivityResults): string[] {
   if (file.flops) lines.push(`MACs per image ${formatCount(file.flops.before)} -> ${formatCount(file.flops.after)} (-${formatPercent(file.flops.reduction)})`);
   lines.push(...beyondBudgetWarnings(file, results));
   if (file.target && !file.target.reached) {
-    lines.push(`warning: the measured ratios cannot remove ${(100 * file.target.flopsReduction).toFixed(1)}% of the FLOPs; these are the largest measured (measure higher ratios to go further)`);
+    lines.push(`warning: the measured ratios cannot remove ${formatPercent(file.target.flopsReduction)} of the FLOPs; these are the largest measured (measure higher ratios to go further)`);
   }
   return lines;
 }

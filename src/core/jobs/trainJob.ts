@@ -2,7 +2,7 @@
  * The train job: train a fresh zoo model or fine-tune a saved one on a dataset's train
  * split, and save it.
  */
-import { formatPercent } from '../../shared/format';
+import { counted, formatPercent } from '../../shared/format';
 import type * as tf from '@tensorflow/tfjs';
 import type { JobResult, TrainJobSpec } from '../../shared/jobs';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
@@ -38,7 +38,7 @@ export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<Tra
   const last = epochs.at(-1);
   const figures = last ? `: train top-1 ${formatPercent(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
   const result: JobResult = {
-    summary: `trained ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}${figures}; saved ${saved.modelJson}`,
+    summary: `trained ${counted(epochs.length, 'epoch')}${figures}; saved ${saved.modelJson}`,
     details: [...epochs.map(epochLine), `saved ${saved.modelJson}`],
     outputs: [saved.modelJson],
     ...(last ? { metrics: { top1: last.top1, top5: last.top5, loss: last.loss } } : {}),
