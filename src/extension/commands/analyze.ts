@@ -6,11 +6,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import type { DatasetOptions } from '../../shared/jobs';
 import { ModelParamsRequest, ReadResultsRequest } from '../../shared/protocol';
 import { CRITERIA, type Criterion } from '../../shared/vocabulary';
 import type { Ctx } from '../ctx';
 import { filterParams, newRatios, parseCount, parseJsonFileName, parseRatioList, type Parsed } from '../validate';
-import { askValue, pickDataset, pickModel, pickOne, pickResultsFile, relativeToRoot, resolveTyped } from './pick';
+import { askValue, pickModel, pickOne, pickResultsFile, relativeToRoot, resolveTyped } from './pick';
+import { pickDataset } from './pickData';
 
 const TITLE = 'Analyze Sensitivity';
 const STEPS = 7;
@@ -55,6 +57,7 @@ export function checkResultsTarget(text: string): Parsed<string> {
 export interface ScanChoices {
   readonly model: string;
   readonly dataset: string;
+  readonly datasetOptions?: DatasetOptions;
   readonly params: string[];
   readonly ratios: number[];
   readonly criterion: Criterion;
@@ -63,8 +66,8 @@ export interface ScanChoices {
 export async function askScan(ctx: Ctx, step: Step, arg?: unknown): Promise<ScanChoices | undefined> {
   const model = await pickModel(step(1), { arg });
   if (model === undefined) return undefined;
-  const dataset = await pickDataset(step(2));
-  if (dataset === undefined) return undefined;
+  const data = await pickDataset(step(2), model, ctx.config.data);
+  if (data === undefined) return undefined;
   const params = await pickParams(ctx, model, step);
   if (params === undefined) return undefined;
   const ratios = await askValue(step(4), 'Pruning ratios, e.g. 0.1, 0.2, 0.3 (or 10%, 20%)', ctx.config.ratios.join(', '), parseRatioList);
@@ -72,7 +75,7 @@ export async function askScan(ctx: Ctx, step: Step, arg?: unknown): Promise<Scan
   const criteria = [ctx.config.criterion, ...CRITERIA.filter((c) => c !== ctx.config.criterion)];
   const criterion = await pickOne(step(5), 'Which channels go first', criteria.map((c) => ({ label: c, value: c })));
   if (criterion === undefined) return undefined;
-  return { model, dataset, params, ratios, criterion: criterion.value };
+  return { model, ...data, params, ratios, criterion: criterion.value };
 }
 
 export async function analyzeSensitivity(ctx: Ctx, arg?: unknown): Promise<void> {

@@ -13,7 +13,7 @@ import { pruneModel } from './prune';
 import { ratiosByLoss, ratiosForFlops } from './ratios';
 import { revealParam, showReport } from './report';
 
-type Command = (ctx: Ctx, arg?: never) => Promise<void> | void;
+type Command = (ctx: Ctx, arg?: never) => Promise<unknown> | void;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   'prunelens.analyzeSensitivity': analyzeSensitivity,
