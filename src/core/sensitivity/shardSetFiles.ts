@@ -51,8 +51,19 @@ export interface ShardSetReport extends ShardSetStatus {
   readonly files: readonly string[];
 }
 
-/** The status of the split scan `file` belongs to (`file` may be the results file or one of its shards). */
-export async function readShardSet(file: string): Promise<ShardSetReport> {
+/** What a split scan has on disk: its results file's and shards' results, and the live locks. */
+export interface ShardSetInputs {
+  readonly main: string;
+  /** The results file first when it exists, then each shard file that does. */
+  readonly inputs: readonly StatusInput[];
+  readonly mainExists: boolean;
+  /** Locks of the shards, keyed "i/N", and of the results file. */
+  readonly locks: ReadonlyMap<string, LockInfo>;
+  readonly mainLock?: LockInfo;
+}
+
+/** Reads the results file `file` belongs to (`file` may be one of its shards) and every shard file beside it. */
+export async function readShardSetInputs(file: string): Promise<ShardSetInputs> {
   const main = mainFileOf(file);
   const inputs: StatusInput[] = [];
   const mainResults = await readResultsIfExists(main);
@@ -70,11 +81,17 @@ export async function readShardSet(file: string): Promise<ShardSetReport> {
     }
   }
   const mainLock = await readLock(main);
+  return { main, inputs, mainExists: mainResults !== undefined, locks, ...(mainLock !== undefined ? { mainLock } : {}) };
+}
+
+/** The status of the split scan `file` belongs to (`file` may be the results file or one of its shards). */
+export async function readShardSet(file: string): Promise<ShardSetReport> {
+  const set = await readShardSetInputs(file);
   return {
-    ...shardSetStatus(inputs, locks),
-    main,
-    mainExists: mainResults !== undefined,
-    ...(mainLock !== undefined ? { mainLock } : {}),
-    files: inputs.map((i) => i.name),
+    ...shardSetStatus(set.inputs, set.locks),
+    main: set.main,
+    mainExists: set.mainExists,
+    ...(set.mainLock !== undefined ? { mainLock: set.mainLock } : {}),
+    files: set.inputs.map((i) => i.name),
   };
 }
