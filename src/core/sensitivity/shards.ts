@@ -15,11 +15,17 @@ import { mergeResults } from './merge';
 import { readResultsIfExists, writeResults } from './resultsFile';
 import type { SensitivityResults } from '../../shared/results';
 import { UsageError } from '../util/errors';
+import { fitStem } from '../util/names';
 
 const SHARD_PATTERN = /\.shard-(\d+)-of-(\d+)\.json$/;
 
+/** Bytes kept free after the stem for a shard's suffix (".shard-1000-of-1000.json" is 24). */
+const SHARD_SUFFIX_ROOM = 32;
+
+/** `main` without `.json`, shortened (fitStem) so that every shard name fits the name limit. */
 function stem(main: string): string {
-  return main.endsWith('.json') ? main.slice(0, -'.json'.length) : main;
+  const bare = main.endsWith('.json') ? main.slice(0, -'.json'.length) : main;
+  return path.join(path.dirname(bare), fitStem(path.basename(bare), SHARD_SUFFIX_ROOM));
 }
 
 export function shardFile(main: string, index: number, count: number): string {
