@@ -2,7 +2,7 @@ import { ratiosJob } from '../../core/jobs/ratiosJob';
 import { UsageError } from '../../core/util/errors';
 import type { RatiosRuleSpec } from '../../shared/jobs';
 import { bool, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
-import { ZOO_OPTIONS, modelSource } from '../common';
+import { MODEL_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult } from '../jobEvents';
 
@@ -31,7 +31,8 @@ export function ratiosCommand(ctx: CliContext): CommandSpec {
       model: { type: 'string', value: 'MODEL', help: 'the model measured, for --target-flops with a results file that has no FLOPs model' },
       force: { type: 'boolean', help: 'use --model even if it is not the model the results were measured on' },
       json: { type: 'boolean', help: 'print the ratios file as JSON' },
-      ...ZOO_OPTIONS,
+      overwrite: { type: 'boolean', help: 'let -o replace a file that is not a ratios file (never a results file); a ratios file is replaced without it' },
+      ...MODEL_OPTIONS,
     },
     async run(args) {
       const file = onePositional(args, spec, 'results file');
@@ -45,6 +46,7 @@ export function ratiosCommand(ctx: CliContext): CommandSpec {
           ...(out !== undefined ? { output: out } : {}),
           ...(model !== undefined ? modelSource(model, args) : {}),
           ...(bool(args, 'force') ? { force: true } : {}),
+          ...(bool(args, 'overwrite') ? { overwrite: true } : {}),
         },
         cliJob(ctx, {}),
       );

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { JobResult, RatiosJobSpec } from '../../shared/jobs';
-import { ratiosFileFor, type RatiosFile } from '../../shared/ratiosFile';
+import { formatRatiosFile, ratiosFileFor, type RatiosFile } from '../../shared/ratiosFile';
 import type { SensitivityResults } from '../../shared/results';
 import { modelFingerprint } from '../models/fingerprint';
 import { buildDependencyGraph } from '../pruning';
@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../util/atomicWrite';
 import { PruneLensError, UsageError } from '../util/errors';
 import type { JobContext } from './context';
 import { openModel } from './open';
-import { refuseResultsFile } from './outputs';
+import { checkOutputFile } from './outputs';
 
 export interface RatiosOutcome {
   readonly result: JobResult;
@@ -55,11 +55,11 @@ export async function ratiosJob(spec: RatiosJobSpec, _ctx: JobContext): Promise<
   if ('targetFlops' in rule && !(rule.targetFlops > 0 && rule.targetFlops < 1)) {
     throw new UsageError(`the FLOPs target is the share of FLOPs to remove, between 0 and 1; got ${rule.targetFlops}`);
   }
-  if (spec.output !== undefined) await refuseResultsFile(spec.output, 'the ratios');
+  if (spec.output !== undefined) await checkOutputFile(spec.output, 'ratios', { overwrite: spec.overwrite === true });
   let results = await loadResults(spec.file);
   if ('targetFlops' in rule) results = await withFlopsModel(results, spec);
   const file = ratiosFileFor(results, rule, spec.file);
-  if (spec.output !== undefined) await writeFileAtomic(spec.output, `${JSON.stringify(file, null, 2)}\n`);
+  if (spec.output !== undefined) await writeFileAtomic(spec.output, formatRatiosFile(file));
   const count = Object.keys(file.ratios).length;
   const flops = file.flops ? `, FLOPs -${(100 * file.flops.reduction).toFixed(1)}%` : '';
   const unreached = file.target && !file.target.reached ? ' (target not reached: measure higher ratios)' : '';
