@@ -9,9 +9,10 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomicWrite';
-import { errorText, PruneLensError } from '../util/errors';
+import { errorCode, errorText, PruneLensError } from '../util/errors';
 import type { CheckedModelJson } from './modelJson';
 import { checkModelJson } from './modelJson';
+import { checkFiniteWeights, checkWeightShapes, isOptimizerWeight } from './weightChecks';
 
 export { modelFingerprint } from './fingerprint';
 
@@ -23,9 +24,6 @@ export interface SavedModelFiles {
   readonly weights: readonly string[];
 }
 
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
 
 function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
@@ -116,9 +114,14 @@ async function checkWeightFiles(checked: CheckedModelJson, modelJsonPath: string
 }
 
 /** All weight bytes in manifest order, in a fresh buffer of exactly their length. */
-async function readWeightData(checked: CheckedModelJson): Promise<Uint8Array> {
+async function readWeightData(checked: CheckedModelJson, modelJsonPath: string): Promise<Uint8Array> {
   const total = checked.groups.reduce((n, g) => n + g.byteLength, 0);
-  const data = new Uint8Array(total);
+  let data: Uint8Array;
+  try {
+    data = new Uint8Array(total);
+  } catch (err) {
+    throw new PruneLensError(`not enough memory to read ${total} bytes of weights (${errorText(err)})`, modelJsonPath);
+  }
   let offset = 0;
   for (const group of checked.groups) {
     for (const file of group.files) {
@@ -134,27 +137,52 @@ async function readWeightData(checked: CheckedModelJson): Promise<Uint8Array> {
 }
 
 /**
- * Loads a Layers model from its model.json, validating the file first (see modelJson.ts
- * and checkWeightFiles): every problem is a PruneLensError naming the file at fault.
+ * The model the topology describes, with freshly initialised weights (replaced by the file's
+ * once they are checked). A topology TF.js cannot build, or whose weights are too large to
+ * allocate, is refused by name.
  */
-export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> {
+async function buildTopology(checked: CheckedModelJson, modelJsonPath: string): Promise<tf.LayersModel> {
+  try {
+    const model = await tf.models.modelFromJSON({ modelTopology: checked.modelTopology } as tf.io.ModelJSON);
+    if (checked.trainingConfig !== undefined) model.loadTrainingConfig(checked.trainingConfig as unknown as Parameters<tf.LayersModel['loadTrainingConfig']>[0]);
+    if (checked.userDefinedMetadata !== undefined) model.setUserDefinedMetadata(checked.userDefinedMetadata);
+    return model;
+  } catch (err) {
+    const why = err instanceof RangeError ? `its layers need more memory than can be allocated: ${errorText(err)}` : errorText(err);
+    throw new PruneLensError(`could not build the model (${why})`, modelJsonPath);
+  }
+}
+
+export interface LoadModelOptions {
+  /** Load weights that are NaN or infinite (refused by default, naming the tensors). */
+  readonly allowNonfinite?: boolean;
+}
+
+/**
+ * Loads a Layers model from its model.json, checking everything before it is used, each
+ * problem a PruneLensError naming the file at fault: model.json itself (modelJson.ts), the
+ * weight files' sizes, the manifest against the weights the topology builds, all before any
+ * weight byte is read; then that every weight is finite (weightChecks.ts).
+ */
+export async function loadModel(modelJsonPath: string, opts: LoadModelOptions = {}): Promise<tf.LayersModel> {
   const checked = checkModelJson(await readModelJsonText(modelJsonPath), modelJsonPath);
   await checkWeightFiles(checked, modelJsonPath);
-  const weightData = await readWeightData(checked);
-  const artifacts: tf.io.ModelArtifacts = {
-    modelTopology: checked.modelTopology,
-    format: checked.format,
-    generatedBy: checked.generatedBy,
-    convertedBy: checked.convertedBy,
-    trainingConfig: checked.trainingConfig,
-    userDefinedMetadata: checked.userDefinedMetadata,
-    weightSpecs: checked.groups.flatMap((g) => g.specs),
-    // readWeightData allocated this buffer for exactly these bytes, so no copy is needed.
-    weightData: weightData.buffer as ArrayBuffer,
-  };
+  const specs = checked.groups.flatMap((g) => g.specs);
+  const model = await buildTopology(checked, modelJsonPath);
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
+    checkWeightShapes(model, specs, modelJsonPath);
+    const data = await readWeightData(checked, modelJsonPath);
+    if (opts.allowNonfinite !== true) checkFiniteWeights(data, specs, modelJsonPath);
+    const named = tf.io.decodeWeights(data.buffer as ArrayBuffer, specs);
+    try {
+      model.loadWeights(Object.fromEntries(specs.filter((s) => !isOptimizerWeight(s)).map((s) => [s.name, named[s.name] as tf.Tensor])), true);
+    } finally {
+      tf.dispose(named);
+    }
+    return model;
   } catch (err) {
-    throw new PruneLensError(`could not build the model (${errorText(err)})`, modelJsonPath);
+    model.dispose();
+    if (err instanceof PruneLensError) throw err;
+    throw new PruneLensError(`could not load the weights (${errorText(err)})`, modelJsonPath);
   }
 }
