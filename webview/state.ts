@@ -13,8 +13,10 @@ import { isToWebview } from '../src/shared/webviewMessages';
 import { ratioKey } from '../src/shared/results';
 import { csvExportText, exportFileName, ratiosExportText } from './exports';
 import { effectiveMode, recompute, type Recomputed, type ThresholdControlValue, type ThresholdMode } from './recompute';
+import { formatPercent } from '../src/shared/format';
 import { reportData, withPoint, type ReportData } from './reportData';
 import { FLOPS_TARGET_MAX, FLOPS_TARGET_MIN } from './sliderScale';
+import { checkThresholdField } from './thresholdField';
 import { restoreState, type ViewState } from './viewState';
 
 /** The page's side of the webview API (acquireVsCodeApi), or a fake in tests. */
@@ -33,6 +35,8 @@ export interface Changes {
   readonly selection?: boolean;
   readonly job?: boolean;
   readonly status?: boolean;
+  /** The threshold field's text or message. */
+  readonly field?: boolean;
 }
 
 export interface Status {
@@ -40,11 +44,22 @@ export interface Status {
   readonly ok: boolean;
 }
 
+/** The threshold's number field while the user types in it, and what is wrong with the text. */
+export interface FieldState {
+  /** Text typed but not applied yet (undefined: the field shows the value in use). */
+  readonly draft?: string;
+  /** Why the text cannot be used; the value in use stays, and the message says which it is. */
+  readonly problem?: string;
+  /** A value that Enter would apply. */
+  readonly pending?: number;
+}
+
 export interface ReportSnapshot {
   readonly name: string;
   readonly data?: ReportData;
   readonly computed?: Recomputed;
   readonly control: ThresholdControlValue;
+  readonly field: FieldState;
   readonly selected?: string;
   readonly job?: ReportJob;
   /** Why the results could not be read; the last results read stay on screen. */
@@ -68,6 +83,7 @@ export class ReportController {
   private status: Status | undefined;
   private fresh: { group: string; key: string } | undefined;
   private recomputeMs: number | undefined;
+  private field: FieldState = {};
   private nextId = 1;
   private readonly pending = new Map<number, string>();
 
@@ -85,6 +101,7 @@ export class ReportController {
       ...(this.data !== undefined ? { data: this.data } : {}),
       ...(this.computed !== undefined ? { computed: this.computed } : {}),
       control: this.control(),
+      field: this.field,
       ...(this.state.selected !== undefined ? { selected: this.state.selected } : {}),
       ...(this.job !== undefined ? { job: this.job } : {}),
       ...(this.error !== undefined ? { error: this.error } : {}),
@@ -135,7 +152,7 @@ export class ReportController {
       case 'reply': {
         const label = this.pending.get(message.id);
         if (label === undefined) return;
-        this.pending.delete(message.id);
+        if (message.pending !== true) this.pending.delete(message.id);
         this.status = { text: `${label}: ${message.message}`, ok: message.ok };
         this.changed({ status: true });
         return;
@@ -175,6 +192,7 @@ export class ReportController {
     if (!(loss >= 0 && loss <= 1)) return;
     this.save({ ...this.state, loss, mode: 'loss' });
     this.recompute();
+    this.clearField();
     this.changed({ ratios: true });
   }
 
@@ -182,15 +200,60 @@ export class ReportController {
     if (!(target >= FLOPS_TARGET_MIN && target <= FLOPS_TARGET_MAX)) return;
     this.save({ ...this.state, flopsTarget: target, mode: 'flops' });
     this.recompute();
+    this.clearField();
     this.changed({ ratios: true });
   }
 
   setMode(mode: ThresholdMode): void {
-    // Leaving FLOPs mode keeps the threshold the search found, so the picture does not jump.
-    const loss = mode === 'loss' && this.state.mode === 'flops' && this.computed !== undefined ? this.computed.file.loss : this.state.loss;
+    // Leaving a FLOPs target that was reached keeps the loss budget its search found, so the
+    // picture does not jump; one the measurements cannot reach found nothing worth keeping
+    // (its search ends at a budget of 100%), so the budget the user had comes back.
+    const target = this.computed?.file.target;
+    const keepFound = mode === 'loss' && this.state.mode === 'flops' && target?.reached === true && this.computed !== undefined;
+    const loss = keepFound ? this.computed?.file.loss : this.state.loss;
     this.save({ ...this.state, mode, ...(loss !== undefined ? { loss } : {}) });
     this.recompute();
+    this.clearField();
     this.changed({ ratios: true });
+  }
+
+  /** Text typed into the threshold field: checked, never applied on a keystroke. */
+  typeThreshold(text: string): void {
+    const check = checkThresholdField(text, this.control().mode);
+    this.field = check.problem !== undefined ? { draft: text, problem: `${check.problem} ${this.inUse()}` } : { draft: text, pending: check.value };
+    this.changed({ field: true });
+  }
+
+  /** Enter, or the field lost focus: apply the typed value, or keep the one in use and say why. */
+  commitThreshold(): void {
+    const draft = this.field.draft;
+    if (draft === undefined) return;
+    const check = checkThresholdField(draft, this.control().mode);
+    if (check.value === undefined) {
+      this.field = { problem: `${check.problem} ${this.inUse()}` };
+      this.changed({ field: true });
+    } else if (this.control().mode === 'flops') {
+      this.setFlopsTarget(check.value);
+    } else {
+      this.setLoss(check.value);
+    }
+  }
+
+  /** Escape: back to the value in use. */
+  discardThreshold(): void {
+    this.clearField();
+  }
+
+  /** "The loss budget stays 1.00%.": what applies while the field holds something else. */
+  private inUse(): string {
+    const c = this.control();
+    return c.mode === 'flops' ? `The FLOPs target stays ${formatPercent(c.flopsTarget)}.` : `The loss budget stays ${formatPercent(this.computed?.file.loss ?? c.loss)}.`;
+  }
+
+  private clearField(): void {
+    if (this.field.draft === undefined && this.field.problem === undefined) return;
+    this.field = {};
+    this.changed({ field: true });
   }
 
   /** Select a group (from the tree, a heatmap row or a curve); the same group again keeps it. */

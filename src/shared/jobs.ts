@@ -37,6 +37,8 @@ export interface ModelSource {
   readonly zoo?: ZooOptions;
   /** Load a model whose weights hold NaN or infinite values (refused by default). */
   readonly allowNonfinite?: boolean;
+  /** For a model file whose input size is open ([null, null, null, 3]): the size to build it with. */
+  readonly inputShape?: readonly [number, number, number];
 }
 
 export interface ZooOptions {
@@ -90,10 +92,12 @@ export interface MergeJobSpec {
   readonly force?: boolean;
   /** Replace an output that is not one of the inputs (by default only an input may be written over). */
   readonly overwrite?: boolean;
+  /** Write an incomplete shard set anyway, marked partial in its metadata. */
+  readonly partial?: boolean;
 }
 
 /** How ratios are chosen from a results file: by a loss threshold, or for a share of FLOPs to remove. */
-export type RatiosRuleSpec = { readonly loss: number } | { readonly targetFlops: number };
+export type RatiosRuleSpec = { readonly loss: number; readonly monotone?: boolean } | { readonly targetFlops: number };
 
 /**
  * Ratios per parameter from a results file, written as the ratios file `prunelens ratios`
@@ -128,6 +132,8 @@ export interface PruneJobSpec extends Partial<ModelSource> {
   readonly allLayers?: boolean;
   /** Write into an output folder that has files (its model files are replaced, others kept). */
   readonly overwrite?: boolean;
+  /** Write each weight quantized as the source model stored it (uint8, uint16, float16); default float32. */
+  readonly keepQuantization?: boolean;
 }
 
 /** Train a zoo model from scratch, or fine-tune a model.json, and save it to `output`. */

@@ -53,13 +53,19 @@ export interface JobMessage {
   readonly job?: ReportJob;
 }
 
-/** Extension -> webview: the outcome of a request, for the status line. */
+/**
+ * Extension -> webview: the outcome of a request, for the status line. A request that
+ * starts a job is answered twice: `pending` while it runs ("running ..."), then its outcome
+ * when it ends ("finished: pruned 11 groups ...").
+ */
 export interface ReplyMessage {
   readonly type: 'reply';
   readonly id: number;
   readonly ok: boolean;
-  /** What happened, in words: "Saved to ...", "Prune job started: ...", "Cancelled". */
+  /** What happened, in words: "saved to ...", "running ...", "finished: ...", "cancelled". */
   readonly message: string;
+  /** The request goes on: another reply of this id follows. */
+  readonly pending?: boolean;
 }
 
 export type ToWebview = LoadMessage | PointMessage | JobMessage | ReplyMessage;

@@ -14,7 +14,7 @@ function rule(args: ParsedArgs): RatiosRuleSpec {
     if (!(target > 0 && target < 1)) throw new UsageError(`--target-flops is the share of FLOPs to remove, between 0 and 1; got ${target}`);
     return { targetFlops: target };
   }
-  return { loss: loss as number };
+  return { loss: loss as number, ...(bool(args, 'monotone') ? { monotone: true } : {}) };
 }
 
 export function ratiosCommand(ctx: CliContext): CommandSpec {
@@ -27,6 +27,7 @@ export function ratiosCommand(ctx: CliContext): CommandSpec {
     options: {
       loss: { type: 'string', value: 'T', help: 'loss threshold, e.g. 0.01 for 1%' },
       'target-flops': { type: 'string', value: 'F', help: 'share of FLOPs (MACs) to remove, e.g. 0.5' },
+      monotone: { type: 'boolean', help: "with --loss: never choose a ratio past a point over the budget (PaddleSlim's reading may, on a curve that is not monotone)" },
       out: { type: 'string', short: 'o', value: 'FILE', help: 'write the ratios file here' },
       model: { type: 'string', value: 'MODEL', help: 'the model measured, for --target-flops with a results file that has no FLOPs model' },
       force: { type: 'boolean', help: 'use --model even if it is not the model the results were measured on' },

@@ -11,6 +11,7 @@ import type { ImageDataset } from '../data/dataset';
 import { evaluate, tfjsPredictor, type EvaluationResult } from '../eval/evaluate';
 import { createOrtEvaluator } from '../eval/ortSession';
 import type { JobContext } from './context';
+import { engineFor } from './engines';
 import { classesOf, modelInputShape, openData, openModel } from './open';
 
 function pct(x: number): string {
@@ -41,7 +42,8 @@ export async function evaluateJob(spec: EvaluateJobSpec, ctx: JobContext): Promi
   const split = spec.split ?? 'test';
   const data = await openData(spec.dataset, spec.datasetOptions, split, model, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const start = performance.now();
-  const r = await evaluateModel(model, data, spec.engine ?? 'ort', spec.batchSize ?? DEFAULT_BATCH_SIZE, ctx);
+  const engine = engineFor(model, spec.engine ?? 'ort', (line) => ctx.events.log(line));
+  const r = await evaluateModel(model, data, engine, spec.batchSize ?? DEFAULT_BATCH_SIZE, ctx);
   const secs = (performance.now() - start) / 1000;
   return {
     summary: `top-1 ${pct(r.top1)}, top-5 ${pct(r.top5)} over ${r.count} ${split} images`,

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { JobResult, MergeJobSpec } from '../../shared/jobs';
-import { mergeResultFiles } from '../sensitivity/merge';
+import { mergeCheckedFiles } from '../sensitivity/shardMerge';
 import { writeResults } from '../sensitivity/resultsFile';
 import { UsageError } from '../util/errors';
 import { withLock } from '../util/fileLock';
@@ -17,7 +17,7 @@ export async function mergeJob(spec: MergeJobSpec, ctx: JobContext): Promise<Job
   await checkOutputFile(spec.output, 'results', { inputs: spec.inputs, overwrite: spec.overwrite === true });
   // Read under the output's lock, so that a scan writing the output cannot lose points to the merge.
   const { results, warnings } = await withLock(spec.output, lockOptions(ctx.env, (line) => ctx.events.log(line), ctx.signal), async () => {
-    const merged = await mergeResultFiles(spec.inputs, { force: spec.force ?? false });
+    const merged = await mergeCheckedFiles(spec.inputs, { force: spec.force ?? false, partial: spec.partial ?? false });
     await writeResults(spec.output, merged.results);
     return merged;
   });

@@ -6,6 +6,7 @@ import type { JobResult, PruneJobSpec, PruneRatiosSpec } from '../../shared/jobs
 import { ratiosFileFor } from '../../shared/ratiosFile';
 import { DEFAULT_CRITERION } from '../../shared/vocabulary';
 import { modelFingerprint } from '../models/fingerprint';
+import { sourceQuantization } from '../models/io';
 import {
   buildDependencyGraph,
   checkOutputFolder,
@@ -62,7 +63,8 @@ export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<Pru
   const pruned = pruneModel(model, plan);
   const flops = compareFlops(model, pruned, { onlyConv: spec.allLayers !== true });
   ctx.events.progress({ stage: 'write', done: 2, total: 3 });
-  const written = await writePrunedModel(spec.output, pruned, plan, { source: recordedModelPath(source.model), sourceFingerprint: modelFingerprint(model), flops }, { overwrite: spec.overwrite === true });
+  const quantization = spec.keepQuantization === true ? sourceQuantization(model) : undefined;
+  const written = await writePrunedModel(spec.output, pruned, plan, { source: recordedModelPath(source.model), sourceFingerprint: modelFingerprint(model), flops }, { ...(quantization ? { quantization } : {}), overwrite: spec.overwrite === true });
   ctx.events.progress({ stage: 'write', done: 3, total: 3 });
   const cut = flops.before.macs > 0 ? 1 - flops.after.macs / flops.before.macs : 0;
   const groups = plan.groups.filter((g) => g.pruned.length > 0).length;

@@ -4,6 +4,8 @@
  */
 import * as path from 'node:path';
 import type { JobResult, RatiosJobSpec } from '../../shared/jobs';
+import { formatCount, formatPercent, formatRatio } from '../../shared/format';
+import { ratiosBeyondBudget, sensitivitiesOf } from '../../shared/ratios';
 import { formatRatiosFile, ratiosFileFor, type RatiosFile } from '../../shared/ratiosFile';
 import type { SensitivityResults } from '../../shared/results';
 import { modelFingerprint } from '../models/fingerprint';
@@ -34,16 +36,30 @@ async function withFlopsModel(results: SensitivityResults, spec: RatiosJobSpec):
   return { ...results, flops: buildFlopsModel(model, buildDependencyGraph(model)) };
 }
 
+/**
+ * Warnings for ratios PaddleSlim's reading picks past a point over the budget (a
+ * non-monotone curve), with what --monotone would choose.
+ */
+function beyondBudgetWarnings(file: RatiosFile, results: SensitivityResults): string[] {
+  if (file.target !== undefined || file.monotone === true) return [];
+  return ratiosBeyondBudget(sensitivitiesOf(results), file.ratios, file.loss).map(
+    (b) =>
+      `warning: ${b.param}: ratio ${formatRatio(b.ratio)} lies beyond ratio ${formatRatio(b.over.ratio)}, whose loss ${formatPercent(b.over.loss)} is over the budget ` +
+      `(PaddleSlim's choice on a curve that is not monotone); --monotone chooses ${formatRatio(b.safe)}`,
+  );
+}
+
 function describe(file: RatiosFile, results: SensitivityResults): string[] {
   const lines: string[] = [];
   const width = Math.max(5, ...Object.keys(file.ratios).map((p) => p.length));
   for (const [param, ratio] of Object.entries(file.ratios)) {
     const group = results.params[param];
     const shared = group !== undefined && group !== param ? `  (group ${group})` : '';
-    lines.push(`${param.padEnd(width)}  ${ratio.toFixed(4)}${shared}`);
+    lines.push(`${param.padEnd(width)}  ${formatRatio(ratio)}${shared}`);
   }
-  lines.push(`loss threshold ${file.loss}`);
-  if (file.flops) lines.push(`MACs per image ${file.flops.before} -> ${file.flops.after} (-${(100 * file.flops.reduction).toFixed(2)}%)`);
+  lines.push(`loss threshold ${formatPercent(file.loss)}${file.monotone === true ? ' (monotone: no ratio past a point over it)' : ''}`);
+  if (file.flops) lines.push(`MACs per image ${formatCount(file.flops.before)} -> ${formatCount(file.flops.after)} (-${formatPercent(file.flops.reduction)})`);
+  lines.push(...beyondBudgetWarnings(file, results));
   if (file.target && !file.target.reached) {
     lines.push(`warning: the measured ratios cannot remove ${(100 * file.target.flopsReduction).toFixed(1)}% of the FLOPs; these are the largest measured (measure higher ratios to go further)`);
   }
@@ -61,11 +77,11 @@ export async function ratiosJob(spec: RatiosJobSpec, _ctx: JobContext): Promise<
   const file = ratiosFileFor(results, rule, spec.file);
   if (spec.output !== undefined) await writeFileAtomic(spec.output, formatRatiosFile(file));
   const count = Object.keys(file.ratios).length;
-  const flops = file.flops ? `, FLOPs -${(100 * file.flops.reduction).toFixed(1)}%` : '';
+  const flops = file.flops ? `, FLOPs -${formatPercent(file.flops.reduction)}` : '';
   const unreached = file.target && !file.target.reached ? ' (target not reached: measure higher ratios)' : '';
   const where = spec.output === undefined ? '' : ` -> ${path.basename(spec.output)}`;
   const result: JobResult = {
-    summary: `ratios for ${count} params at loss ${file.loss.toFixed(4)}${flops}${unreached}${where}`,
+    summary: `ratios for ${count} params at loss ${formatPercent(file.loss)}${flops}${unreached}${where}`,
     details: [...describe(file, results), ...(spec.output !== undefined ? [`wrote ${spec.output}`] : [])],
     outputs: spec.output === undefined ? [] : [spec.output],
     metrics: { loss: file.loss, ...(file.flops ? { flopsReduction: file.flops.reduction } : {}) },

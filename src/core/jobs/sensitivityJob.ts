@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import type { JobResult, SensitivityJobSpec } from '../../shared/jobs';
-import { BUILTIN_DATASET, datasetLabel, DEFAULT_BATCH_SIZE, DEFAULT_CRITERION, parseParamFilter } from '../../shared/vocabulary';
+import type { ShardPlan } from '../../shared/results';
+import { BUILTIN_DATASET, datasetLabel, DEFAULT_BATCH_SIZE, DEFAULT_CRITERION, DEFAULT_RATIOS, parseParamFilter } from '../../shared/vocabulary';
 import { createFastEngine } from '../fast/fastEngine';
 import { convParams } from '../models/naming';
 import { datasetIdentity } from '../sensitivity/fingerprint';
@@ -15,12 +16,14 @@ import { datasetMetric } from '../sensitivity/metrics';
 import { readResultsIfExists } from '../sensitivity/resultsFile';
 import { sensitivity } from '../sensitivity/scan';
 import type { ScanEngine } from '../sensitivity/scanEngine';
-import { shardShare } from '../sensitivity/shardShare';
+import { planShardShare } from '../sensitivity/shardShare';
+import { describeShare } from '../sensitivity/shardPlan';
 import { shardFile, type ShardTask } from '../sensitivity/shards';
 import { UsageError } from '../util/errors';
 import { withLock } from '../util/fileLock';
 import { checkNameLength } from '../util/names';
 import type { JobContext } from './context';
+import { engineFor } from './engines';
 import { lockOptions } from './locking';
 import { openData, openModel, recordedModelPath, requireModel } from './open';
 import { scanResult } from './results';
@@ -66,17 +69,20 @@ async function runLocked(spec: SensitivityJobSpec, shard: ShardTask | undefined,
   const metric = spec.metric ?? 'top1';
   const split = spec.split ?? 'test';
   const dataSpec = spec.dataset ?? BUILTIN_DATASET;
-  const engineName = spec.engine ?? 'fast';
   const model = await openModel(source);
+  const engineName = engineFor(model, spec.engine ?? 'fast', events.log);
   const existing = await readResultsIfExists(spec.file);
   const params = requestedParams(model, spec, Object.keys(existing?.params ?? {}));
   if (params.length === 0) throw new UsageError('no conv params to analyse; list them with "prunelens params MODEL"');
   // A shard measures its share, and records every requested param so that the folded file
-  // names them all: a scan killed early resumes with the params it was asked for.
+  // names them all: a split scan killed early resumes with the params it was asked for.
   let share: string[] | undefined;
+  let plan: ShardPlan | undefined;
   if (shard !== undefined) {
-    share = await shardShare(model, params, existing, shard);
-    events.log(`shard ${shard.index} of ${shard.count}: ${share.length} of the params, into ${shard.file}`);
+    const assigned = await planShardShare(model, params, spec.ratios ?? DEFAULT_RATIOS, existing, shard);
+    share = assigned.params;
+    plan = assigned.plan;
+    events.log(`shard ${shard.index} of ${shard.count}: ${share.length} of the params, ${describeShare(plan, shard.index)}, into ${shard.file}`);
     if (share.length === 0 && !fs.existsSync(shard.file)) return { summary: `shard ${shard.index} of ${shard.count} had nothing to measure`, outputs: [] };
   }
   const file = shard?.file ?? spec.file;
@@ -102,7 +108,7 @@ async function runLocked(spec: SensitivityJobSpec, shard: ShardTask | undefined,
       modelPath: recordedModelPath(source.model),
       force: spec.force ?? false,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count } } : {}),
+      ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count, ...(plan ? { plan } : {}) } } : {}),
       ...(share !== undefined ? { measureOnly: share } : {}),
       ...(spec.ratios !== undefined ? { ratios: spec.ratios } : {}),
       ...(spec.earlyStopLoss !== undefined ? { earlyStopLoss: spec.earlyStopLoss } : {}),

@@ -11,7 +11,10 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { errorCode, errorText, PruneLensError } from '../util/errors';
 import type { CheckedModelJson } from './modelJson';
-import { checkModelJson } from './modelJson';
+import { checkModelJson, type QuantizationDtype } from './modelJson';
+import { quantizeWeights } from './quantize';
+import { setInputShape } from './inputShape';
+import { restoreTopologyConfigs } from './topologyConfig';
 import { checkFiniteWeights, checkWeightShapes, isOptimizerWeight } from './weightChecks';
 
 export { modelFingerprint } from './fingerprint';
@@ -35,7 +38,20 @@ function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
  * Each file is written to a temporary name and renamed into place, weights first, so a
  * crash never leaves a model.json that describes weights which are not there yet.
  */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<SavedModelFiles> {
+/** The quantization each weight had in the file a model was loaded from (none for float32 ones). */
+const sourceQuantizations = new WeakMap<tf.LayersModel, ReadonlyMap<string, QuantizationDtype>>();
+
+/** How the file `model` was loaded from stored each quantized weight, by manifest name; empty for float32 models. */
+export function sourceQuantization(model: tf.LayersModel): ReadonlyMap<string, QuantizationDtype> {
+  return sourceQuantizations.get(model) ?? new Map();
+}
+
+export interface SaveOptions {
+  /** Store these weights (by manifest name) quantized as the TF.js converter does; the rest float32. */
+  readonly quantization?: ReadonlyMap<string, QuantizationDtype>;
+}
+
+export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveOptions = {}): Promise<SavedModelFiles> {
   await fsp.mkdir(dir, { recursive: true });
   const modelJsonPath = path.join(dir, MODEL_JSON_NAME);
   const weightsPath = path.join(dir, WEIGHTS_FILE_NAME);
@@ -49,7 +65,10 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
   if (artifacts === undefined || artifacts.modelTopology === undefined) {
     throw new PruneLensError(`TF.js produced no topology when saving model '${model.name}'`, modelJsonPath);
   }
-  const weightSpecs = artifacts.weightSpecs ?? [];
+  restoreTopologyConfigs(artifacts.modelTopology, model);
+  let weightSpecs = artifacts.weightSpecs ?? [];
+  let weightBytes = joinWeightData(artifacts.weightData);
+  if (opts.quantization !== undefined && opts.quantization.size > 0) ({ specs: weightSpecs, data: weightBytes } = quantizeWeights(weightSpecs, weightBytes, opts.quantization));
   const modelJson: Record<string, unknown> = {
     format: 'layers-model',
     generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
@@ -59,7 +78,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
   };
   if (artifacts.trainingConfig !== undefined) modelJson['trainingConfig'] = artifacts.trainingConfig;
   if (artifacts.userDefinedMetadata !== undefined) modelJson['userDefinedMetadata'] = artifacts.userDefinedMetadata;
-  await writeFileAtomic(weightsPath, joinWeightData(artifacts.weightData));
+  await writeFileAtomic(weightsPath, weightBytes);
   await writeFileAtomic(modelJsonPath, JSON.stringify(modelJson));
   return { modelJson: modelJsonPath, weights: [weightsPath] };
 }
@@ -154,6 +173,8 @@ async function buildTopology(checked: CheckedModelJson, modelJsonPath: string): 
 }
 
 export interface LoadModelOptions {
+  /** Build a model whose input size is open at this size (see inputShape.ts). */
+  readonly inputShape?: readonly [number, number, number];
   /** Load weights that are NaN or infinite (refused by default, naming the tensors). */
   readonly allowNonfinite?: boolean;
 }
@@ -166,19 +187,23 @@ export interface LoadModelOptions {
  */
 export async function loadModel(modelJsonPath: string, opts: LoadModelOptions = {}): Promise<tf.LayersModel> {
   const checked = checkModelJson(await readModelJsonText(modelJsonPath), modelJsonPath);
+  if (opts.inputShape !== undefined) setInputShape(checked.modelTopology, opts.inputShape, modelJsonPath);
   await checkWeightFiles(checked, modelJsonPath);
   const specs = checked.groups.flatMap((g) => g.specs);
   const model = await buildTopology(checked, modelJsonPath);
   try {
     checkWeightShapes(model, specs, modelJsonPath);
     const data = await readWeightData(checked, modelJsonPath);
-    if (opts.allowNonfinite !== true) checkFiniteWeights(data, specs, modelJsonPath);
+    // TF.js's own decoder, which also dequantizes uint8, uint16 and float16 weights.
     const named = tf.io.decodeWeights(data.buffer as ArrayBuffer, specs);
     try {
+      if (opts.allowNonfinite !== true) checkFiniteWeights(named, modelJsonPath);
       model.loadWeights(Object.fromEntries(specs.filter((s) => !isOptimizerWeight(s)).map((s) => [s.name, named[s.name] as tf.Tensor])), true);
     } finally {
       tf.dispose(named);
     }
+    const quantized = specs.filter((s) => s.quantization !== undefined);
+    if (quantized.length > 0) sourceQuantizations.set(model, new Map(quantized.map((s) => [s.name, s.quantization?.dtype as QuantizationDtype])));
     return model;
   } catch (err) {
     model.dispose();

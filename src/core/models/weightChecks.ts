@@ -7,7 +7,6 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { PruneLensError } from '../util/errors';
-import { DTYPE_BYTES } from './modelJson';
 
 /** Tensors listed in a message before "and N more". */
 const LISTED = 5;
@@ -47,21 +46,16 @@ export function checkWeightShapes(model: tf.LayersModel, specs: readonly tf.io.W
 
 /**
  * Refuses float weights that are NaN or infinite, naming the tensors and how many values.
- * `data` holds the weights of `specs` back to back, as the manifest lays them out.
+ * Checked on the decoded tensors, so that quantized weights are checked as they will be used.
  */
-export function checkFiniteWeights(data: Uint8Array, specs: readonly tf.io.WeightsManifestEntry[], file: string): void {
+export function checkFiniteWeights(weights: tf.NamedTensorMap, file: string): void {
   const bad: string[] = [];
-  let offset = 0;
-  for (const spec of specs) {
-    const count = spec.shape.reduce((a, b) => a * b, 1);
-    if (spec.dtype === 'float32') {
-      // The data was read into a fresh buffer, but a spec's offset need not be 4-aligned.
-      const values = offset % 4 === 0 ? new Float32Array(data.buffer, data.byteOffset + offset, count) : new Float32Array(data.slice(offset, offset + 4 * count).buffer);
-      let nonFinite = 0;
-      for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) nonFinite++;
-      if (nonFinite > 0) bad.push(`'${spec.name}' (${nonFinite} of ${count} values)`);
-    }
-    offset += count * (DTYPE_BYTES[spec.dtype] ?? 4);
+  for (const [name, tensor] of Object.entries(weights)) {
+    if (tensor.dtype !== 'float32') continue;
+    const values = tensor.dataSync() as Float32Array;
+    let nonFinite = 0;
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) nonFinite++;
+    if (nonFinite > 0) bad.push(`'${name}' (${nonFinite} of ${values.length} values)`);
   }
   if (bad.length > 0) throw new PruneLensError(`has weights that are NaN or infinite: ${listed(bad)}; refused (--allow-nonfinite loads it anyway)`, file);
 }

@@ -34,6 +34,8 @@ export interface MaskPoint {
 export interface DependencyGraphInternals {
   readonly paramAxes: readonly ParamAxis[];
   readonly maskPoints: readonly MaskPoint[];
+  /** Every layer call's output, index by index: which group and channel each channel of it is. */
+  readonly layerOutputs: readonly MaskPoint[];
   /** Conv2D / Dense / DepthwiseConv2D layer -> the BatchNormalization that reads its output. */
   readonly bnAfter: ReadonlyMap<string, string>;
 }

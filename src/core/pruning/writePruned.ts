@@ -8,7 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { MODEL_JSON_NAME, modelFingerprint, saveModel, WEIGHTS_FILE_NAME } from '../models/io';
+import { MODEL_JSON_NAME, modelFingerprint, saveModel, WEIGHTS_FILE_NAME, type SaveOptions } from '../models/io';
 import { checkOutputFolder, writeOutputFolder } from '../util/outputFolder';
 import { formatPlanFile, PLAN_FILE_NAME, pruningPlanFile, type PrunedModelInfo } from './planFile';
 import type { PrunePlan } from './types';
@@ -37,12 +37,13 @@ async function writeSynced(file: string, text: string): Promise<void> {
  * and `<dir>/pruning-plan.json`. `dir` is checked (checkOutputFolder) again here: call that
  * before the work too, so that a bad folder fails at once.
  */
-export async function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo, opts: { overwrite?: boolean } = {}): Promise<WrittenPrunedModel> {
+export async function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo, opts: SaveOptions & { overwrite?: boolean } = {}): Promise<WrittenPrunedModel> {
   const out = await checkOutputFolder(dir, { overwrite: opts.overwrite === true, what: 'model.json, weights.bin and pruning-plan.json' });
+  const save: SaveOptions = opts.quantization ? { quantization: opts.quantization } : {};
   await writeOutputFolder(
     out,
     async (temp) => {
-      const saved = await saveModel(prunedModel, temp);
+      const saved = await saveModel(prunedModel, temp, save);
       const file = pruningPlanFile(plan, info, modelFingerprint(prunedModel), path.basename(saved.modelJson), new Date());
       await writeSynced(path.join(temp, PLAN_FILE_NAME), formatPlanFile(file));
     },

@@ -12,7 +12,7 @@
  * the fast one.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { maskModel, type ChannelGroup, type PrunePlan } from '../pruning';
+import { maskModel, pruneModel, type ChannelGroup, type PrunePlan } from '../pruning';
 import type { MetricFn } from './metrics';
 
 /** One point of a group: its ratio and the plan pruning only that group (at least one channel). */
@@ -46,14 +46,15 @@ export function metricFnEngine(model: tf.LayersModel, evaluate: MetricFn): ScanE
   return {
     name: 'per-point',
     baseline: () => evaluate(model),
-    openGroup: () =>
+    openGroup: (group) =>
       Promise.resolve({
         async metric(point: PlannedPoint): Promise<number> {
-          const masked = maskModel(model, point.plan);
+          // A group whose channels a mask cannot remove exactly is measured on the pruned model.
+          const changed = group.maskExact ? maskModel(model, point.plan) : pruneModel(model, point.plan);
           try {
-            return await evaluate(masked);
+            return await evaluate(changed);
           } finally {
-            masked.dispose();
+            changed.dispose();
           }
         },
         close: () => Promise.resolve(),

@@ -6,45 +6,37 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { ModelParamsRequest, ReadResultsRequest, type ParamEntry } from '../../shared/protocol';
+import { ModelParamsRequest, ReadResultsRequest } from '../../shared/protocol';
 import { CRITERIA } from '../../shared/vocabulary';
 import type { Ctx } from '../ctx';
-import { newRatios, parseCount, parseJsonFileName, parseRatioList, type Parsed } from '../validate';
+import { filterParams, newRatios, parseCount, parseJsonFileName, parseRatioList, type Parsed } from '../validate';
 import { askValue, pickDataset, pickModel, pickOne, pickResultsFile, relativeToRoot, resolveTyped } from './pick';
 
 const TITLE = 'Analyze Sensitivity';
 const STEPS = 7;
-
-function matching(params: readonly ParamEntry[], filter: string): ParamEntry[] {
-  const regex = /^\/(.+)\/([a-z]*)$/.exec(filter);
-  if (regex === null) return params.filter((p) => p.name.includes(filter));
-  try {
-    const re = new RegExp(regex[1] as string, regex[2]);
-    return params.filter((p) => re.test(p.name));
-  } catch {
-    return [];
-  }
-}
 
 async function pickParams(ctx: Ctx, model: string): Promise<string[] | undefined> {
   const listed = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Reading the model...' }, () =>
     ctx.client?.sendRequest(ModelParamsRequest, { model }) ?? Promise.resolve(undefined),
   );
   if (listed === undefined) return undefined;
-  const filter = await askValue({ title: TITLE, step: 3, steps: STEPS }, 'Parameter filter: text the name contains, or /a regex/ (empty: every conv)', '_sep_weights', (text): Parsed<string> => {
-    const found = matching(listed.params, text);
-    if (found.length === 0) return { error: `no conv parameter of ${listed.modelName} matches` };
-    return { value: text };
-  });
-  if (filter === undefined) return undefined;
-  const items = matching(listed.params, filter).map((p) => ({
+  const prompt = `Parameter filter: text the name contains, or /a regex/ (empty: every conv of ${listed.modelName})`;
+  const found = await askValue({ title: TITLE, step: 3, steps: STEPS }, prompt, '_sep_weights', (text) => filterParams(listed.params, text));
+  if (found === undefined) return undefined;
+  const items = found.map((p) => ({
     label: p.name,
     description: `[${p.shape.join(', ')}], ${p.outChannels} channels`,
     ...(p.prunable ? {} : { detail: `not prunable: ${p.reason ?? 'no reason given'}` }),
     picked: p.prunable,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: `${TITLE} (3/${STEPS})`, placeHolder: 'Parameters to analyse', canPickMany: true, ignoreFocusOut: true });
-  return picked === undefined || picked.length === 0 ? undefined : picked.map((p) => p.label);
+  // Deselecting every parameter leaves nothing to measure: say so, and offer the list again.
+  for (;;) {
+    const picked = await vscode.window.showQuickPick(items, { title: `${TITLE} (3/${STEPS})`, placeHolder: 'Parameters to analyse', canPickMany: true, ignoreFocusOut: true });
+    if (picked === undefined) return undefined;
+    if (picked.length > 0) return picked.map((p) => p.label);
+    const again = await vscode.window.showWarningMessage(`${TITLE}: no parameter was selected, so there is nothing to measure.`, 'Choose Again');
+    if (again !== 'Choose Again') return undefined;
+  }
 }
 
 /** A results file name; an existing results file is extended, anything else is refused. */
