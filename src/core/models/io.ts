@@ -15,7 +15,7 @@ import { checkModelJson, type QuantizationDtype } from './modelJson';
 import { quantizeWeights } from './quantize';
 import { setInputShape } from './inputShape';
 import { restoreTopologyConfigs } from './topologyConfig';
-import { checkFiniteWeights, checkWeightShapes, isOptimizerWeight } from './weightChecks';
+import { checkFiniteWeights, checkWeightShapes, topologyWeights } from './weightChecks';
 
 export { modelFingerprint } from './fingerprint';
 
@@ -155,23 +155,6 @@ async function readWeightData(checked: CheckedModelJson, modelJsonPath: string):
   return data;
 }
 
-/**
- * The model the topology describes, with freshly initialised weights (replaced by the file's
- * once they are checked). A topology TF.js cannot build, or whose weights are too large to
- * allocate, is refused by name.
- */
-async function buildTopology(checked: CheckedModelJson, modelJsonPath: string): Promise<tf.LayersModel> {
-  try {
-    const model = await tf.models.modelFromJSON({ modelTopology: checked.modelTopology } as tf.io.ModelJSON);
-    if (checked.trainingConfig !== undefined) model.loadTrainingConfig(checked.trainingConfig as unknown as Parameters<tf.LayersModel['loadTrainingConfig']>[0]);
-    if (checked.userDefinedMetadata !== undefined) model.setUserDefinedMetadata(checked.userDefinedMetadata);
-    return model;
-  } catch (err) {
-    const why = err instanceof RangeError ? `its layers need more memory than can be allocated: ${errorText(err)}` : errorText(err);
-    throw new PruneLensError(`could not build the model (${why})`, modelJsonPath);
-  }
-}
-
 export interface LoadModelOptions {
   /** Build a model whose input size is open at this size (see inputShape.ts). */
   readonly inputShape?: readonly [number, number, number];
@@ -182,32 +165,40 @@ export interface LoadModelOptions {
 /**
  * Loads a Layers model from its model.json, checking everything before it is used, each
  * problem a PruneLensError naming the file at fault: model.json itself (modelJson.ts), the
- * weight files' sizes, the manifest against the weights the topology builds, all before any
- * weight byte is read; then that every weight is finite (weightChecks.ts).
+ * weight files' sizes, and the manifest against the weights the topology builds, all before
+ * any weight byte is read; then that every weight is finite (weightChecks.ts).
  */
 export async function loadModel(modelJsonPath: string, opts: LoadModelOptions = {}): Promise<tf.LayersModel> {
   const checked = checkModelJson(await readModelJsonText(modelJsonPath), modelJsonPath);
   if (opts.inputShape !== undefined) setInputShape(checked.modelTopology, opts.inputShape, modelJsonPath);
   await checkWeightFiles(checked, modelJsonPath);
-  const specs = checked.groups.flatMap((g) => g.specs);
-  const model = await buildTopology(checked, modelJsonPath);
+  const weightSpecs = checked.groups.flatMap((g) => g.specs);
+  checkWeightShapes(await topologyWeights(checked.modelTopology, modelJsonPath), weightSpecs, modelJsonPath);
+  const weightData = await readWeightData(checked, modelJsonPath);
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: checked.modelTopology,
+    format: checked.format,
+    generatedBy: checked.generatedBy,
+    convertedBy: checked.convertedBy,
+    trainingConfig: checked.trainingConfig,
+    userDefinedMetadata: checked.userDefinedMetadata,
+    weightSpecs,
+    // readWeightData allocated this buffer for exactly these bytes, so no copy is needed.
+    weightData: weightData.buffer as ArrayBuffer,
+  };
+  let model: tf.LayersModel;
   try {
-    checkWeightShapes(model, specs, modelJsonPath);
-    const data = await readWeightData(checked, modelJsonPath);
-    // TF.js's own decoder, which also dequantizes uint8, uint16 and float16 weights.
-    const named = tf.io.decodeWeights(data.buffer as ArrayBuffer, specs);
-    try {
-      if (opts.allowNonfinite !== true) checkFiniteWeights(named, modelJsonPath);
-      model.loadWeights(Object.fromEntries(specs.filter((s) => !isOptimizerWeight(s)).map((s) => [s.name, named[s.name] as tf.Tensor])), true);
-    } finally {
-      tf.dispose(named);
-    }
-    const quantized = specs.filter((s) => s.quantization !== undefined);
-    if (quantized.length > 0) sourceQuantizations.set(model, new Map(quantized.map((s) => [s.name, s.quantization?.dtype as QuantizationDtype])));
-    return model;
+    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
+  } catch (err) {
+    throw new PruneLensError(`could not build the model (${errorText(err)})`, modelJsonPath);
+  }
+  try {
+    if (opts.allowNonfinite !== true) checkFiniteWeights(model, modelJsonPath);
   } catch (err) {
     model.dispose();
-    if (err instanceof PruneLensError) throw err;
-    throw new PruneLensError(`could not load the weights (${errorText(err)})`, modelJsonPath);
+    throw err;
   }
+  const quantized = weightSpecs.filter((s) => s.quantization !== undefined);
+  if (quantized.length > 0) sourceQuantizations.set(model, new Map(quantized.map((s) => [s.name, s.quantization?.dtype as QuantizationDtype])));
+  return model;
 }
