@@ -73,28 +73,25 @@ test('each engine checks the data itself before its first batch, whoever opened 
   tiny.dispose();
 });
 
-test('a gzipped IDX file whose header declares more than can be held is refused without unpacking it', () => {
-  const file = path.join(dir, 'huge-images-idx3-ubyte.gz');
+/** A gzipped IDX images file whose header declares `count` 28x28 images, followed by `bytes` zeros. */
+function gzippedIdx(name: string, count: number, bytes: number): string {
+  const file = path.join(dir, name);
   const header = Buffer.alloc(16);
-  header.writeUInt32BE(0x803, 0);
-  header.writeUInt32BE(6_000_000, 4);
-  header.writeUInt32BE(28, 8);
-  header.writeUInt32BE(28, 12);
+  [0x803, count, 28, 28].forEach((v, i) => header.writeUInt32BE(v, 4 * i));
+  fs.writeFileSync(file, zlib.gzipSync(Buffer.concat([header, Buffer.alloc(bytes)])));
+  return file;
+}
+
+test('a gzipped IDX file whose header declares more than can be held is refused without unpacking it', () => {
   // 4.7 GB of zeros would follow; a few MB of them are enough to show it is never unpacked.
-  fs.writeFileSync(file, zlib.gzipSync(Buffer.concat([header, Buffer.alloc(4 << 20)])));
+  const file = gzippedIdx('huge-images-idx3-ubyte.gz', 6_000_000, 4 << 20);
   const before = hashOf(file);
   assert.throws(() => readIdx(file, [3]), new RegExp(`${file.replace(/[.]/g, '\\.')}: its header declares 4704000016 bytes of data, more than PruneLens reads from one IDX file`));
   assert.equal(hashOf(file), before);
 });
 
 test('a gzipped IDX file that unpacks beyond what its header declares is refused as soon as it does', () => {
-  const file = path.join(dir, 'lying-images-idx3-ubyte.gz');
-  const header = Buffer.alloc(16);
-  header.writeUInt32BE(0x803, 0);
-  header.writeUInt32BE(1, 4);
-  header.writeUInt32BE(28, 8);
-  header.writeUInt32BE(28, 12);
   // Declares one image (784 bytes) but holds 64 MiB.
-  fs.writeFileSync(file, zlib.gzipSync(Buffer.concat([header, Buffer.alloc(64 << 20)])));
+  const file = gzippedIdx('lying-images-idx3-ubyte.gz', 1, 64 << 20);
   assert.throws(() => readIdx(file, [3]), /lying-images-idx3-ubyte\.gz: unpacks to more than the 800 bytes its header declares; refused without unpacking it further/);
 });

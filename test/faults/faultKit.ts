@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { encodeIdx } from '../../src/core/data/idx';
 import { saveModel } from '../../src/core/models/io';
 import { seededRandom } from '../../src/core/data/batches';
+import { processAlive } from '../unit/serverHarness';
 
 export { runCli } from '../unit/cliHarness';
 
@@ -120,16 +121,6 @@ export function startCli(...args: string[]): CliProcess {
   };
 }
 
-/** Whether a process with this pid exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The pids of a process's children (Linux /proc). */
 export function childrenOf(pid: number): number[] {
   try {
@@ -145,8 +136,8 @@ export function childrenOf(pid: number): number[] {
  */
 export async function gone(pids: readonly number[], limitMs = 20_000): Promise<void> {
   const start = Date.now();
-  while (pids.some(alive)) {
-    if (Date.now() - start > limitMs) throw new Error(`still running after ${limitMs} ms: ${pids.filter(alive).join(', ')}`);
+  while (pids.some(processAlive)) {
+    if (Date.now() - start > limitMs) throw new Error(`still running after ${limitMs} ms: ${pids.filter(processAlive).join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
