@@ -66,7 +66,7 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
     usage: 'sensitivity MODEL [--params TEXT | --regex RE] [--ratios 0.1,0.2] [--file FILE] [options]',
     summary:
       `Measure how much each conv's channel group costs when pruned by each ratio (PaddleSlim's sensitivity()). ` +
-      `The results file is rewritten after every point; run the same command again to resume or to add ratios. ${MODEL_HELP}.`,
+      `The results file is rewritten after every point; run the same command again to resume or to add ratios. One process writes a results file at a time: another waits for it (--no-wait: exits 1 naming it). ${MODEL_HELP}.`,
     options: {
       params: { type: 'string', value: 'TEXT', help: 'analyse the conv params whose name contains TEXT (default: those in FILE, or every conv for a new file)' },
       regex: { type: 'string', value: 'RE', help: 'analyse the conv params whose name matches RE' },

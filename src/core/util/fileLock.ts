@@ -291,7 +291,8 @@ export async function acquireLock(file: string, opts: LockOptions = {}): Promise
     if (opts.wait === false) throw new LockHeldError(target, shown, lockFile);
     if (!announced) {
       announced = true;
-      opts.onWait?.(`${file} is in use by ${describeOwner(shown)}; waiting for it to finish (--no-wait fails at once instead)`);
+      const other = isSelf(shown) ? '' : `; if that process is not PruneLens, remove ${lockFile}`;
+      opts.onWait?.(`${file} is in use by ${describeOwner(shown)}; waiting for it to finish (--no-wait fails at once instead${other})`);
     }
     await delay(opts.pollMs ?? DEFAULT_POLL_MS, opts.signal);
   }
