@@ -4,6 +4,7 @@
  * of a folder that has some), never mixing with or replacing another model unasked.
  */
 import * as path from 'node:path';
+import { formatPercent } from '../../shared/format';
 import type * as tf from '@tensorflow/tfjs';
 import type { JobResult, TrainJobSpec } from '../../shared/jobs';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
@@ -19,13 +20,9 @@ export interface TrainOutcome {
   readonly model: tf.LayersModel;
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
-
 /** The epoch line the CLI and the output channel print. */
 export function epochLine(r: EpochResult): string {
-  return `epoch ${r.epoch}: train top1 ${pct(r.top1)}  top5 ${pct(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
+  return `epoch ${r.epoch}: train top1 ${formatPercent(r.top1)}  top5 ${formatPercent(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
 }
 
 const MODEL_FILES = 'model.json and weights.bin';
@@ -49,7 +46,7 @@ export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<Tra
   await writeOutputFolder(out, async (dir) => void (await saveModel(model, dir)), [MODEL_JSON_NAME], 'the trained model');
   const saved = { modelJson: path.join(out.dir, MODEL_JSON_NAME) };
   const last = epochs.at(-1);
-  const figures = last ? `: train top-1 ${pct(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
+  const figures = last ? `: train top-1 ${formatPercent(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
   const result: JobResult = {
     summary: `trained ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}${figures}; saved ${saved.modelJson}`,
     details: [...epochs.map(epochLine), `saved ${saved.modelJson}`],
