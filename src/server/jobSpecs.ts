@@ -138,7 +138,9 @@ export function recordedModel(results: SensitivityResults, file: string, base: s
 
 /**
  * The spec with what it leaves out taken from the results file: the model, dataset, split,
- * metric and criterion it was measured with, and (on a restart) its ratios and params.
+ * metric, criterion and ratios it was measured with, and (on a restart, which starts from an
+ * empty file) its params. Resuming a job that failed is the same spec again: its ratios are
+ * the file's, never the defaults.
  */
 export function completeSensitivity(spec: SensitivityJobSpec, existing: SensitivityResults | undefined, base: string): SensitivityJobSpec {
   if (existing === undefined) return spec;
@@ -152,6 +154,7 @@ export function completeSensitivity(spec: SensitivityJobSpec, existing: Sensitiv
     split: spec.split ?? data.split,
     metric: spec.metric ?? meta.metric,
     criterion: spec.criterion ?? meta.criterion,
-    ...(spec.restart ? { ratios: spec.ratios ?? meta.ratios, params: [...new Set([...(spec.params ?? []), ...Object.keys(existing.params)])] } : {}),
+    ratios: spec.ratios ?? meta.ratios,
+    ...(spec.restart ? { params: [...new Set([...(spec.params ?? []), ...Object.keys(existing.params)])] } : {}),
   };
 }

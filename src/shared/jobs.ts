@@ -35,6 +35,8 @@ export interface DatasetOptions {
 export interface ModelSource {
   readonly model: string;
   readonly zoo?: ZooOptions;
+  /** Load a model whose weights hold NaN or infinite values (refused by default). */
+  readonly allowNonfinite?: boolean;
   /** For a model file whose input size is open ([null, null, null, 3]): the size to build it with. */
   readonly inputShape?: readonly [number, number, number];
 }
@@ -88,6 +90,8 @@ export interface MergeJobSpec {
   readonly inputs: readonly string[];
   readonly output: string;
   readonly force?: boolean;
+  /** Replace an output that is not one of the inputs (by default only an input may be written over). */
+  readonly overwrite?: boolean;
   /** Write an incomplete shard set anyway, marked partial in its metadata. */
   readonly partial?: boolean;
 }
@@ -110,6 +114,8 @@ export interface RatiosJobSpec extends Partial<ModelSource> {
   readonly rule: RatiosRuleSpec;
   /** With `model`: use it for a FLOPs target even if it is not the model measured. */
   readonly force?: boolean;
+  /** Replace an output file that is not a ratios file (never a results file). */
+  readonly overwrite?: boolean;
   /**
    * Also measure the combined pruning (every chosen ratio at once) on the scan's data: its
    * metric and loss beside the per-layer budget. Always done for a `modelLoss` rule.
@@ -133,6 +139,8 @@ export interface PruneJobSpec extends Partial<ModelSource> {
   readonly roundTo?: number;
   /** Count the MACs of pooling, BN and activations too in the FLOPs report. */
   readonly allLayers?: boolean;
+  /** Write into an output folder that has files (its model files are replaced, others kept). */
+  readonly overwrite?: boolean;
   /** Write each weight quantized as the source model stored it (uint8, uint16, float16); default float32. */
   readonly keepQuantization?: boolean;
   /** With ratios from a results file: measure the pruned model on the scan's data, beside the unpruned one. */
@@ -150,6 +158,8 @@ export interface TrainJobSpec extends ModelSource {
   readonly learningRate?: number;
   readonly batchSize?: number;
   readonly seed?: number;
+  /** Write into an output folder that has files (its model files are replaced, others kept). */
+  readonly overwrite?: boolean;
 }
 
 /** Top-1 and top-5 accuracy over a whole split. */
@@ -205,8 +215,23 @@ export interface ClusterJobSpec {
 export type JobSpec = SensitivityJobSpec | MergeJobSpec | RatiosJobSpec | PruneJobSpec | TrainJobSpec | EvaluateJobSpec | DescribeJobSpec | ClusterJobSpec;
 export type JobKind = JobSpec['kind'];
 
+/**
+ * How a job takes the lock on the results file it writes (one writer per file; see
+ * docs/reliability.md).
+ */
+export interface LockSettings {
+  /** Wait for another writer to finish (default), or fail at once naming it. */
+  readonly wait?: boolean;
+  /** What the lock file says holds it, e.g. a server job's title (default: the command line). */
+  readonly label?: string;
+  /** The token of the lock the process that started the job holds on its file: the job writes under that lock. */
+  readonly token?: string;
+}
+
 /** Settings a job runs under that are not part of what it computes. */
 export interface RunEnv {
+  /** How the job takes the lock on its results file. */
+  readonly lock?: LockSettings;
   /** ONNX Runtime execution providers, in order of preference. */
   readonly providers?: readonly ProviderName[];
   /** ONNX Runtime intra-op threads (default: all cores; a worker of N gets cores / N). */

@@ -2,7 +2,7 @@ import { describeJob } from '../../core/jobs/describeJob';
 import { UsageError } from '../../core/util/errors';
 import { parseParamFilter } from '../../shared/vocabulary';
 import { bool, onePositional, str, type CommandSpec } from '../args';
-import { MODEL_HELP, ZOO_OPTIONS, modelSource } from '../common';
+import { MODEL_HELP, MODEL_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
 import { cliJob } from '../jobEvents';
 import { counted } from '../../shared/format';
@@ -21,7 +21,7 @@ export function paramsCommand(ctx: CliContext): CommandSpec {
       filter: { type: 'string', value: 'TEXT', help: 'keep params whose name contains TEXT (e.g. _sep_weights)' },
       regex: { type: 'string', value: 'RE', help: 'keep params whose name matches the regular expression RE' },
       json: { type: 'boolean', help: 'print JSON' },
-      ...ZOO_OPTIONS,
+      ...MODEL_OPTIONS,
     },
     async run(args) {
       const filterText = str(args, 'filter');

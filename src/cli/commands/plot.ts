@@ -3,7 +3,8 @@ import { loadResults } from '../../core/sensitivity/resultsFile';
 import { groupOrder } from '../../shared/results';
 import { writeFileAtomic } from '../../core/util/atomicWrite';
 import { UsageError } from '../../core/util/errors';
-import { choice, num, onePositional, str, type CommandSpec } from '../args';
+import { checkOutputFile } from '../../core/jobs/outputs';
+import { bool, choice, num, onePositional, str, type CommandSpec } from '../args';
 import type { CliContext } from '../context';
 import { counted } from '../../shared/format';
 
@@ -16,6 +17,7 @@ export function plotCommand(ctx: CliContext): CommandSpec {
       out: { type: 'string', short: 'o', value: 'FILE', help: 'SVG file to write' },
       loss: { type: 'string', value: 'T', default: '0.01', help: 'loss threshold to draw' },
       panels: { type: 'string', value: 'P', default: 'both', help: 'both, curves or heatmap' },
+      overwrite: { type: 'boolean', help: 'let -o replace an SVG that is not a PruneLens plot; an earlier plot is replaced without it' },
     },
     async run(args) {
       const file = onePositional(args, spec, 'results file');
@@ -26,6 +28,7 @@ export function plotCommand(ctx: CliContext): CommandSpec {
       const threshold = num(args, 'loss') ?? 0.01;
       const panels = choice<PlotPanels>(args, 'panels', ['both', 'curves', 'heatmap']) ?? 'both';
       const results = await loadResults(file);
+      await checkOutputFile(out, 'plot', { overwrite: bool(args, 'overwrite') });
       await writeFileAtomic(out, sensitivityPlotSvg(results, { threshold, panels }));
       ctx.log(`wrote ${out} (${counted(groupOrder(results).length, 'channel group')}, ${counted(Object.keys(results.params).length, 'param')})`);
     },

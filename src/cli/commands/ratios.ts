@@ -2,7 +2,7 @@ import { ratiosJob } from '../../core/jobs/ratiosJob';
 import { UsageError } from '../../core/util/errors';
 import type { RatiosRuleSpec } from '../../shared/jobs';
 import { bool, num, onePositional, str, type CommandSpec, type OptionSpec, type ParsedArgs } from '../args';
-import { BACKEND_OPTIONS, EVAL_OPTIONS, ZOO_OPTIONS, modelSource, runEnv } from '../common';
+import { BACKEND_OPTIONS, EVAL_OPTIONS, MODEL_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult, startBackend } from '../jobEvents';
 
@@ -36,7 +36,8 @@ export function ratiosCommand(ctx: CliContext): CommandSpec {
       model: { type: 'string', value: 'MODEL', help: 'the model measured, for --target-flops with a results file that has no FLOPs model' },
       force: { type: 'boolean', help: 'use --model even if it is not the model the results were measured on' },
       json: { type: 'boolean', help: 'print the ratios file as JSON' },
-      ...ZOO_OPTIONS,
+      overwrite: { type: 'boolean', help: 'let -o replace a file that is not a ratios file (never a results file); a ratios file is replaced without it' },
+      ...MODEL_OPTIONS,
       providers: EVAL_OPTIONS['providers'] as OptionSpec,
       threads: EVAL_OPTIONS['threads'] as OptionSpec,
       ...BACKEND_OPTIONS,
@@ -58,6 +59,7 @@ export function ratiosCommand(ctx: CliContext): CommandSpec {
           ...(out !== undefined ? { output: out } : {}),
           ...(model !== undefined ? modelSource(model, args) : {}),
           ...(bool(args, 'force') ? { force: true } : {}),
+          ...(bool(args, 'overwrite') ? { overwrite: true } : {}),
           ...(bool(args, 'measure') ? { measure: true } : {}),
         },
         job,

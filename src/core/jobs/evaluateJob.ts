@@ -7,15 +7,18 @@ import type * as tf from '@tensorflow/tfjs';
 import type { EvaluateJobSpec, JobResult } from '../../shared/jobs';
 import type { EvalEngineName } from '../../shared/vocabulary';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
+import { checkDatasetFitsModel } from '../data/batches';
 import type { ImageDataset } from '../data/dataset';
 import { evaluate, tfjsPredictor, type EvaluationResult } from '../eval/evaluate';
 import { createOrtEvaluator } from '../eval/ortSession';
 import type { JobContext } from './context';
-import { openData, openModel } from './open';
 import { engineFor } from './engines';
+import { classesOf, modelInputShape, openData, openModel } from './open';
 
 /** Evaluates a model in memory as the job does (the demo tests models it holds). */
 export async function evaluateModel(model: tf.LayersModel, data: ImageDataset, engine: EvalEngineName, batchSize: number, ctx: JobContext): Promise<EvaluationResult> {
+  // Every engine checks the data before its first batch, whoever opened it.
+  checkDatasetFitsModel(data, modelInputShape(model), classesOf(model));
   const opts = { batchSize, onProgress: ctx.events.progress.bind(ctx.events), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   if (engine === 'tfjs') return evaluate(tfjsPredictor(model), data, opts);
   const evaluator = await createOrtEvaluator(model, { providers: ctx.env.providers ?? ['cpu'], ...(ctx.env.threads !== undefined ? { intraOpThreads: ctx.env.threads } : {}) });

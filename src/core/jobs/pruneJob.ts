@@ -63,8 +63,8 @@ async function measurePruned(spec: PruneJobSpec, ratios: Readonly<Record<string,
 }
 
 export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<PruneOutcome> {
-  // Checked before the work so that a bad output folder fails at once; written again at the end.
-  await checkOutputFolder(spec.output);
+  // Checked before the work so that a bad output folder fails at once; checked again when written.
+  await checkOutputFolder(spec.output, { overwrite: spec.overwrite === true, what: 'model.json, weights.bin and pruning-plan.json' });
   const source = requireModel(spec, 'no model to prune: give one (ratios from a results file default to the model it measured)');
   const ratios = await ratiosOf(spec.ratios);
   const model = await openModel(source);
@@ -75,7 +75,7 @@ export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<Pru
   const flops = compareFlops(model, pruned, { onlyConv: spec.allLayers !== true });
   ctx.events.progress({ stage: 'write', done: 2, total: 3 });
   const quantization = spec.keepQuantization === true ? sourceQuantization(model) : undefined;
-  const written = await writePrunedModel(spec.output, pruned, plan, { source: recordedModelPath(source.model), sourceFingerprint: modelFingerprint(model), flops }, quantization ? { quantization } : {});
+  const written = await writePrunedModel(spec.output, pruned, plan, { source: recordedModelPath(source.model), sourceFingerprint: modelFingerprint(model), flops }, { ...(quantization ? { quantization } : {}), overwrite: spec.overwrite === true });
   ctx.events.progress({ stage: 'write', done: 3, total: 3 });
   const measured = spec.measure === true ? await measurePruned(spec, plan.ratios, ctx) : undefined;
   const cut = flops.before.macs > 0 ? 1 - flops.after.macs / flops.before.macs : 0;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { JobResult, RatiosJobSpec } from '../../shared/jobs';
 import { formatCount, formatPercent, formatRatio } from '../../shared/format';
 import { ratiosBeyondBudget, sensitivitiesOf } from '../../shared/ratios';
-import { ratiosFileFor, type CombinedEvaluation, type RatiosFile } from '../../shared/ratiosFile';
+import { formatRatiosFile, ratiosFileFor, type CombinedEvaluation, type RatiosFile } from '../../shared/ratiosFile';
 import { isMeasured, type SensitivityResults } from '../../shared/results';
 import { modelFingerprint } from '../models/fingerprint';
 import { buildDependencyGraph } from '../pruning';
@@ -17,7 +17,7 @@ import { PruneLensError, UsageError } from '../util/errors';
 import type { JobContext } from './context';
 import { openCombinedEvaluator, type CombinedEvaluator } from './combined';
 import { openModel } from './open';
-import { refuseResultsFile } from './outputs';
+import { checkOutputFile } from './outputs';
 
 export interface RatiosOutcome {
   readonly result: JobResult;
@@ -131,7 +131,7 @@ export async function ratiosJob(spec: RatiosJobSpec, ctx: JobContext): Promise<R
     throw new UsageError(`the FLOPs target is the share of FLOPs to remove, between 0 and 1; got ${rule.targetFlops}`);
   }
   if ('modelLoss' in rule && !(rule.modelLoss >= 0 && rule.modelLoss < 1)) throw new UsageError(`the whole-model loss budget is a share of the metric between 0 and 1; got ${rule.modelLoss}`);
-  if (spec.output !== undefined) await refuseResultsFile(spec.output, 'the ratios');
+  if (spec.output !== undefined) await checkOutputFile(spec.output, 'ratios', { overwrite: spec.overwrite === true });
   let results = await loadResults(spec.file);
   if ('targetFlops' in rule) results = await withFlopsModel(results, spec);
   const measure = spec.measure === true || 'modelLoss' in rule;
@@ -149,7 +149,7 @@ export async function ratiosJob(spec: RatiosJobSpec, ctx: JobContext): Promise<R
   } finally {
     evaluator?.release();
   }
-  if (spec.output !== undefined) await writeFileAtomic(spec.output, `${JSON.stringify(file, null, 2)}\n`);
+  if (spec.output !== undefined) await writeFileAtomic(spec.output, formatRatiosFile(file));
   const count = Object.keys(file.ratios).length;
   const flops = file.flops ? `, FLOPs -${formatPercent(file.flops.reduction)}` : '';
   const unreached = file.target && !file.target.reached ? ' (target not reached: measure higher ratios)' : '';

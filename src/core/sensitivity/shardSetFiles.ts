@@ -1,44 +1,24 @@
 /**
  * Reads a split scan's files from disk for shardStatus.ts: the results file, every shard file
  * beside it, and the lock files of the shards and of the results file. A lock file is
- * `TARGET.lock` holding the owner's pid as JSON, as the language server's job locks are
- * written (src/server/jobLock.ts); its pid is only checked when the lock names no other
+ * `TARGET.lock` holding the owner's pid, host and start as JSON, as every writer takes it
+ * (src/core/util/fileLock.ts); its pid is only checked when the lock names no other
  * machine, since a shard on a cluster node runs elsewhere.
  */
-import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
+import { lockFileOf, lockHolder } from '../util/fileLock';
 import { readResultsIfExists } from './resultsFile';
 import { mainFileOf, shardFile, shardsOf } from './shards';
 import { shardSetStatus, type LockInfo, type ShardSetStatus, type StatusInput } from './shardStatus';
 
 export function lockFileFor(target: string): string {
-  return `${target.replace(/[\\/]+$/, '')}.lock`;
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return lockFileOf(target);
 }
 
 /** The lock on `target`, or undefined when there is none (or it cannot be read as one). */
 export async function readLock(target: string): Promise<LockInfo | undefined> {
-  let owner: Record<string, unknown>;
-  try {
-    owner = JSON.parse(await fsp.readFile(lockFileFor(target), 'utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  const pid = owner['pid'];
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
-  const host = typeof owner['host'] === 'string' ? owner['host'] : undefined;
-  const since = typeof owner['since'] === 'string' ? owner['since'] : undefined;
-  const here = host === undefined || host === os.hostname();
-  return { pid, ...(host !== undefined ? { host } : {}), ...(since !== undefined ? { since } : {}), alive: here ? running(pid) : undefined };
+  const holder = await lockHolder(target);
+  if (holder === undefined) return undefined;
+  return { pid: holder.pid, host: holder.host, since: holder.since, alive: holder.alive };
 }
 
 export interface ShardSetReport extends ShardSetStatus {
