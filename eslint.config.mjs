@@ -37,7 +37,7 @@ export default tseslint.config(
           paths: [{ name: 'vscode', message: 'Only src/extension may import vscode.' }],
           patterns: [
             {
-              regex: String.raw`(^|/)core/(?!util/|version$|sensitivity/(resultsFile|resultsCheck|compatibility|merge|shards|plot\w*|svg)$|jobs/(workerProcess|workerRun|workerProtocol|workerLauncher|shardedScan|results)$)`,
+              regex: String.raw`(^|/)core/(?!util/|version$|sensitivity/(resultsFile|resultsCheck|compatibility|merge|shards|liveResults|generations|plot\w*|svg)$|jobs/(workerProcess|workerRun|workerProtocol|workerLauncher|shardedScan|locking|results)$)`,
               message: 'The language server imports only the light core (results, shards, plots, worker processes); TF.js and ONNX Runtime run in workers.',
             },
             { group: ['@tensorflow/*', 'onnxruntime-node'], message: 'The language server never loads TF.js or ONNX Runtime; a worker does.' },

@@ -6,6 +6,7 @@
  */
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import type { VscodeProgressBar } from '@vscode-elements/elements/dist/vscode-progress-bar/vscode-progress-bar.js';
+import type { PartialMarker } from '../src/shared/results';
 import type { LossPalette } from '../src/shared/lossColour';
 import { paletteFor, parseCssColour, themeKindOf } from './colourScale';
 import { Curves } from './curves';
@@ -70,11 +71,19 @@ const curves = new Curves(curvePane, select);
 const control = new ThresholdControl(controls, controller);
 let palette = currentPalette();
 
+/** A split scan still running or a partial merge: how much is still owed, so nobody reads it as the whole scan. */
+function partialText(partial: PartialMarker | undefined): string {
+  if (partial === undefined) return '';
+  const owed = Object.values(partial.missingPoints).reduce((n, keys) => n + keys.length, 0);
+  const shards = partial.missingShards.length > 0 ? ` (shards ${partial.missingShards.join(', ')} have no file yet)` : '';
+  return ` · partial: ${owed} points still owed${shards}`;
+}
+
 function drawHeader(snap: ReportSnapshot): void {
   const m = snap.data?.results.metadata;
   title.textContent = `Sensitivity: ${snap.name || 'results'}`;
   meta.textContent = m
-    ? `${m.model.name} · ${m.metric} baseline ${formatPercent(m.baseline)} on ${m.dataset.count} images (${m.dataset.spec}) · criterion ${m.criterion}`
+    ? `${m.model.name} · ${m.metric} baseline ${formatPercent(m.baseline)} on ${m.dataset.count} images (${m.dataset.spec}) · criterion ${m.criterion}${partialText(m.partial)}`
     : '';
   problem.textContent = snap.error ?? '';
   problem.hidden = snap.error === undefined;

@@ -8,7 +8,7 @@
  * No DOM here: it talks to the page through WebviewHost, so the tests drive it with a fake
  * postMessage.
  */
-import type { FromWebview, ReportJob, ToWebview } from '../src/shared/webviewMessages';
+import type { CombinedFigure, FromWebview, ReportJob, ToWebview } from '../src/shared/webviewMessages';
 import { isToWebview } from '../src/shared/webviewMessages';
 import { ratioKey } from '../src/shared/results';
 import { csvExportText, exportFileName, ratiosExportText } from './exports';
@@ -69,9 +69,11 @@ export interface ReportSnapshot {
   readonly fresh?: { readonly group: string; readonly key: string };
   /** How long the last recompute took, in milliseconds. */
   readonly recomputeMs?: number;
+  /** The last combined pruning measured (it applies while the threshold is its `threshold`). */
+  readonly combined?: CombinedFigure;
 }
 
-const REQUEST_LABEL: Readonly<Record<string, string>> = { prune: 'Prune and Save', saveText: 'Export', exportSvg: 'Export SVG' };
+const REQUEST_LABEL: Readonly<Record<string, string>> = { prune: 'Prune and Save', saveText: 'Export', exportSvg: 'Export SVG', measure: 'Measure together', fitModelLoss: 'Whole-model budget' };
 
 export class ReportController {
   private state: ViewState;
@@ -84,6 +86,7 @@ export class ReportController {
   private fresh: { group: string; key: string } | undefined;
   private recomputeMs: number | undefined;
   private field: FieldState = {};
+  private combined: CombinedFigure | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, string>();
 
@@ -108,6 +111,7 @@ export class ReportController {
       ...(this.status !== undefined ? { status: this.status } : {}),
       ...(this.fresh !== undefined ? { fresh: this.fresh } : {}),
       ...(this.recomputeMs !== undefined ? { recomputeMs: this.recomputeMs } : {}),
+      ...(this.combined !== undefined ? { combined: this.combined } : {}),
     };
   }
 
@@ -154,7 +158,12 @@ export class ReportController {
         if (label === undefined) return;
         if (message.pending !== true) this.pending.delete(message.id);
         this.status = { text: `${label}: ${message.message}`, ok: message.ok };
-        this.changed({ status: true });
+        if (message.combined !== undefined) {
+          this.combined = message.combined;
+          // A whole-model budget answers with the per-layer threshold it found: show its ratios.
+          if (message.combined.modelLoss !== undefined) this.setLoss(message.combined.threshold);
+        }
+        this.changed({ status: true, ratios: true });
         return;
       }
     }
@@ -276,6 +285,18 @@ export class ReportController {
     if (this.computed === undefined) return;
     const { loss, source } = this.computed.file;
     this.request({ type: 'prune', id: this.nextId++, loss, criterion: source.criterion }, 'Prune and Save: choose where to write the pruned model.');
+  }
+
+  /** Measure the ratios on screen applied all at once (a job in the background). */
+  measureTogether(): void {
+    if (this.computed === undefined) return;
+    this.request({ type: 'measure', id: this.nextId++, loss: this.computed.file.loss }, 'Measure together: pruning every group at once and evaluating...');
+  }
+
+  /** Find the per-layer threshold whose ratios together lose at most `budget`, then show them. */
+  fitModelLoss(budget: number): void {
+    if (!(budget >= 0 && budget < 1) || this.data === undefined) return;
+    this.request({ type: 'fitModelLoss', id: this.nextId++, budget }, `Whole-model budget: searching the threshold that loses at most ${formatPercent(budget)} in all...`);
   }
 
   exportRatios(): void {

@@ -17,6 +17,7 @@ import { formatCount, formatPercent } from '../src/shared/format';
 import type { Reduction } from './recompute';
 import { SLIDER_STEPS, flopsTargetFromSlider, lossFromSlider, lossSliderMax, sliderFromFlopsTarget, sliderFromLoss } from './sliderScale';
 import type { ReportController, ReportSnapshot } from './state';
+import { checkThresholdField } from './thresholdField';
 
 function reductionText(what: string, r: Reduction | undefined, missing: string): string {
   if (r === undefined) return `${what}: ${missing}`;
@@ -31,6 +32,8 @@ export class ThresholdControl {
   private readonly fieldLabel: HTMLElement;
   private readonly fieldMessage: HTMLElement;
   private readonly summary: HTMLElement;
+  private readonly together: HTMLElement;
+  private readonly budgetField: VscodeTextfield;
   private readonly buttons: HTMLElement[];
   private sliderMax = 0.02;
 
@@ -64,17 +67,32 @@ export class ThresholdControl {
       b.addEventListener('click', run);
       return b;
     };
+    // What the ratios cost together: measured in a job (every group pruned at once), and the
+    // per-layer threshold that keeps the whole model within a budget.
+    this.together = h('div', { class: 'together', 'aria-live': 'polite' });
+    this.budgetField = h('vscode-textfield', { class: 'model-budget-field', value: '1.00', 'aria-label': 'Whole-model loss budget in percent' }, h('span', { slot: 'content-after' }, '%')) as VscodeTextfield;
+    const fit = (): void => {
+      const check = checkThresholdField(this.budgetField.value, 'loss');
+      if (check.value !== undefined) controller.fitModelLoss(check.value);
+      else this.together.textContent = check.problem ?? '';
+    };
+    this.budgetField.addEventListener('keydown', (e) => e.key === 'Enter' && fit());
     this.buttons = [
       button('Prune and Save...', () => controller.prune(), false),
+      button('Measure Together', () => controller.measureTogether()),
       button('Export Ratios JSON', () => controller.exportRatios()),
       button('Export CSV', () => controller.exportCsv()),
       button('Export SVG', () => controller.exportSvg()),
     ];
+    const fitButton = button('Fit Whole-Model Budget', fit);
+    this.buttons.push(fitButton);
     container.append(
       h('div', { class: 'control-row' }, modes, this.fieldLabel, this.slider, this.field),
       this.fieldMessage,
       this.summary,
-      h('div', { class: 'buttons' }, ...this.buttons),
+      this.together,
+      h('div', { class: 'buttons' }, ...this.buttons.filter((b) => b !== fitButton)),
+      h('div', { class: 'control-row model-budget' }, h('span', { class: 'field-label' }, 'Whole model loses at most'), this.budgetField, fitButton),
     );
   }
 
@@ -99,6 +117,7 @@ export class ThresholdControl {
     this.slider.setAttribute('aria-valuetext', formatPercent(shown));
     this.renderField(snap, shown);
     this.renderSummary(snap);
+    this.renderTogether(snap);
     const ready = snap.computed !== undefined;
     for (const b of this.buttons) b.toggleAttribute('disabled', !ready);
   }
@@ -110,6 +129,21 @@ export class ThresholdControl {
     this.field.invalid = problem !== undefined;
     this.fieldMessage.classList.toggle('invalid', problem !== undefined);
     this.fieldMessage.textContent = problem ?? (pending !== undefined ? `Enter applies ${formatPercent(pending)}.` : '');
+  }
+
+  /** The last combined measurement, and whether it is for the ratios on screen. */
+  private renderTogether(snap: ReportSnapshot): void {
+    const m = snap.combined;
+    const metric = snap.data?.results.metadata.metric ?? 'top1';
+    if (m === undefined) {
+      this.together.textContent = 'Each layer is measured alone; Measure Together evaluates every ratio on screen at once.';
+      return;
+    }
+    const current = snap.computed !== undefined && Math.abs(snap.computed.file.loss - m.threshold) < 1e-9;
+    const budget = m.modelLoss === undefined ? '' : `, the largest within a whole-model budget of ${formatPercent(m.modelLoss)} (${m.evaluations ?? 0} evaluations)`;
+    const text = `Together: ${metric} ${formatPercent(m.value)} (unpruned ${formatPercent(m.baseline)}), loss ${formatPercent(m.loss)}, measured at a per-layer budget of ${formatPercent(m.threshold)}${budget}`;
+    this.together.textContent = current ? text : `${text} (not the ratios on screen)`;
+    this.together.classList.toggle('stale', !current);
   }
 
   private renderSummary(snap: ReportSnapshot): void {

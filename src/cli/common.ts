@@ -41,6 +41,16 @@ export const EVAL_OPTIONS: Record<string, OptionSpec> = {
   threads: { type: 'string', value: 'N', help: 'ONNX Runtime intra-op threads (default: all cores)' },
 };
 
+/** For commands that write a results file, which one writer at a time may do. */
+export const LOCK_OPTIONS: Record<string, OptionSpec> = {
+  'no-wait': { type: 'boolean', help: 'when another process is writing the results file, exit 1 at once naming it, instead of waiting for it to finish' },
+};
+
+/** Whether to wait for another writer of the results file (see LOCK_OPTIONS). */
+export function lockEnv(args: ParsedArgs): Pick<RunEnv, 'lock'> {
+  return { lock: { wait: args.values['no-wait'] !== true } };
+}
+
 export const ZOO_OPTIONS: Record<string, OptionSpec> = {
   'input-shape': { type: 'string', value: 'H,W,C', help: 'input shape for zoo:NAME models (default 28,28,1), or the size to build a model file whose input size is open' },
   classes: {
@@ -49,6 +59,12 @@ export const ZOO_OPTIONS: Record<string, OptionSpec> = {
     help: "class count for zoo:NAME models (default 10), or a file of class names, one per line (line n = class n), that maps an image folder's subfolders to the model's classes (a zoo model then gets one class per line)",
   },
   seed: { type: 'string', value: 'N', default: '1', help: 'seed of weight initialisation and batch order' },
+};
+
+/** Options of every command that loads a model. */
+export const MODEL_OPTIONS: Record<string, OptionSpec> = {
+  ...ZOO_OPTIONS,
+  'allow-nonfinite': { type: 'boolean', help: 'load a model whose weights hold NaN or infinite values (refused by default, naming the tensors)' },
 };
 
 function parseShape(text: string): [number, number, number] {
@@ -112,9 +128,10 @@ export function datasetOf(args: ParsedArgs): { dataset: string; datasetOptions: 
 
 /** The model a command names, with the zoo options when it is zoo:NAME (else the input size, when given). */
 export function modelSource(model: string, args: ParsedArgs): ModelSource {
-  if (model.startsWith(ZOO_PREFIX)) return { model, zoo: zooOptions(args) };
+  const allow = args.values['allow-nonfinite'] === true ? { allowNonfinite: true } : {};
+  if (model.startsWith(ZOO_PREFIX)) return { model, zoo: zooOptions(args), ...allow };
   const shape = str(args, 'input-shape');
-  return shape === undefined ? { model } : { model, inputShape: parseShape(shape) };
+  return shape === undefined ? { model, ...allow } : { model, inputShape: parseShape(shape), ...allow };
 }
 
 function providersOf(args: ParsedArgs): ProviderName[] | undefined {
@@ -140,6 +157,4 @@ export function runEnv(args: ParsedArgs): RunEnv {
   };
 }
 
-export function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
+export { formatPercent as pct } from '../shared/format';

@@ -5,9 +5,9 @@
  */
 import type { JobContext, JobEvents } from '../core/jobs/context';
 import { useBackend } from '../core/jobs/open';
+import { describeEstimate, formatLoss, formatPercent } from '../shared/format';
 import type { JobResult, RunEnv } from '../shared/jobs';
 import type { PointEvent } from '../shared/results';
-import { describeEstimate, formatLoss, formatPercent } from '../shared/format';
 import { isMeasured } from '../shared/results';
 import type { CliContext } from './context';
 import { progressBar } from './progressBar';

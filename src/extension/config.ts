@@ -3,7 +3,9 @@
  * declares, and which of them only take effect when the language server restarts.
  */
 import * as vscode from 'vscode';
+import { SCALING_PRESETS } from '../shared/preprocessing';
 import { CRITERIA, DEFAULT_CRITERION, DEFAULT_LOSS_THRESHOLD, DEFAULT_RATIOS, isOneOf, PROVIDERS, type Criterion, type ProviderName } from '../shared/vocabulary';
+import { DEFAULT_DATA_SETTINGS, type DataSettings } from './dataChoice';
 
 export const SECTION = 'prunelens';
 
@@ -37,6 +39,21 @@ export class Config {
   get workers(): number {
     const value = this.cfg.get<number>('analysis.workers');
     return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : 1;
+  }
+
+  /** How the wizards read the user's own images: the scaling offered first, resize, sample size, cache folder. */
+  get data(): DataSettings {
+    const scaling = this.cfg.get<string>('data.scaling');
+    const count = (key: string): number => {
+      const value = this.cfg.get<number>(key);
+      return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
+    };
+    return {
+      scaling: scaling === 'model' || isOneOf(SCALING_PRESETS, scaling) ? scaling : DEFAULT_DATA_SETTINGS.scaling,
+      resize: count('data.resize'),
+      limit: count('data.limit'),
+      cacheDir: this.cfg.get<string>('data.cacheDir')?.trim() ?? '',
+    };
   }
 
   /** The loss threshold that picks ratios in the explorer and in hovers. */

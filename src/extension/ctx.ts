@@ -13,6 +13,7 @@ import { SensitivityExplorer, type ExplorerNode } from './explorer';
 import { JobTracker } from './jobs';
 import { ReportPanels } from './reportPanel';
 import { StatusBar } from './statusBar';
+import { counted } from '../shared/format';
 
 export class Ctx {
   readonly config = new Config();
@@ -100,7 +101,7 @@ export class Ctx {
       return this.start();
     });
     if (running === undefined) return;
-    const resumed = running.length === 0 ? '' : `; ${running.length} running job${running.length === 1 ? '' : 's'} resumed`;
+    const resumed = running.length === 0 ? '' : `; ${counted(running.length, 'running job')} resumed`;
     this.log(`the server restarted${resumed}`);
     void vscode.window.showInformationMessage(`PruneLens: the server restarted${resumed}.`);
   }

@@ -8,11 +8,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { ListResultsFilesRequest, ReadResultsRequest, type JobInfo, type ResultsFileEntry } from '../shared/protocol';
+import { ListResultsFilesRequest, ReadResultsRequest, type JobInfo, type ResultsFileEntry, type ShardLine, type ShardSetSummary } from '../shared/protocol';
 import { describeEstimate, formatLoss, formatPercent, formatRatio } from '../shared/format';
 import type { SensitivityResults } from '../shared/results';
 import type { Config } from './config';
-import { budgetLevel, groupRows, type BudgetLevel, type GroupRow, type PointRow } from './explorerModel';
+import { budgetLevel, groupRows, shardLineText, shardSetText, type BudgetLevel, type GroupRow, type PointRow } from './explorerModel';
 import type { JobTracker } from './jobs';
 
 export type ExplorerNode =
@@ -20,7 +20,16 @@ export type ExplorerNode =
   | { readonly kind: 'file'; readonly entry: ResultsFileEntry }
   | { readonly kind: 'group'; readonly file: ResultsFileEntry; readonly row: GroupRow }
   | { readonly kind: 'member'; readonly file: ResultsFileEntry; readonly row: GroupRow; readonly param: string }
-  | { readonly kind: 'point'; readonly row: GroupRow; readonly point: PointRow };
+  | { readonly kind: 'point'; readonly row: GroupRow; readonly point: PointRow }
+  | { readonly kind: 'shards'; readonly file: ResultsFileEntry; readonly summary: ShardSetSummary }
+  | { readonly kind: 'shard'; readonly line: ShardLine };
+
+const SHARD_ICON: Readonly<Record<ShardLine['state'], string>> = {
+  done: 'pass',
+  running: 'sync~spin',
+  incomplete: 'warning',
+  missing: 'circle-slash',
+};
 
 const LEVEL_COLOUR: Readonly<Record<BudgetLevel, string | undefined>> = {
   unmeasured: undefined,
@@ -36,6 +45,8 @@ const LEVEL_WORDS: Readonly<Record<BudgetLevel, string>> = {
   keeps: 'every ratio measured costs more than the budget',
 };
 
+type ReadReply = { results?: SensitivityResults; error?: string; shards?: ShardSetSummary };
+
 /** Waits this long after a point before refreshing, so a fast scan redraws a few times a second at most. */
 const REFRESH_DELAY_MS = 250;
 
@@ -47,7 +58,7 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private files: ResultsFileEntry[] | undefined;
-  private readonly results = new Map<string, Promise<{ results?: SensitivityResults; error?: string }>>();
+  private readonly results = new Map<string, Promise<ReadReply>>();
   private timer: NodeJS.Timeout | undefined;
   private view: vscode.TreeView<ExplorerNode> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -108,9 +119,11 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
       return [...jobs.map((job) => ({ kind: 'job' as const, job })), ...files.map((entry) => ({ kind: 'file' as const, entry }))];
     }
     if (node.kind === 'file') {
-      const { results } = await this.read(client, node.entry.uri);
-      return results ? groupRows(results, this.config.lossThreshold).map((row) => ({ kind: 'group' as const, file: node.entry, row })) : [];
+      const { results, shards } = await this.read(client, node.entry.uri);
+      const groups = results ? groupRows(results, this.config.lossThreshold).map((row): ExplorerNode => ({ kind: 'group', file: node.entry, row })) : [];
+      return shards !== undefined ? [{ kind: 'shards', file: node.entry, summary: shards }, ...groups] : groups;
     }
+    if (node.kind === 'shards') return node.summary.shards.map((line) => ({ kind: 'shard' as const, line }));
     if (node.kind === 'group') {
       const points = node.row.points.map((point) => ({ kind: 'point' as const, row: node.row, point }));
       const members = node.row.params.slice(1).map((param) => ({ kind: 'member' as const, file: node.file, row: node.row, param }));
@@ -119,7 +132,7 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
     return [];
   }
 
-  private read(client: LanguageClient, uri: string): Promise<{ results?: SensitivityResults; error?: string }> {
+  private read(client: LanguageClient, uri: string): Promise<ReadReply> {
     let pending = this.results.get(uri);
     if (pending === undefined) {
       pending = client.sendRequest(ReadResultsRequest, { uri }).then(
@@ -147,6 +160,10 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
         return this.memberItem(node.row, node.param);
       case 'point':
         return this.pointItem(node.point);
+      case 'shards':
+        return this.shardsItem(node.summary);
+      case 'shard':
+        return this.shardItem(node.line);
     }
   }
 
@@ -163,11 +180,31 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
     const job = this.jobs.runningFor(entry.path);
     item.id = entry.uri;
     item.resourceUri = vscode.Uri.parse(entry.uri);
-    item.description = job ? `${entry.modelName ?? ''} · running ${progressText(job)}`.replace(/^ · /, '') : (entry.modelName ?? entry.error ?? '');
-    item.tooltip = entry.error ?? entry.path;
-    item.iconPath = new vscode.ThemeIcon(job ? 'sync~spin' : entry.error ? 'warning' : 'graph');
+    const shardsRunning = entry.shards?.shards.some((s) => s.state === 'running') ?? false;
+    const split = entry.shards !== undefined && !entry.shards.complete ? ' · split scan' : '';
+    item.description = job ? `${entry.modelName ?? ''} · running ${progressText(job)}`.replace(/^ · /, '') : `${entry.modelName ?? entry.error ?? ''}${split}`;
+    item.tooltip = [entry.error ?? entry.path, ...(entry.shards !== undefined ? [shardSetText(entry.shards)] : []), ...(entry.exists === false ? ['not merged yet: the points shown come from its shard files'] : [])].join('\n');
+    item.iconPath = new vscode.ThemeIcon(job || shardsRunning ? 'sync~spin' : entry.error ? 'warning' : 'graph');
     item.contextValue = job ? 'prunelens.resultsFile.running' : 'prunelens.resultsFile';
-    item.command = { title: 'Open', command: 'vscode.open', arguments: [item.resourceUri] };
+    // A split scan's results file may not exist yet (its merge writes it): nothing to open.
+    if (entry.exists !== false) item.command = { title: 'Open', command: 'vscode.open', arguments: [item.resourceUri] };
+    return item;
+  }
+
+  private shardsItem(summary: ShardSetSummary): vscode.TreeItem {
+    const item = new vscode.TreeItem('Shards', vscode.TreeItemCollapsibleState.Collapsed);
+    item.description = shardSetText(summary);
+    item.tooltip = `${shardSetText(summary)}\nPoints from every shard file are shown merged; merge the set (prunelens merge) to write the results file.`;
+    item.iconPath = new vscode.ThemeIcon(summary.complete ? 'pass' : 'server-process');
+    item.contextValue = 'prunelens.shards';
+    return item;
+  }
+
+  private shardItem(line: ShardLine): vscode.TreeItem {
+    const item = new vscode.TreeItem(`shard ${line.index}`, vscode.TreeItemCollapsibleState.None);
+    item.description = shardLineText(line);
+    item.iconPath = new vscode.ThemeIcon(SHARD_ICON[line.state]);
+    item.contextValue = 'prunelens.shard';
     return item;
   }
 

@@ -5,6 +5,7 @@
  * that makes of the group, the icon's colour. No `vscode` import, so it is unit-tested in
  * Node.
  */
+import type { ShardLine, ShardSetSummary } from '../shared/protocol';
 import { ratiosByLoss, sensitivitiesOf } from '../shared/ratios';
 import { groupOrder, isMeasured, type QuickEstimate, type ResultsGroup, type SensitivityResults } from '../shared/results';
 
@@ -49,4 +50,19 @@ export function groupRows(results: SensitivityResults, budget: number): GroupRow
       .sort((a, b) => a.ratio - b.ratio);
     return { ...group, points, ...(chosen[id] !== undefined ? { chosen: chosen[id] } : {}) };
   });
+}
+
+/** "2 of 4 shards done, 1 running, 1 missing; 30 of 45 points": a split scan in one line. */
+export function shardSetText(summary: ShardSetSummary): string {
+  const count = (state: ShardLine['state']): number => summary.shards.filter((s) => s.state === state).length;
+  const others = (['running', 'incomplete', 'missing'] as const).filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`);
+  const shards = [`${count('done')} of ${summary.shards.length} shards done`, ...others].join(', ');
+  return `${shards}; ${summary.present} of ${summary.planned} points${summary.complete ? '' : ' (partial)'}`;
+}
+
+/** One shard's row: "shard 2: running (pid 4242 on node7), 5 of 12 points". */
+export function shardLineText(line: ShardLine): string {
+  const holder = line.pid !== undefined ? ` (pid ${line.pid}${line.host !== undefined ? ` on ${line.host}` : ''})` : '';
+  const points = line.planned !== undefined ? `${line.present} of ${line.planned} points` : `${line.present} points`;
+  return `${line.state}${line.state === 'running' ? holder : ''}, ${points}`;
 }

@@ -10,13 +10,14 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LocateParamRequest, RenderPlotRequest } from '../shared/protocol';
 import { formatPercent } from '../shared/format';
-import type { WebviewRequest } from '../shared/webviewMessages';
+import type { CombinedFigure, WebviewRequest } from '../shared/webviewMessages';
 import { askValue, checkOutputFolder, relativeToRoot } from './commands/pick';
 import type { Ctx } from './ctx';
 
 export interface RequestOutcome {
   readonly ok: boolean;
   readonly message: string;
+  readonly combined?: CombinedFigure;
 }
 
 const FILTERS: Readonly<Record<string, Record<string, string[]>>> = {
@@ -49,12 +50,28 @@ export async function answerRequest(ctx: Ctx, resultsFile: string, resultsUri: s
       const suggestion = relativeToRoot(path.join(path.dirname(resultsFile), `${stem}-pruned`));
       const output = await askValue({ title: 'Prune and Save', step: 1, steps: 1 }, `Folder for the pruned model (new or empty); the ratios of a loss budget of ${formatPercent(request.loss)}`, suggestion, checkOutputFolder);
       if (output === undefined) return { ok: false, message: 'cancelled' };
-      const job = await ctx.jobs.start({ kind: 'prune', ratios: { results: resultsFile, loss: request.loss }, criterion: request.criterion, output });
+      const job = await ctx.jobs.start({ kind: 'prune', ratios: { results: resultsFile, loss: request.loss }, criterion: request.criterion, output, measure: true });
       if (job === undefined) return { ok: false, message: 'the job did not start (see the error message)' };
       progress(`running "${job.title}"...`);
       const end = await ctx.jobs.ended(job.id);
       if (end.state === 'succeeded') return { ok: true, message: `finished: ${end.result?.summary ?? relativeToRoot(output)}` };
       return { ok: false, message: end.state === 'cancelled' ? 'cancelled while running' : `failed: ${end.error ?? 'no reason given'}` };
+    }
+    case 'measure':
+    case 'fitModelLoss': {
+      const rule = request.type === 'measure' ? { loss: request.loss } : { modelLoss: request.budget };
+      const job = await ctx.jobs.start({ kind: 'ratios', file: resultsFile, rule, measure: true });
+      if (job === undefined) return { ok: false, message: 'the job did not start (see the error message)' };
+      progress('pruning every group at once and evaluating the model on the data of the scan...');
+      const end = await ctx.jobs.ended(job.id);
+      const m = end.result?.metrics ?? {};
+      const [threshold, baseline, value, loss] = [m['loss'], m['baseline'], m['combinedMetric'], m['combinedLoss']];
+      if (end.state !== 'succeeded' || threshold === undefined || baseline === undefined || value === undefined || loss === undefined) {
+        return { ok: false, message: end.state === 'cancelled' ? 'cancelled while running' : `failed: ${end.error ?? 'no measurement came back'}` };
+      }
+      const evaluations = m['evaluations'];
+      const combined: CombinedFigure = { threshold, baseline, value, loss, ...(request.type === 'fitModelLoss' ? { modelLoss: request.budget, ...(evaluations !== undefined ? { evaluations } : {}) } : {}) };
+      return { ok: true, message: end.result?.summary ?? 'measured', combined };
     }
     case 'saveText':
       return saveAs(resultsFile, request.fileName, request.kind, request.text);

@@ -4,7 +4,8 @@
  * Jobs on different files run side by side; a second job on a file that is in use is
  * refused with the name of the job that holds it.
  */
-import { promises as fsp } from 'node:fs';
+import { foldLeftovers } from '../core/jobs/shardedScan';
+import { keepPrevious } from '../core/sensitivity/generations';
 import { loadResults, readResultsIfExists } from '../core/sensitivity/resultsFile';
 import type { JobInfo, JobSpec, PointNotification, SensitivityJobSpec } from '../shared/protocol';
 import { Job } from './job';
@@ -115,10 +116,13 @@ export class JobManager {
   private async launch(id: string, spec: JobSpec, startedAt: string): Promise<JobInfo> {
     const target = lockTarget(spec);
     const title = titleOf(spec);
-    if (target !== undefined) await this.opts.locks.acquire(target, id, title);
+    const token = target !== undefined ? await this.opts.locks.acquire(target, id, title) : undefined;
     try {
       if (spec.kind === 'sensitivity' && spec.restart) {
-        await fsp.rename(spec.file, spec.file.replace(/(\.json)?$/, '.previous.json'));
+        // Shards an interrupted run left belong to the old file: folded into it before it is kept.
+        await foldLeftovers(spec.file, spec.force ?? false, { log: this.opts.log });
+        const kept = await keepPrevious(spec.file);
+        if (kept !== undefined) this.opts.log(`starting ${spec.file} over; the earlier results are kept as ${kept}`);
         const { restart: _restart, ...rest } = spec;
         spec = rest;
       }
@@ -129,7 +133,8 @@ export class JobManager {
     }
     const job = new Job(id, spec, title, startedAt, {
       launcher: this.opts.launcher,
-      env: this.opts.env(),
+      // The job's workers write under this server's lock on its file.
+      env: { ...this.opts.env(), lock: { wait: false, label: title, ...(token !== undefined ? { token } : {}) } },
       maxRestarts: this.opts.maxRestarts ?? 2,
       log: (line) => this.opts.log(`[${title}] ${line}`),
       // The final status waits for the lock and the journal entry to be gone (below), so

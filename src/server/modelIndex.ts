@@ -6,7 +6,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parseResults } from '../core/sensitivity/resultsFile';
+import { liveResultsFiles, readLiveResults } from '../core/sensitivity/liveResults';
+import { isShardFile, mainFileOf } from '../core/sensitivity/shards';
+import type { ShardSetSummary } from '../shared/protocol';
 import type { SensitivityResults } from '../shared/results';
 import type { ModelFacts } from '../shared/modelFacts';
 
@@ -14,6 +16,10 @@ export interface ResultsEntry {
   readonly file: string;
   readonly results?: SensitivityResults;
   readonly error?: string;
+  /** Where a split scan stands, when shard files lie beside the file (or it is a partial merge). */
+  readonly shards?: ShardSetSummary;
+  /** Whether the file itself exists (a split scan's results file may not, before its merge). */
+  readonly exists?: boolean;
 }
 
 interface Cached<T> {
@@ -57,21 +63,18 @@ export class ModelIndex {
     this.resultsFiles = exists ? [...others, key].sort() : others;
   }
 
-  /** The results in `file`, read again only when the file changed on disk. */
+  /**
+   * The results in `file` merged with the shard files beside it (core/sensitivity/liveResults.ts),
+   * read again only when one of them, or a lock on one, changed on disk.
+   */
   async readResults(file: string): Promise<ResultsEntry> {
     const key = path.resolve(file);
-    const signature = await signatureOf([key]);
+    const signature = await signatureOf(await liveResultsFiles(key));
     const cached = this.results.get(key);
     if (cached !== undefined && cached.signature === signature) return cached.value;
-    const value = fsp.readFile(key, 'utf8').then(
-      (text) => {
-        try {
-          return { file: key, results: parseResults(text, key) };
-        } catch (err) {
-          return { file: key, error: (err as Error).message };
-        }
-      },
-      (err: Error) => ({ file: key, error: err.message }),
+    const value = readLiveResults(key).then(
+      (live): ResultsEntry => ({ file: key, results: live.results, exists: live.exists, ...(live.shards !== undefined ? { shards: live.shards } : {}) }),
+      (err: Error): ResultsEntry => ({ file: key, error: err.message }),
     );
     this.results.set(key, { signature, value });
     return value;
@@ -97,10 +100,11 @@ export class ModelIndex {
     return value;
   }
 
-  /** Forgets what was read from `file` (a watched file changed). */
+  /** Forgets what was read from `file` (a watched file changed; a shard file changes its results file). */
   forget(file: string): void {
     const key = path.resolve(file);
     this.results.delete(key);
+    if (isShardFile(key)) this.results.delete(mainFileOf(key));
     const weights = key.endsWith('.bin');
     for (const model of this.facts.keys()) if (model === key || (weights && path.dirname(model) === path.dirname(key))) this.facts.delete(model);
   }

@@ -3,7 +3,7 @@
  * Session (src/server/session.ts) or one of its providers; the work lives there and in
  * the worker processes the job manager starts.
  */
-import { createConnection, ErrorCodes, LSPErrorCodes, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind, type CancellationToken, type Disposable } from 'vscode-languageserver/node';
+import { ErrorCodes, LSPErrorCodes, ResponseError, TextDocuments, TextDocumentSyncKind, type CancellationToken, type Disposable } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   CancelJobRequest,
@@ -16,10 +16,19 @@ import {
   StartJobRequest,
 } from '../shared/protocol';
 import { Session } from './session';
+import { serverConnection } from './transport';
 
-const connection = createConnection(ProposedFeatures.all);
-const documents = new TextDocuments(TextDocument);
 let session: Session | undefined;
+
+/** Ends the server when its connection cannot go on; running jobs stay journalled and resume in the next one. */
+function fatal(why: string): void {
+  process.stderr.write(`PruneLens server: ${why}; exiting so that the client starts a new server\n`);
+  const stopped = session?.shutdown() ?? Promise.resolve();
+  void stopped.catch(() => undefined).finally(() => process.exit(1));
+}
+
+const connection = serverConnection(fatal);
+const documents = new TextDocuments(TextDocument);
 
 function active(): Session {
   if (session === undefined) throw new ResponseError(ErrorCodes.ServerNotInitialized, 'the PruneLens server is not initialised yet');

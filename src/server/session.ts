@@ -25,6 +25,7 @@ import { defaultWorkerLauncher } from '../core/jobs/workerLauncher';
 import { startWorker, type WorkerLauncher } from '../core/jobs/workerProcess';
 import { WorkspaceRequests } from './workspaceRequests';
 import { findResultsFiles, looksLikeResults } from './workspaceScan';
+import { isShardFile, mainFileOf, shardsOf } from '../core/sensitivity/shards';
 
 /** The worker entry: as the client configured it, else beside the bundle (or the TypeScript entry under tsx). */
 export function defaultLauncher(init: ServerInitOptions): WorkerLauncher {
@@ -143,12 +144,25 @@ export class Session {
 
   /** A JSON file changed: is it (still) a results file? Then tell the client and recheck it. */
   private async resultsChanged(file: string, fromJob: boolean): Promise<void> {
+    if (isShardFile(file)) return this.shardChanged(mainFileOf(file));
     const known = this.index.knownResultsFiles().includes(path.resolve(file));
     const isResults = fromJob || (await looksLikeResults(file));
     if (!known && !isResults) return;
     this.index.noteResultsFile(file, isResults);
     if (!isResults) await this.connection.sendDiagnostics({ uri: pathToFileURL(file).toString(), diagnostics: [] });
     await this.notifyChanged(file, !isResults);
+  }
+
+  /**
+   * A shard file changed: its results file changed for the editor (the explorer and the
+   * report show it merged with its shards), and exists for it while it or a shard does.
+   */
+  private async shardChanged(main: string): Promise<void> {
+    const present = (await shardsOf(main)).length > 0 || (await looksLikeResults(main));
+    const known = this.index.knownResultsFiles().includes(path.resolve(main));
+    if (!known && !present) return;
+    this.index.noteResultsFile(main, present);
+    await this.notifyChanged(main, !present);
   }
 
   private async notifyChanged(file: string, deleted: boolean): Promise<void> {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { sensitivityPlotSvg } from '../core/sensitivity/plot';
-import type { ParamEntry, ResultsFileEntry } from '../shared/protocol';
+import type { ParamEntry, ResultsFileEntry, ShardSetSummary } from '../shared/protocol';
 import type { SensitivityResults } from '../shared/results';
 import { filePathOf } from './hoverProvider';
 import { recordedModel } from './jobSpecs';
@@ -30,15 +30,18 @@ export class WorkspaceRequests {
         path: e.file,
         ...(e.results ? { modelName: e.results.metadata.model.name } : {}),
         ...(e.error !== undefined ? { error: e.error } : {}),
+        ...(e.shards !== undefined ? { shards: e.shards } : {}),
+        ...(e.exists !== undefined ? { exists: e.exists } : {}),
       })),
     };
   }
 
-  async readResults(uri: string): Promise<{ results?: SensitivityResults; error?: string }> {
+  async readResults(uri: string): Promise<{ results?: SensitivityResults; error?: string; shards?: ShardSetSummary }> {
     const file = filePathOf(uri);
     if (file === undefined) return { error: `not a file: ${uri}` };
     const entry = await this.index.readResults(file);
-    return entry.results ? { results: entry.results } : { error: entry.error ?? 'cannot read' };
+    if (entry.results === undefined) return { error: entry.error ?? 'cannot read' };
+    return { results: entry.results, ...(entry.shards !== undefined ? { shards: entry.shards } : {}) };
   }
 
   async modelParams(model: string): Promise<{ modelName: string; params: ParamEntry[] }> {

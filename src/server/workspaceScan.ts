@@ -8,7 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { looksLikeResultsText } from '../shared/vocabulary';
-import { isShardFile } from '../core/sensitivity/shards';
+import { isShardFile, mainFileOf } from '../core/sensitivity/shards';
 
 const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '.hg', '.svn', 'dist', 'out', '.cache', '__pycache__', '.venv', 'venv']);
 const MAX_DEPTH = 8;
@@ -30,9 +30,12 @@ export async function looksLikeResults(file: string): Promise<boolean> {
   }
 }
 
-/** Every results file under `roots` (shard files of running scans left out), sorted. */
+/**
+ * Every results file under `roots`, sorted. A shard file stands for its results file, which
+ * is listed even before a merge writes it (a split scan on a cluster has only shard files).
+ */
 export async function findResultsFiles(roots: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
+  const found = new Set<string>();
   let budget = MAX_ENTRIES;
   const walk = async (dir: string, depth: number): Promise<void> => {
     if (depth > MAX_DEPTH || budget <= 0) return;
@@ -42,11 +45,11 @@ export async function findResultsFiles(roots: readonly string[]): Promise<string
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.')) await walk(full, depth + 1);
-      } else if (entry.isFile() && entry.name.endsWith('.json') && !isShardFile(entry.name) && (await looksLikeResults(full))) {
-        found.push(full);
+      } else if (entry.isFile() && entry.name.endsWith('.json') && (await looksLikeResults(full))) {
+        found.add(isShardFile(entry.name) ? mainFileOf(full) : full);
       }
     }
   };
   for (const root of roots) await walk(root, 0);
-  return found.sort();
+  return [...found].sort();
 }

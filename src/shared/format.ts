@@ -61,3 +61,8 @@ export function describeEstimate(quick: QuickEstimate, of?: number): string {
   const images = of === undefined ? `${quick.images} images` : `${quick.images} of ${of} images`;
   return `quick estimate: ${formatPercent(quick.confidence, 0)} interval ${formatInterval(quick)}, from ${images}`;
 }
+
+/** 1, "param" -> "1 param"; 3, "param" -> "3 params": a count with its noun, for messages. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

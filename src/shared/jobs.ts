@@ -35,6 +35,8 @@ export interface DatasetOptions {
 export interface ModelSource {
   readonly model: string;
   readonly zoo?: ZooOptions;
+  /** Load a model whose weights hold NaN or infinite values (refused by default). */
+  readonly allowNonfinite?: boolean;
   /** For a model file whose input size is open ([null, null, null, 3]): the size to build it with. */
   readonly inputShape?: readonly [number, number, number];
 }
@@ -102,12 +104,18 @@ export interface MergeJobSpec {
   readonly inputs: readonly string[];
   readonly output: string;
   readonly force?: boolean;
+  /** Replace an output that is not one of the inputs (by default only an input may be written over). */
+  readonly overwrite?: boolean;
   /** Write an incomplete shard set anyway, marked partial in its metadata. */
   readonly partial?: boolean;
 }
 
-/** How ratios are chosen from a results file: by a loss threshold, or for a share of FLOPs to remove. */
-export type RatiosRuleSpec = { readonly loss: number; readonly monotone?: boolean } | { readonly targetFlops: number };
+/**
+ * How ratios are chosen from a results file: by a per-layer loss threshold (PaddleSlim's
+ * rule), for a share of FLOPs to remove, or for a loss of the whole pruned model (the
+ * per-layer threshold searched by bisection on measured evaluations of the combined pruning).
+ */
+export type RatiosRuleSpec = { readonly loss: number; readonly monotone?: boolean } | { readonly targetFlops: number } | { readonly modelLoss: number };
 
 /**
  * Ratios per parameter from a results file, written as the ratios file `prunelens ratios`
@@ -120,6 +128,13 @@ export interface RatiosJobSpec extends Partial<ModelSource> {
   readonly rule: RatiosRuleSpec;
   /** With `model`: use it for a FLOPs target even if it is not the model measured. */
   readonly force?: boolean;
+  /** Replace an output file that is not a ratios file (never a results file). */
+  readonly overwrite?: boolean;
+  /**
+   * Also measure the combined pruning (every chosen ratio at once) on the scan's data: its
+   * metric and loss beside the per-layer budget. Always done for a `modelLoss` rule.
+   */
+  readonly measure?: boolean;
 }
 
 /** Where a prune job's ratios come from. */
@@ -138,8 +153,12 @@ export interface PruneJobSpec extends Partial<ModelSource> {
   readonly roundTo?: number;
   /** Count the MACs of pooling, BN and activations too in the FLOPs report. */
   readonly allLayers?: boolean;
+  /** Write into an output folder that has files (its model files are replaced, others kept). */
+  readonly overwrite?: boolean;
   /** Write each weight quantized as the source model stored it (uint8, uint16, float16); default float32. */
   readonly keepQuantization?: boolean;
+  /** With ratios from a results file: measure the pruned model on the scan's data, beside the unpruned one. */
+  readonly measure?: boolean;
 }
 
 /** Train a zoo model from scratch, or fine-tune a model.json, and save it to `output`. */
@@ -153,6 +172,8 @@ export interface TrainJobSpec extends ModelSource {
   readonly learningRate?: number;
   readonly batchSize?: number;
   readonly seed?: number;
+  /** Write into an output folder that has files (its model files are replaced, others kept). */
+  readonly overwrite?: boolean;
 }
 
 /** Top-1 and top-5 accuracy over a whole split. */
@@ -172,11 +193,59 @@ export interface DescribeJobSpec extends ModelSource {
   readonly allLayers?: boolean;
 }
 
-export type JobSpec = SensitivityJobSpec | MergeJobSpec | RatiosJobSpec | PruneJobSpec | TrainJobSpec | EvaluateJobSpec | DescribeJobSpec;
+/**
+ * Write the job files that run a sensitivity scan split into `shards` on a cluster: Slurm
+ * (an sbatch array, a dependent merge, submit.sh) or Kubernetes (an Indexed Job, a merge Job,
+ * a volume claim, submit.sh). Paths are as the tasks see them on the shared folder or volume
+ * (relative ones resolve against `workdir` or the volume's mount). docs/scale-out.md.
+ */
+export interface ClusterJobSpec {
+  readonly kind: 'cluster';
+  readonly scheduler: 'slurm' | 'k8s';
+  readonly model: string;
+  /** The results file; shard files go beside it. */
+  readonly file: string;
+  readonly dataset?: DatasetSpec;
+  readonly shards: number;
+  /** Further `prunelens sensitivity` options every task runs with (--regex, --ratios, --criterion, ...). */
+  readonly scanArgs: readonly string[];
+  /** The folder the files are written into. */
+  readonly output: string;
+  /** Replace files already in `output`. */
+  readonly force?: boolean;
+  /** How the tasks run prunelens, as words (default ["prunelens"]). */
+  readonly prunelens?: readonly string[];
+  /** Cores per task (its ONNX Runtime threads), memory per task, retries of a failed task, tasks at once. */
+  readonly cpus?: number;
+  readonly memory?: string;
+  readonly retries?: number;
+  readonly maxParallel?: number;
+  /** Prefix of the job names and log files. */
+  readonly name?: string;
+  readonly slurm?: { readonly workdir: string; readonly time?: string; readonly partition?: string; readonly account?: string; readonly setup?: readonly string[] };
+  readonly k8s?: { readonly image: string; readonly namespace?: string; readonly claim?: string; readonly storage?: string; readonly storageClass?: string; readonly mountPath?: string };
+}
+
+export type JobSpec = SensitivityJobSpec | MergeJobSpec | RatiosJobSpec | PruneJobSpec | TrainJobSpec | EvaluateJobSpec | DescribeJobSpec | ClusterJobSpec;
 export type JobKind = JobSpec['kind'];
+
+/**
+ * How a job takes the lock on the results file it writes (one writer per file; see
+ * docs/reliability.md).
+ */
+export interface LockSettings {
+  /** Wait for another writer to finish (default), or fail at once naming it. */
+  readonly wait?: boolean;
+  /** What the lock file says holds it, e.g. a server job's title (default: the command line). */
+  readonly label?: string;
+  /** The token of the lock the process that started the job holds on its file: the job writes under that lock. */
+  readonly token?: string;
+}
 
 /** Settings a job runs under that are not part of what it computes. */
 export interface RunEnv {
+  /** How the job takes the lock on its results file. */
+  readonly lock?: LockSettings;
   /** ONNX Runtime execution providers, in order of preference. */
   readonly providers?: readonly ProviderName[];
   /** ONNX Runtime intra-op threads (default: all cores; a worker of N gets cores / N). */

@@ -60,6 +60,28 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = {
   hover: { quotedNames: true },
 };
 
+/** One shard of a split scan as the explorer shows it. */
+export interface ShardLine {
+  readonly index: number;
+  /** done: its planned points are there; running: a live lock; incomplete: its file is short of points; missing: no file. */
+  readonly state: 'done' | 'running' | 'incomplete' | 'missing';
+  /** Points the shard plan gives it (unknown for files written before plans were recorded). */
+  readonly planned?: number;
+  readonly present: number;
+  /** Who holds its lock, when running. */
+  readonly host?: string;
+  readonly pid?: number;
+}
+
+/** Where a split scan stands (its results file merged with the shard files beside it). */
+export interface ShardSetSummary {
+  readonly shards: readonly ShardLine[];
+  /** Points the plan expects and how many are there. */
+  readonly planned: number;
+  readonly present: number;
+  readonly complete: boolean;
+}
+
 export interface ResultsFileEntry {
   readonly uri: string;
   readonly path: string;
@@ -67,6 +89,10 @@ export interface ResultsFileEntry {
   readonly modelName?: string;
   /** Why the file could not be read. */
   readonly error?: string;
+  /** When shard files lie beside it (or it is a partial merge): where the split scan stands. */
+  readonly shards?: ShardSetSummary;
+  /** Whether the results file itself exists (a cluster scan has only shard files until its merge). */
+  readonly exists?: boolean;
 }
 
 export interface ParamEntry {
@@ -95,13 +121,20 @@ export const CancelJobRequest = new RequestType<{ readonly jobId: string }, { re
 /** Client -> server: running jobs and those finished since the server started. */
 export const ListJobsRequest = new RequestType<Record<string, never>, { readonly jobs: readonly JobInfo[] }, void>('prunelens/listJobs');
 
-/** Client -> server: the sensitivity results files in the workspace folders. */
+/**
+ * Client -> server: the sensitivity results files in the workspace folders; a split scan's
+ * results file is listed once its first shard file appears, before the merge writes it.
+ */
 export const ListResultsFilesRequest = new RequestType<Record<string, never>, { readonly files: readonly ResultsFileEntry[] }, void>(
   'prunelens/listResultsFiles',
 );
 
-/** Client -> server: one results file, checked; `error` says why it could not be read. */
-export const ReadResultsRequest = new RequestType<{ readonly uri: string }, { readonly results?: SensitivityResults; readonly error?: string }, void>(
+/**
+ * Client -> server: one results file, checked; `error` says why it could not be read. With
+ * shard files beside it, the results are the file merged with them (marked partial while
+ * points are owed) and `shards` says where the split scan stands.
+ */
+export const ReadResultsRequest = new RequestType<{ readonly uri: string }, { readonly results?: SensitivityResults; readonly error?: string; readonly shards?: ShardSetSummary }, void>(
   'prunelens/readResults',
 );
 

@@ -17,6 +17,26 @@ export const RATIOS_VERSION = 1;
 /** How the ratios were chosen: a loss threshold, or a FLOPs reduction to reach. */
 export type RatiosRule = { readonly loss: number; readonly monotone?: boolean } | { readonly targetFlops: number };
 
+/** One measured evaluation of a combined pruning: every ratio applied at once. */
+export interface CombinedEvaluation {
+  /** The per-layer loss threshold whose ratios were applied. */
+  readonly threshold: number;
+  /** The pruned model's metric and its loss relative to the unpruned model's. */
+  readonly metric: number;
+  readonly loss: number;
+}
+
+/** What the chosen ratios cost together, measured on the scan's data. */
+export interface CombinedMeasurement {
+  readonly metric: MetricName;
+  readonly baseline: number;
+  /** The evaluation of the ratios in this file. */
+  readonly chosen: CombinedEvaluation;
+  /** For a whole-model budget: the loss asked for, and every evaluation the bisection made, in order. */
+  readonly modelLoss?: number;
+  readonly evaluations?: readonly CombinedEvaluation[];
+}
+
 export interface RatiosFile {
   readonly format: typeof RATIOS_FORMAT;
   readonly version: typeof RATIOS_VERSION;
@@ -37,6 +57,8 @@ export interface RatiosFile {
   readonly ratios: ParamRatios;
   /** Set when the safe reading of non-monotone curves was asked for (--monotone). */
   readonly monotone?: true;
+  /** The combined pruning measured (--measure, or a whole-model budget). */
+  readonly measured?: CombinedMeasurement;
 }
 
 /**

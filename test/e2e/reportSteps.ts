@@ -40,8 +40,9 @@ async function chosenRatios(view: FrameLocator): Promise<number[]> {
 }
 
 /** "MACs 752k → 655k (−12.9%)" in the report's summary, as [before, after] in MACs. */
+/** MACs before and after in the shared compact format ("10.9M → 10.3M", or "->" in job summaries). */
 function summaryMacs(summary: string): [number, number] {
-  const m = /MACs ([\d.]+)(k|M|G)? → ([\d.]+)(k|M|G)?/.exec(summary);
+  const m = /MACs ([\d.]+)(k|M|G)? (?:→|->) ([\d.]+)(k|M|G)?/.exec(summary);
   assert.ok(m, `no MACs in the summary: ${summary}`);
   const scale = (unit: string | undefined): number => ({ k: 1e3, M: 1e6, G: 1e9 })[unit ?? ''] ?? 1;
   return [Number(m[1]) * scale(m[2]), Number(m[3]) * scale(m[4])];
@@ -124,6 +125,13 @@ async function thresholdChangesRatios(view: FrameLocator): Promise<void> {
   assert.ok(after.some((r, i) => r > (before[i] as number)), `the chosen ratios changed: ${before} -> ${after}`);
 }
 
+/** Measure Together: the ratios on screen applied at once, measured in a job, shown beside the per-layer budget. */
+async function measureTogether(view: FrameLocator): Promise<void> {
+  await view.locator('vscode-button', { hasText: 'Measure Together' }).click();
+  const together = view.locator('.together', { hasText: /^Together: top1 \d+\.\d+% \(unpruned \d+\.\d+%\), loss -?\d+\.\d+%, measured at a per-layer budget of \d+\.\d+%$/ });
+  await together.waitFor({ timeout: 120_000 });
+}
+
 /** Prune and Save, into the folder it suggests; the job's MACs must fall as the report announced. */
 async function pruneAndSave(wb: Workbench, view: FrameLocator, opts: ReportOptions): Promise<void> {
   const summaryText = await view.locator('.summary').innerText();
@@ -134,13 +142,15 @@ async function pruneAndSave(wb: Workbench, view: FrameLocator, opts: ReportOptio
   const output = await wb.inputValue();
   await wb.acceptLast();
   await view.locator('.status', { hasText: /Prune and Save: (running|finished)/ }).waitFor();
-  await view.locator('.status', { hasText: /^Prune and Save: finished: pruned \d+ groups/ }).waitFor();
-  const done = await wb.notification(/pruned \d+ groups: MACs \d+ -> \d+/);
-  const m = /MACs (\d+) -> (\d+)/.exec(await done.innerText()) as RegExpExecArray;
-  const [before, after] = [Number(m[1]), Number(m[2])];
+  await view.locator('.status', { hasText: /^Prune and Save: finished: pruned \d+ of \d+ groups/ }).waitFor();
+  const done = await wb.notification(/pruned \d+ of \d+ groups: MACs \S+ -> \S+/);
+  const doneText = await done.innerText();
+  const [before, after] = summaryMacs(doneText);
   assert.ok(after < before, `the pruned model has fewer MACs: ${before} -> ${after}`);
-  // The report's figures are rounded to three digits.
+  // Both are rounded to three digits.
   assert.ok(Math.abs(before - announcedBefore) / before < 0.01 && Math.abs(after - announcedAfter) / after < 0.01, `the report announced ${announcedBefore} -> ${announcedAfter}, the job did ${before} -> ${after}`);
+  // The prune measured the pruned model on the scan's data: what the pruning costs, in the message.
+  assert.match(doneText, /top1 \d+\.\d+% \(unpruned \d+\.\d+%, loss -?\d+\.\d+%\)/);
   assert.ok(fs.existsSync(path.join(opts.folder, output, 'model.json')), `${output}/model.json was written`);
   // The report counts the groups that lose a channel, as the plan the job wrote does.
   const plan = JSON.parse(fs.readFileSync(path.join(opts.folder, output, 'pruning-plan.json'), 'utf8')) as { groups: { pruned: number[] }[] };
@@ -168,6 +178,8 @@ export async function checkReport(wb: Workbench, opts: ReportOptions): Promise<v
   // The last group selected: its curve on top, with the label of its chosen ratio.
   await page.locator(`svg.heatmap .heat-row[data-group="${opts.lastGroup}"]`).click();
   await page.locator('svg.curves .chosen-label').waitFor();
+  opts.step('the report: measure the combined pruning');
+  await measureTogether(page);
   await nothingClipped(page, opts);
   await opts.shot('report');
   opts.step('the report: Prune and Save');

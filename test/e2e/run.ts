@@ -19,7 +19,7 @@ import { launchBrowser } from './browser';
 import { installExtension, makeDirs, startCodeServer, type CodeServer } from './codeServer';
 import { runInHostTests } from './inHost';
 import { runScenario } from './scenario';
-import { writeTrainedModel } from './workspace';
+import { writeImageFolder, writeTrainedModel } from './workspace';
 
 const ROOT = path.join(__dirname, '..', '..');
 const EXTENSION_ID = 'prunelens.prunelens';
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     const hostFolder = path.join(tmp, 'host-workspace');
     await writeTrainedModel(uiFolder);
     fs.cpSync(path.join(uiFolder, 'model'), path.join(hostFolder, 'model'), { recursive: true });
+    await writeImageFolder(hostFolder);
     step('installing the .vsix into code-server');
     const dirs = makeDirs(path.join(tmp, 'code-server'));
     const extensionPath = installExtension(dirs, vsix, EXTENSION_ID);

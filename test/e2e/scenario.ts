@@ -5,7 +5,8 @@
  * count, every parameter deselected, then two ratios on three channel groups), one
  * progress item in the status bar for the scan, the groups and points in the Sensitivity
  * Explorer, the output's record of the scan, the hover over a layer name in model.json
- * shown whole, Restart Server, then the report (test/e2e/reportSteps.ts). Screenshots of
+ * shown whole, Restart Server, a split scan's shard files appearing (test/e2e/shardSteps.ts),
+ * then the report (test/e2e/reportSteps.ts). Screenshots of
  * each stage are saved; a failure saves one of the page as it was.
  */
 import * as assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { CodeServer } from './codeServer';
 import { checkReport } from './reportSteps';
+import { splitScanAppears } from './shardSteps';
 import { Workbench } from './workbench';
 
 export interface ScenarioOptions {
@@ -149,6 +151,9 @@ export async function runScenario(browser: Browser, server: CodeServer, opts: Sc
     await shot('hover');
     opts.step('restart the server');
     await restartServer(wb);
+    opts.step('a split scan appears shard by shard in the explorer');
+    await splitScanAppears(wb, opts.folder, RESULTS, GROUPS);
+    await shot('shards');
     await checkReport(wb, { folder: opts.folder, results: RESULTS, groups: GROUPS.length, ratios: RATIOS.length, lastGroup: GROUPS.at(-1) as string, shot, step: opts.step });
   } catch (err) {
     await shot('failure').catch(() => undefined);

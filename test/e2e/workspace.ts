@@ -3,6 +3,9 @@
  * scan takes seconds) trained for one epoch on the built-in digits, so that pruning has a
  * measurable cost and different loss thresholds pick different ratios. Run as a script
  * (`tsx test/e2e/workspace.ts DIR`) it writes DIR/model/model.json and weights.
+ *
+ * The in-host tests' workspace also gets a folder of photos-like images (one subfolder per
+ * class, JPEG and PNG, RGB, grey and with alpha, odd sizes) for the image-folder jobs.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +14,7 @@ import { loadBuiltinMnist } from '../../src/core/data/builtin';
 import { saveModel } from '../../src/core/models/io';
 import { buildModel } from '../../src/core/models/zoo';
 import { train } from '../../src/core/train/train';
+import { writeClassTree } from '../unit/imageFixtures';
 
 export async function writeTrainedModel(root: string): Promise<string> {
   quietTfjs();
@@ -24,6 +28,17 @@ export async function writeTrainedModel(root: string): Promise<string> {
   const json: unknown = JSON.parse(fs.readFileSync(saved.modelJson, 'utf8'));
   fs.writeFileSync(saved.modelJson, `${JSON.stringify(json, null, 2)}\n`);
   return saved.modelJson;
+}
+
+/** The classes of the image folder, and how many images each holds. */
+export const IMAGE_CLASSES = ['cat', 'dog', 'fox'];
+export const IMAGES_PER_CLASS = 8;
+
+/** Writes DIR/images/<class>/img<i>.<ext>: images of about 70x66 that a 64x64x3 model reads after a resize and centre crop. */
+export async function writeImageFolder(root: string): Promise<string> {
+  const dir = path.join(root, 'images');
+  await writeClassTree(dir, IMAGE_CLASSES, IMAGES_PER_CLASS, { width: 70, height: 66 });
+  return dir;
 }
 
 if (require.main === module) {

@@ -107,7 +107,7 @@ test('cancelling through work-done progress kills the worker within 2 s; the fil
 test('one job per results file: a second job on a file in use is refused, another file runs alongside', async () => {
   const first = await server.connection.sendRequest<JobInfo>('prunelens/startJob', { spec: longScan('locked.json') });
   await assert.rejects(server.connection.sendRequest('prunelens/startJob', { spec: longScan('locked.json') }), (err: ResponseError<unknown>) => {
-    assert.match(err.message, /locked\.json is in use by job "Sensitivity: locked\.json"/);
+    assert.match(err.message, /locked\.json: is in use by this process \(Sensitivity: locked\.json \(PruneLens server, job [\w-]+\)\) since \S+; wait for it to finish, or cancel it$/);
     return true;
   });
   assert.ok(fs.existsSync(path.join(ws.root, 'locked.json.lock')));

@@ -147,7 +147,7 @@ test('status and merge from the command line: what is missing, --check, --partia
   const status = await runCli('status', main);
   assert.equal(status.code, EXIT_OK, status.err);
   assert.match(status.out, /sens\.json \(not written yet\): 2 of 3 shards done \(split 3 ways\), ratios 0\.2, 0\.5/);
-  assert.match(status.out, /shard 2\/3 +running +0\/4 points +\(no file\) +lock: pid \d+ since 2026-01-01T00:00:00Z/);
+  assert.match(status.out, /shard 2\/3 +running +0\/4 points +\(no file\) +lock: pid \d+ on \S+ since 2026-01-01T00:00:00Z/);
   assert.match(status.out, /points: 4 of 8 planned are measured; missing: shard 2 \(running, 0 of 4 points\); 4 points missing: b @ 0\.2, 0\.5; c @ 0\.2, 0\.5\nincomplete$/);
   const check = await runCli('status', main, '--check');
   assert.equal(check.code, EXIT_FAILED);

@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { buildModel } from '../../src/core/models/zoo';
 import { CRITERIA, DEFAULT_CRITERION, DEFAULT_LOSS_THRESHOLD, DEFAULT_RATIOS, parseDatasetLabel, datasetLabel, parseParamFilter, PROVIDERS, looksLikeResultsText, isResultsJson, ZOO_NAMES } from '../../src/shared/vocabulary';
+import { DEFAULT_DATA_SETTINGS } from '../../src/extension/dataChoice';
+import { SCALING_PRESETS } from '../../src/shared/preprocessing';
 
 interface Setting {
   readonly default?: unknown;
@@ -33,6 +35,8 @@ test("package.json's settings offer the vocabulary's defaults and enums", () => 
   assert.equal(setting('prunelens.analysis.criterion').default, DEFAULT_CRITERION);
   assert.equal(setting('prunelens.lossThreshold').default, DEFAULT_LOSS_THRESHOLD);
   assert.deepEqual(setting('prunelens.evaluation.providers').items?.enum, [...PROVIDERS]);
+  assert.deepEqual(setting('prunelens.data.scaling').enum, ['model', ...SCALING_PRESETS]);
+  assert.equal(setting('prunelens.data.scaling').default, DEFAULT_DATA_SETTINGS.scaling);
 });
 
 test('the zoo builds every model the vocabulary names', () => {

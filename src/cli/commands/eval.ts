@@ -1,7 +1,7 @@
 import { evaluateJob } from '../../core/jobs/evaluateJob';
 import { EVAL_ENGINES, SPLITS } from '../../shared/vocabulary';
 import { choice, int, onePositional, type CommandSpec } from '../args';
-import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
+import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, EVAL_OPTIONS, MODEL_HELP, MODEL_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult, startBackend } from '../jobEvents';
 
@@ -14,7 +14,7 @@ export function evalCommand(ctx: CliContext): CommandSpec {
       split: { type: 'string', value: 'S', default: 'test', help: 'train or test' },
       ...DATA_OPTIONS,
       ...EVAL_OPTIONS,
-      ...ZOO_OPTIONS,
+      ...MODEL_OPTIONS,
       ...BACKEND_OPTIONS,
     },
     async run(args) {

@@ -1,6 +1,6 @@
 import { describeJob } from '../../core/jobs/describeJob';
 import { bool, onePositional, type CommandSpec } from '../args';
-import { MODEL_HELP, ZOO_OPTIONS, modelSource } from '../common';
+import { MODEL_HELP, MODEL_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
 import { cliJob } from '../jobEvents';
 import { macsTable } from '../modelFactsText';
@@ -14,7 +14,7 @@ export function flopsCommand(ctx: CliContext): CommandSpec {
       detail: { type: 'boolean', help: 'also list MACs per parameter (layer)' },
       'all-layers': { type: 'boolean', help: "count pooling, BN and activations too (PaddleSlim's only_conv=False)" },
       json: { type: 'boolean', help: 'print JSON' },
-      ...ZOO_OPTIONS,
+      ...MODEL_OPTIONS,
     },
     async run(args) {
       const onlyConv = !bool(args, 'all-layers');

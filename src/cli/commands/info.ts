@@ -1,6 +1,6 @@
 import { describeJob } from '../../core/jobs/describeJob';
 import { bool, onePositional, type CommandSpec } from '../args';
-import { MODEL_HELP, ZOO_OPTIONS, modelSource } from '../common';
+import { MODEL_HELP, MODEL_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
 import { cliJob } from '../jobEvents';
 import { summaryTable } from '../modelFactsText';
@@ -13,7 +13,7 @@ export function infoCommand(ctx: CliContext): CommandSpec {
     options: {
       'all-layers': { type: 'boolean', help: "count MACs of pooling, BN and activations too (PaddleSlim's only_conv=False)" },
       json: { type: 'boolean', help: 'print JSON' },
-      ...ZOO_OPTIONS,
+      ...MODEL_OPTIONS,
     },
     async run(args) {
       const facts = await describeJob({ kind: 'describe', ...modelSource(onePositional(args, spec, 'MODEL'), args), allLayers: bool(args, 'all-layers') }, cliJob(ctx, {}));

@@ -1,6 +1,7 @@
 import { mergeJob } from '../../core/jobs/mergeJob';
 import { UsageError } from '../../core/util/errors';
 import { bool, str, type CommandSpec } from '../args';
+import { LOCK_OPTIONS, lockEnv } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult } from '../jobEvents';
 
@@ -15,14 +16,16 @@ export function mergeCommand(ctx: CliContext): CommandSpec {
       out: { type: 'string', short: 'o', value: 'FILE', help: 'merged results file to write (may be one of the inputs)' },
       force: { type: 'boolean', help: 'merge even if the files were measured on different models, datasets, metrics or criteria' },
       partial: { type: 'boolean', help: 'write an incomplete shard set anyway (a shard file or planned points missing), marked partial in its metadata' },
+      overwrite: { type: 'boolean', help: 'let -o replace a results file that is not among the inputs (its points are lost); without it only an input may be written over' },
+      ...LOCK_OPTIONS,
     },
     async run(args) {
       const files = args.positionals;
       const out = str(args, 'out');
       if (files.length === 0) throw new UsageError(`merge: give the results files to merge\nUsage: prunelens ${spec.usage}`);
       if (out === undefined) throw new UsageError('merge: -o OUT.json is required');
-      const run = cliJob(ctx, {});
-      printResult(await mergeJob({ kind: 'merge', inputs: files, output: out, force: bool(args, 'force'), partial: bool(args, 'partial') }, run), ctx);
+      const run = cliJob(ctx, lockEnv(args));
+      printResult(await mergeJob({ kind: 'merge', inputs: files, output: out, force: bool(args, 'force'), partial: bool(args, 'partial'), ...(bool(args, 'overwrite') ? { overwrite: true } : {}) }, run), ctx);
     },
   };
   return spec;

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/util/errors';
 import type { PruneRatiosSpec } from '../../shared/jobs';
 import { CRITERIA } from '../../shared/vocabulary';
 import { bool, choice, int, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
-import { MODEL_HELP, ZOO_OPTIONS, modelSource } from '../common';
+import { MODEL_HELP, MODEL_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult } from '../jobEvents';
 
@@ -38,11 +38,12 @@ export function pruneCommand(ctx: CliContext): CommandSpec {
       ratio: { type: 'string', value: 'NAME=R', multiple: true, help: 'prune parameter NAME by ratio R in [0, 1); repeatable' },
       criterion: { type: 'string', value: 'C', default: 'l1_norm', help: `channel importance: ${CRITERIA.join(', ')}` },
       'round-to': { type: 'string', value: 'K', help: 'keep a multiple of K channels in every pruned group' },
-      out: { type: 'string', value: 'DIR', help: 'folder to write (must not exist, or be empty)' },
+      out: { type: 'string', value: 'DIR', help: 'folder to write (new, or empty; a symbolic link to one or a mount point is written into)' },
+      overwrite: { type: 'boolean', help: 'write into an --out folder that has files: its model.json, weights.bin and pruning-plan.json are replaced, other files kept' },
       'keep-quantization': { type: 'boolean', help: 'write each weight quantized as the source model stored it (uint8, uint16, float16); default: float32' },
       'all-layers': { type: 'boolean', help: 'count MACs of pooling, BN and activations too' },
       json: { type: 'boolean', help: 'print JSON' },
-      ...ZOO_OPTIONS,
+      ...MODEL_OPTIONS,
     },
     async run(args) {
       const model = modelSource(onePositional(args, spec, 'MODEL'), args);
@@ -59,6 +60,7 @@ export function pruneCommand(ctx: CliContext): CommandSpec {
           roundTo: int(args, 'round-to') ?? 1,
           allLayers: bool(args, 'all-layers'),
           keepQuantization: bool(args, 'keep-quantization'),
+          ...(bool(args, 'overwrite') ? { overwrite: true } : {}),
         },
         run,
       );

@@ -6,7 +6,7 @@ import { UsageError } from '../../core/util/errors';
 import type { QuickSpec, SensitivityJobSpec } from '../../shared/jobs';
 import { CRITERIA, DEFAULT_QUICK_PRECISION, DEFAULT_RATIOS, METRICS, QUICK_CONFIDENCE, SCAN_ENGINES, SPLITS } from '../../shared/vocabulary';
 import { bool, choice, int, num, onePositional, str, type CommandSpec, type ParsedArgs } from '../args';
-import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, EVAL_OPTIONS, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
+import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, EVAL_OPTIONS, LOCK_OPTIONS, lockEnv, MODEL_HELP, MODEL_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult, startBackend } from '../jobEvents';
 import { cliShardRunner } from '../shardWorkers';
@@ -80,7 +80,7 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
     usage: 'sensitivity MODEL [--params TEXT | --regex RE] [--ratios 0.1,0.2] [--file FILE] [options]',
     summary:
       `Measure how much each conv's channel group costs when pruned by each ratio (PaddleSlim's sensitivity()). ` +
-      `The results file is rewritten after every point; run the same command again to resume or to add ratios. ${MODEL_HELP}.`,
+      `The results file is rewritten after every point; run the same command again to resume or to add ratios. One process writes a results file at a time: another waits for it (--no-wait: exits 1 naming it). ${MODEL_HELP}.`,
     options: {
       params: { type: 'string', value: 'TEXT', help: 'analyse the conv params whose name contains TEXT (default: those in FILE, or every conv for a new file)' },
       regex: { type: 'string', value: 'RE', help: 'analyse the conv params whose name matches RE' },
@@ -119,12 +119,13 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
         help: 'fast (ONNX Runtime, computes the network upstream of each group once; exact), ort (a masked model per point on ONNX Runtime) or tfjs',
       },
       'cache-mb': { type: 'string', value: 'MB', default: String(DEFAULT_CACHE_BYTES / 2 ** 20), help: "fast engine: memory for one group's cached activations; above it, a group's ratios are measured together" },
-      ...ZOO_OPTIONS,
+      ...LOCK_OPTIONS,
+      ...MODEL_OPTIONS,
       ...BACKEND_OPTIONS,
     },
     async run(args) {
       const job = specOf(args, onePositional(args, spec, 'MODEL'));
-      const env = runEnv(args);
+      const env = { ...runEnv(args), ...lockEnv(args) };
       const shardText = str(args, 'shard');
       const workersText = str(args, 'workers') ?? 'auto';
       if (workersText !== 'auto' && shardText !== undefined) throw new UsageError('sensitivity: give --workers or --shard, not both');

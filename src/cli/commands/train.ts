@@ -2,8 +2,8 @@ import { trainJob } from '../../core/jobs/trainJob';
 import { DEFAULT_LEARNING_RATE, DEFAULT_OPTIMIZER } from '../../core/train/train';
 import { UsageError } from '../../core/util/errors';
 import { OPTIMIZERS } from '../../shared/vocabulary';
-import { choice, int, num, onePositional, str, type CommandSpec } from '../args';
-import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, MODEL_HELP, ZOO_OPTIONS, modelSource, runEnv } from '../common';
+import { bool, choice, int, num, onePositional, str, type CommandSpec } from '../args';
+import { BACKEND_OPTIONS, DATA_OPTIONS, datasetOf, MODEL_HELP, MODEL_OPTIONS, modelSource, runEnv } from '../common';
 import type { CliContext } from '../context';
 import { cliJob, printResult, startBackend } from '../jobEvents';
 
@@ -13,12 +13,13 @@ export function trainCommand(ctx: CliContext): CommandSpec {
     usage: 'train MODEL --out DIR [options]',
     summary: `Train or fine-tune a model on the train split and save it. ${MODEL_HELP}.`,
     options: {
-      out: { type: 'string', value: 'DIR', help: 'folder to write model.json and weights to (required)' },
+      out: { type: 'string', value: 'DIR', help: 'folder to write model.json and weights.bin to (required; new, or empty)' },
+      overwrite: { type: 'boolean', help: 'write into an --out folder that has files (another model, or the one fine-tuned): its model.json and weights.bin are replaced, other files kept' },
       epochs: { type: 'string', value: 'N', default: '1', help: 'epochs' },
       optimizer: { type: 'string', value: 'O', default: DEFAULT_OPTIMIZER, help: 'momentum (SGD with momentum 0.9) or adam' },
       lr: { type: 'string', value: 'X', help: `peak learning rate of the cosine schedule (default ${DEFAULT_LEARNING_RATE.momentum} for momentum, ${DEFAULT_LEARNING_RATE.adam} for adam)` },
       ...DATA_OPTIONS,
-      ...ZOO_OPTIONS,
+      ...MODEL_OPTIONS,
       ...BACKEND_OPTIONS,
     },
     async run(args) {
@@ -41,6 +42,7 @@ export function trainCommand(ctx: CliContext): CommandSpec {
             optimizer: choice(args, 'optimizer', OPTIMIZERS) ?? DEFAULT_OPTIMIZER,
             ...(lr !== undefined ? { learningRate: lr } : {}),
             seed: int(args, 'seed', 0) ?? 1,
+            ...(bool(args, 'overwrite') ? { overwrite: true } : {}),
           },
           run,
         );

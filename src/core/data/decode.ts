@@ -24,7 +24,11 @@ let sharpModule: Promise<SharpModule> | undefined;
 
 /** Loads sharp once per process, with libvips' operation cache off: each file is decoded once. */
 export function loadSharp(): Promise<SharpModule> {
-  sharpModule ??= import('sharp')
+  // require, not import(): the bundles are CommonJS, and import() would take sharp's ES module
+  // entry, which the .vsix leaves out (it ships sharp's CommonJS build only).
+  sharpModule ??= Promise.resolve()
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    .then(() => require('sharp') as SharpModule | { default: SharpModule })
     .then((m) => {
       const sharp = ('default' in m ? m.default : m) as SharpModule;
       sharp.cache(false);

@@ -18,23 +18,78 @@ interface IdxArray {
   readonly data: Uint8Array;
 }
 
+/** Most data bytes an IDX file may declare: it is held in memory whole, then as float32 values four times that. */
+export const MAX_IDX_DATA_BYTES = 2 ** 30;
+
+/** Compressed bytes unpacked to read a gzipped file's header (at most about 66 MB once unpacked). */
+const GZIP_HEADER_PREFIX = 64 * 1024;
+
+function isGzip(raw: Uint8Array): boolean {
+  // Gzip streams start with 1f 8b whatever the file is called.
+  return raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+}
+
+/** The data bytes an IDX header declares (the product of its dimensions), or undefined when it is too short to say. */
+function declaredBytes(head: Buffer): number | undefined {
+  if (head.length < 4) return undefined;
+  const rank = head[3] as number;
+  if (head.length < 4 + 4 * rank) return undefined;
+  let n = 1;
+  for (let i = 0; i < rank; i++) n *= head.readUInt32BE(4 + 4 * i);
+  return 4 + 4 * rank + n;
+}
+
+function checkDeclared(total: number | undefined, file: string): void {
+  if (total !== undefined && total > MAX_IDX_DATA_BYTES) {
+    throw new PruneLensError(`its header declares ${total} bytes of data, more than PruneLens reads from one IDX file (${MAX_IDX_DATA_BYTES} bytes); use an image folder or a .npy file, which are read image by image`, file);
+  }
+}
+
+/**
+ * A gzipped file unpacked, never to more than its IDX header declares: the header is read
+ * from the start of the stream first, so a small file that would unpack to gigabytes (a
+ * gzip bomb, or a header that lies) is refused instead of being expanded.
+ */
+function gunzipBounded(raw: Buffer, file: string): Buffer {
+  let head: Buffer;
+  try {
+    head = zlib.gunzipSync(raw.subarray(0, GZIP_HEADER_PREFIX), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  } catch (e) {
+    throw new PruneLensError(`corrupt gzip data (${(e as Error).message})`, file);
+  }
+  const declared = declaredBytes(head);
+  checkDeclared(declared, file);
+  try {
+    // One byte more than declared tells "too long" apart from "exactly right".
+    return zlib.gunzipSync(raw, declared === undefined ? {} : { maxOutputLength: declared + 1 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PruneLensError(`unpacks to more than the ${declared} bytes its header declares; refused without unpacking it further`, file);
+    }
+    throw new PruneLensError(`corrupt gzip data (${(e as Error).message})`, file);
+  }
+}
+
 function readMaybeGzipped(file: string): Buffer {
   let raw: Buffer;
   try {
+    const size = fs.statSync(file).size;
+    // An unpacked file is its data: a size beyond the limit is refused before reading it.
+    if (size > MAX_IDX_DATA_BYTES + 4 + 4 * 255) checkDeclared(size, file);
     raw = fs.readFileSync(file);
   } catch (e) {
+    if (e instanceof PruneLensError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new PruneLensError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(e)})`, file);
   }
-  // Gzip streams start with 1f 8b whatever the file is called.
-  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      return zlib.gunzipSync(raw);
-    } catch (e) {
-      throw new PruneLensError(`corrupt gzip data (${(e as Error).message})`, file);
-    }
+  if (!isGzip(raw)) {
+    checkDeclared(declaredBytes(raw), file);
+    return raw;
   }
-  return raw;
+  const unpacked = gunzipBounded(raw, file);
+  const declared = declaredBytes(unpacked);
+  if (declared !== undefined && unpacked.length > declared) throw new PruneLensError(`unpacks to more than the ${declared} bytes its header declares; refused`, file);
+  return unpacked;
 }
 
 function hex(n: number): string {

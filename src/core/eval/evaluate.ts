@@ -83,6 +83,7 @@ export function tfjsPredictor(model: tf.LayersModel): Predictor {
   if (shape.some((d) => d === null)) throw new PruneLensError(`model "${model.name}" has an input of unknown size [${shape.join(', ')}]`);
   const perImage = (shape as number[]).reduce((a, b) => a * b, 1);
   return async (images, n) => {
+    if (images.length < n * perImage) throw new PruneLensError(`expected ${n} images of ${shape.join(' x ')} (${n * perImage} values), got ${images.length} values`);
     const out = tf.tidy(() => {
       const x = tf.tensor(images.subarray(0, n * perImage), [n, ...(shape as number[])], 'float32');
       const y = model.predict(x, { batchSize: n });

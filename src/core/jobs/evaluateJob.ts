@@ -2,23 +2,23 @@
  * The evaluate job: the seed's test(), top-1 and top-5 accuracy over a whole split, on
  * ONNX Runtime (default) or TF.js.
  */
+import { formatPercent } from '../../shared/format';
 import type * as tf from '@tensorflow/tfjs';
 import type { EvaluateJobSpec, JobResult } from '../../shared/jobs';
 import type { EvalEngineName } from '../../shared/vocabulary';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
+import { checkDatasetFitsModel } from '../data/batches';
 import type { ImageDataset } from '../data/dataset';
 import { evaluate, tfjsPredictor, type EvaluationResult } from '../eval/evaluate';
 import { createOrtEvaluator } from '../eval/ortSession';
 import type { JobContext } from './context';
-import { openData, openModel } from './open';
 import { engineFor } from './engines';
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
+import { classesOf, modelInputShape, openData, openModel } from './open';
 
 /** Evaluates a model in memory as the job does (the demo tests models it holds). */
 export async function evaluateModel(model: tf.LayersModel, data: ImageDataset, engine: EvalEngineName, batchSize: number, ctx: JobContext): Promise<EvaluationResult> {
+  // Every engine checks the data before its first batch, whoever opened it.
+  checkDatasetFitsModel(data, modelInputShape(model), classesOf(model));
   const opts = { batchSize, onProgress: ctx.events.progress.bind(ctx.events), ...(ctx.signal ? { signal: ctx.signal } : {}) };
   if (engine === 'tfjs') return evaluate(tfjsPredictor(model), data, opts);
   const evaluator = await createOrtEvaluator(model, { providers: ctx.env.providers ?? ['cpu'], ...(ctx.env.threads !== undefined ? { intraOpThreads: ctx.env.threads } : {}) });
@@ -31,7 +31,7 @@ export async function evaluateModel(model: tf.LayersModel, data: ImageDataset, e
 
 /** The seed's line for a test() result. */
 export function finalEvalLine(r: Pick<EvaluationResult, 'top1' | 'top5'>): string {
-  return `Final eval - acc_top1: ${pct(r.top1)}; acc_top5: ${pct(r.top5)}`;
+  return `Final eval - acc_top1: ${formatPercent(r.top1)}; acc_top5: ${formatPercent(r.top5)}`;
 }
 
 export async function evaluateJob(spec: EvaluateJobSpec, ctx: JobContext): Promise<JobResult> {
@@ -43,7 +43,7 @@ export async function evaluateJob(spec: EvaluateJobSpec, ctx: JobContext): Promi
   const r = await evaluateModel(model, data, engine, spec.batchSize ?? DEFAULT_BATCH_SIZE, ctx);
   const secs = (performance.now() - start) / 1000;
   return {
-    summary: `top-1 ${pct(r.top1)}, top-5 ${pct(r.top5)} over ${r.count} ${split} images`,
+    summary: `top-1 ${formatPercent(r.top1)}, top-5 ${formatPercent(r.top5)} over ${r.count} ${split} images`,
     details: [`${finalEvalLine(r)}  (${r.count} images, ${(r.count / secs).toFixed(0)} img/s)`],
     outputs: [],
     metrics: { top1: r.top1, top5: r.top5, count: r.count },

@@ -29,7 +29,7 @@ export function recordedModelPath(spec: string): string {
 
 export async function openModel(source: ModelSource): Promise<tf.LayersModel> {
   const spec = source.model;
-  if (!spec.startsWith(ZOO_PREFIX)) return loadModel(modelJsonPath(spec), source.inputShape ? { inputShape: source.inputShape } : {});
+  if (!spec.startsWith(ZOO_PREFIX)) return loadModel(modelJsonPath(spec), { ...(source.inputShape ? { inputShape: source.inputShape } : {}), allowNonfinite: source.allowNonfinite === true });
   const name = spec.slice(ZOO_PREFIX.length);
   if (!isOneOf(ZOO_NAMES, name)) throw new UsageError(`unknown zoo model "${name}" (known: ${ZOO_NAMES.join(', ')})`);
   const zoo = source.zoo ?? {};
@@ -43,7 +43,17 @@ export async function openModel(source: ModelSource): Promise<tf.LayersModel> {
 /** The model of a spec that may leave it out (taken from a results file by then), or a UsageError. */
 export function requireModel(source: Partial<ModelSource>, why: string): ModelSource {
   if (source.model === undefined) throw new UsageError(why);
-  return { model: source.model, ...(source.zoo ? { zoo: source.zoo } : {}), ...(source.inputShape ? { inputShape: source.inputShape } : {}) };
+  return {
+    model: source.model,
+    ...(source.zoo ? { zoo: source.zoo } : {}),
+    ...(source.inputShape ? { inputShape: source.inputShape } : {}),
+    ...(source.allowNonfinite ? { allowNonfinite: true } : {}),
+  };
+}
+
+/** The shape of one input image of a model, [H, W, C] (null where the model leaves it open). */
+export function modelInputShape(model: tf.LayersModel): readonly (number | null)[] {
+  return (model.inputs[0]?.shape ?? []).slice(1);
 }
 
 /** The classes a model predicts (its output's last dimension). */

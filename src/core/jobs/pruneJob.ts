@@ -3,7 +3,8 @@
  * directly; a plan; the physically pruned model written with its plan; FLOPs before and after.
  */
 import type { JobResult, PruneJobSpec, PruneRatiosSpec } from '../../shared/jobs';
-import { ratiosFileFor } from '../../shared/ratiosFile';
+import { counted, formatCount, formatPercent } from '../../shared/format';
+import { ratiosFileFor, type CombinedMeasurement } from '../../shared/ratiosFile';
 import { DEFAULT_CRITERION } from '../../shared/vocabulary';
 import { modelFingerprint } from '../models/fingerprint';
 import { sourceQuantization } from '../models/io';
@@ -21,6 +22,8 @@ import {
   type WrittenPrunedModel,
 } from '../pruning';
 import { loadResults } from '../sensitivity/resultsFile';
+import { UsageError } from '../util/errors';
+import { openCombinedEvaluator } from './combined';
 import type { JobContext } from './context';
 import { openModel, recordedModelPath, requireModel } from './open';
 
@@ -37,10 +40,6 @@ async function ratiosOf(spec: PruneRatiosSpec): Promise<Record<string, number>> 
   return ratiosFileFor(await loadResults(spec.results), { loss: spec.loss }, spec.results).ratios;
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
-
 /** One line per group the plan prunes. */
 export function describePlan(plan: PrunePlan): string[] {
   return plan.groups
@@ -51,9 +50,21 @@ export function describePlan(plan: PrunePlan): string[] {
     });
 }
 
+/** The pruned model measured beside the unpruned one on the data its results file was measured on. */
+async function measurePruned(spec: PruneJobSpec, ratios: Readonly<Record<string, number>>, ctx: JobContext): Promise<CombinedMeasurement> {
+  if (!('results' in spec.ratios)) throw new UsageError('measuring the pruned model needs ratios from a results file (it says which data to measure on)');
+  const file = spec.ratios.results;
+  const evaluator = await openCombinedEvaluator(await loadResults(file), file, { ...(spec.model !== undefined ? { model: spec.model } : {}) }, ctx);
+  try {
+    return { metric: evaluator.metric, baseline: evaluator.baseline, chosen: await evaluator.measure(ratios, spec.ratios.loss) };
+  } finally {
+    evaluator.release();
+  }
+}
+
 export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<PruneOutcome> {
-  // Checked before the work so that a bad output folder fails at once; written again at the end.
-  await checkOutputFolder(spec.output);
+  // Checked before the work so that a bad output folder fails at once; checked again when written.
+  await checkOutputFolder(spec.output, { overwrite: spec.overwrite === true, what: 'model.json, weights.bin and pruning-plan.json' });
   const source = requireModel(spec, 'no model to prune: give one (ratios from a results file default to the model it measured)');
   const ratios = await ratiosOf(spec.ratios);
   const model = await openModel(source);
@@ -64,15 +75,29 @@ export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<Pru
   const flops = compareFlops(model, pruned, { onlyConv: spec.allLayers !== true });
   ctx.events.progress({ stage: 'write', done: 2, total: 3 });
   const quantization = spec.keepQuantization === true ? sourceQuantization(model) : undefined;
-  const written = await writePrunedModel(spec.output, pruned, plan, { source: recordedModelPath(source.model), sourceFingerprint: modelFingerprint(model), flops }, quantization ? { quantization } : {});
+  const written = await writePrunedModel(spec.output, pruned, plan, { source: recordedModelPath(source.model), sourceFingerprint: modelFingerprint(model), flops }, { ...(quantization ? { quantization } : {}), overwrite: spec.overwrite === true });
   ctx.events.progress({ stage: 'write', done: 3, total: 3 });
+  const measured = spec.measure === true ? await measurePruned(spec, plan.ratios, ctx) : undefined;
   const cut = flops.before.macs > 0 ? 1 - flops.after.macs / flops.before.macs : 0;
   const groups = plan.groups.filter((g) => g.pruned.length > 0).length;
+  const cost = measured === undefined ? '' : `; ${measured.metric} ${formatPercent(measured.chosen.metric)} (unpruned ${formatPercent(measured.baseline)}, loss ${formatPercent(measured.chosen.loss)})`;
   const result: JobResult = {
-    summary: `pruned ${groups} group${groups === 1 ? '' : 's'}: MACs ${flops.before.macs} -> ${flops.after.macs} (-${pct(cut)}), written to ${written.dir}`,
-    details: [...describePlan(plan), formatFlopsComparison(flops).split('\n').at(-1) ?? '', `wrote ${written.modelJson} and ${written.plan}`],
+    summary: `pruned ${groups} of ${counted(plan.groups.length, 'group')}: MACs ${formatCount(flops.before.macs)} -> ${formatCount(flops.after.macs)} (-${formatPercent(cut)})${cost}, written to ${written.dir}`,
+    details: [
+      ...describePlan(plan),
+      formatFlopsComparison(flops).split('\n').at(-1) ?? '',
+      ...(measured ? [`measured on the scan's data: ${measured.metric} ${formatPercent(measured.baseline)} -> ${formatPercent(measured.chosen.metric)} (loss ${formatPercent(measured.chosen.loss)})`] : []),
+      `wrote ${written.modelJson} and ${written.plan}`,
+    ],
     outputs: [written.modelJson, written.plan],
-    metrics: { groups, macsBefore: flops.before.macs, macsAfter: flops.after.macs, paramsBefore: flops.before.params, paramsAfter: flops.after.params },
+    metrics: {
+      groups,
+      macsBefore: flops.before.macs,
+      macsAfter: flops.after.macs,
+      paramsBefore: flops.before.params,
+      paramsAfter: flops.after.params,
+      ...(measured ? { metricBefore: measured.baseline, metricAfter: measured.chosen.metric, loss: measured.chosen.loss } : {}),
+    },
   };
   return { result, plan, flops, written };
 }

@@ -2,13 +2,10 @@
  * How a sensitivity job reports what its results file holds, for a terminal, an output
  * channel and a notification alike.
  */
+import { counted, formatPercent } from '../../shared/format';
 import * as path from 'node:path';
 import type { JobResult } from '../../shared/jobs';
 import { isMeasured, isQuick, type SensitivityResults } from '../../shared/results';
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
 
 /** The job result of a scan whose results are in `file`. */
 export function scanResult(results: SensitivityResults, file: string, how = ''): JobResult {
@@ -20,12 +17,12 @@ export function scanResult(results: SensitivityResults, file: string, how = ''):
   const measured = points.filter(isMeasured).length;
   const quick = points.filter(isQuick).length;
   const skipped = points.length - measured;
-  const estimates = quick > 0 ? ` (${quick} quick estimate${quick === 1 ? '' : 's'})` : '';
-  const counted = `${measured} points measured${estimates}${how}${skipped > 0 ? `, ${skipped} skipped by early stop` : ''}`;
-  const baseline = `baseline ${results.metadata.metric} ${pct(results.metadata.baseline)}`;
-  details.push(`${counted}; ${baseline}; results in ${file}`);
+  const estimates = quick > 0 ? ` (${counted(quick, 'quick estimate')})` : '';
+  const summary = `${measured} points measured${estimates}${how}${skipped > 0 ? `, ${skipped} skipped by early stop` : ''}`;
+  const baseline = `baseline ${results.metadata.metric} ${formatPercent(results.metadata.baseline)}`;
+  details.push(`${summary}; ${baseline}; results in ${file}`);
   return {
-    summary: `${counted} in ${path.basename(file)} (${baseline})`,
+    summary: `${summary} in ${path.basename(file)} (${baseline})`,
     details,
     outputs: [file],
     metrics: { points: measured, quick, skipped, baseline: results.metadata.baseline },

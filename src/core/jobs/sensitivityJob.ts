@@ -21,10 +21,14 @@ import { planShardShare } from '../sensitivity/shardShare';
 import { describeShare } from '../sensitivity/shardPlan';
 import { shardFile, type ShardTask } from '../sensitivity/shards';
 import { UsageError } from '../util/errors';
+import { withLock } from '../util/fileLock';
+import { checkNameLength } from '../util/names';
 import type { JobContext } from './context';
 import { engineFor } from './engines';
+import { lockOptions } from './locking';
 import { openData, openModel, recordedModelPath, requireModel } from './open';
 import { scanResult } from './results';
+import { counted } from '../../shared/format';
 
 /**
  * The conv params a spec asks for: those it names and those its filter matches, the first
@@ -71,7 +75,17 @@ function shardOf(spec: SensitivityJobSpec): ShardTask | undefined {
   return spec.shard === undefined ? undefined : { ...spec.shard, file: shardFile(spec.file, spec.shard.index, spec.shard.count) };
 }
 
+/**
+ * Runs the scan under the lock on the file it writes (the results file, or this shard's
+ * file), taken before anything else so that a second writer waits before doing any work.
+ */
 export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContext): Promise<JobResult> {
+  checkNameLength(spec.file, 'results file');
+  const shard = shardOf(spec);
+  return withLock(shard?.file ?? spec.file, lockOptions(ctx.env, ctx.events.log.bind(ctx.events), ctx.signal), () => runLocked(spec, shard, ctx));
+}
+
+async function runLocked(spec: SensitivityJobSpec, shard: ShardTask | undefined, ctx: JobContext): Promise<JobResult> {
   const { events, env } = ctx;
   const source = requireModel(spec, `${spec.file}: no model given, and the results file does not name one`);
   const metric = spec.metric ?? 'top1';
@@ -81,16 +95,18 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
   const engineName = engineFor(model, spec.engine ?? 'fast', events.log);
   const quick = quickRuleOf(spec, engineName, events.log);
   const existing = await readResultsIfExists(spec.file);
-  let params = requestedParams(model, spec, Object.keys(existing?.params ?? {}));
+  const params = requestedParams(model, spec, Object.keys(existing?.params ?? {}));
   if (params.length === 0) throw new UsageError('no conv params to analyse; list them with "prunelens params MODEL"');
-  const shard = shardOf(spec);
+  // A shard measures its share, and records every requested param so that the folded file
+  // names them all: a split scan killed early resumes with the params it was asked for.
+  let share: string[] | undefined;
   let plan: ShardPlan | undefined;
   if (shard !== undefined) {
-    const share = await planShardShare(model, params, spec.ratios ?? DEFAULT_RATIOS, existing, shard);
-    params = share.params;
-    plan = share.plan;
-    events.log(`shard ${shard.index} of ${shard.count}: ${params.length} of the params, ${describeShare(share.plan, shard.index)}, into ${shard.file}`);
-    if (params.length === 0 && !fs.existsSync(shard.file)) return { summary: `shard ${shard.index} of ${shard.count} had nothing to measure`, outputs: [] };
+    const assigned = await planShardShare(model, params, spec.ratios ?? DEFAULT_RATIOS, existing, shard);
+    share = assigned.params;
+    plan = assigned.plan;
+    events.log(`shard ${shard.index} of ${shard.count}: ${share.length} of the params, ${describeShare(plan, shard.index)}, into ${shard.file}`);
+    if (share.length === 0 && !fs.existsSync(shard.file)) return { summary: `shard ${shard.index} of ${shard.count} had nothing to measure`, outputs: [] };
   }
   const file = shard?.file ?? spec.file;
   const data = await openData(dataSpec, spec.datasetOptions, split, model, source, { labelsOptional: metric === 'agreement', onProgress: (e) => events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
@@ -109,7 +125,8 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
   const engine: ScanEngine | ReturnType<typeof datasetMetric> = fast ?? datasetMetric(model, data, { ...common, engine: engineName === 'tfjs' ? 'tfjs' : 'ort' });
   const rules = [quick?.precision !== undefined ? `to ±${quick.precision}` : '', quick?.loss !== undefined ? `clear of loss ${quick.loss}` : ''].filter(Boolean);
   const how = quick === undefined ? '' : `, quick: ${rules.join(' or ')} at ${quick.confidence * 100}% confidence`;
-  events.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}, engine ${engineName}${how}); results in ${file}`);
+  const measured = share ?? params;
+  events.log(`analysing ${counted(measured.length, 'param')} on ${data.count} ${split} images (${metric}, engine ${engineName}${how}); results in ${file}`);
   try {
     const results = await sensitivity(model, params, engine, {
       file,
@@ -120,6 +137,7 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
       force: spec.force ?? false,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count, ...(plan ? { plan } : {}) } } : {}),
+      ...(share !== undefined ? { measureOnly: share } : {}),
       ...(spec.ratios !== undefined ? { ratios: spec.ratios } : {}),
       ...(spec.earlyStopLoss !== undefined ? { earlyStopLoss: spec.earlyStopLoss } : {}),
       onPoint: (e) => events.point({ ...e, file }),

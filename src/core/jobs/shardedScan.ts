@@ -14,8 +14,12 @@ import { readResultsIfExists } from '../sensitivity/resultsFile';
 import { foldShards, removeFiles, shardFile, shardsOf } from '../sensitivity/shards';
 import { Coalesced } from '../util/coalesced';
 import { CancelledError } from '../util/errors';
+import { acquireLock, processLabel, withLock, type FileLock } from '../util/fileLock';
+import { checkNameLength } from '../util/names';
+import { lockOptions } from './locking';
 import { scanResult } from './results';
 import { JobCancelledError } from './workerRun';
+import { counted } from '../../shared/format';
 
 /** How the caller runs one shard's job in a worker process. */
 export interface ShardRunner {
@@ -43,26 +47,57 @@ export function autoWorkers(cores = os.availableParallelism()): number {
   return Math.max(1, Math.floor(cores / 4));
 }
 
-/** Shards a failed or interrupted run left beside `file`, folded into it and removed. */
+/**
+ * Shards a failed or interrupted run left beside `file`, folded into it and removed. Each
+ * shard's lock is taken first: a worker of that run still writing one (its parent died)
+ * makes this fail with its name rather than fold a shard that is still changing.
+ */
 export async function foldLeftovers(file: string, force: boolean, hooks: ShardedScanHooks): Promise<void> {
   const leftovers = await shardsOf(file);
   if (leftovers.length === 0) return;
   hooks.log(`folding ${leftovers.length} shard file(s) left by an earlier run into ${file}`);
-  if (await foldShards(file, leftovers, force)) hooks.onFolded?.(file);
-  await removeFiles(leftovers);
+  const locks: FileLock[] = [];
+  try {
+    for (const shard of leftovers) locks.push(await acquireLock(shard, { wait: false }));
+    if (await foldShards(file, leftovers, force)) hooks.onFolded?.(file);
+    await removeFiles(leftovers);
+  } finally {
+    for (const lock of locks) await lock.release();
+  }
 }
 
+/** Removes the shard files once their workers have let go; one still held is left, and said so. */
+async function removeShards(files: readonly string[], log: (line: string) => void): Promise<void> {
+  for (const file of files) {
+    try {
+      await withLock(file, { wait: false }, () => removeFiles([file]));
+    } catch (err) {
+      log(`left ${file} in place: ${(err as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Runs the scan under the lock on the results file (this process folds into it), and each
+ * worker under the lock on its shard file, so that no file ever has two writers.
+ */
 export async function runShardedScan(spec: SensitivityJobSpec, count: number, env: RunEnv, runner: ShardRunner, hooks: ShardedScanHooks): Promise<JobResult> {
+  checkNameLength(spec.file, 'results file');
+  return withLock(spec.file, lockOptions(env, hooks.log, hooks.signal), () => runLocked(spec, count, env, runner, hooks));
+}
+
+async function runLocked(spec: SensitivityJobSpec, count: number, env: RunEnv, runner: ShardRunner, hooks: ShardedScanHooks): Promise<JobResult> {
   const force = spec.force ?? false;
   await foldLeftovers(spec.file, force, hooks);
   const threads = Math.max(1, Math.floor(os.availableParallelism() / count));
-  hooks.log(`${count} worker processes, ${threads} ONNX Runtime thread${threads === 1 ? '' : 's'} each`);
+  hooks.log(`${count} worker processes, ${counted(threads, 'ONNX Runtime thread')} each`);
   const files = Array.from({ length: count }, (_, i) => shardFile(spec.file, i + 1, count));
   const fold = async (): Promise<void> => {
     if (await foldShards(spec.file, files, force)) hooks.onFolded?.(spec.file);
   };
   const folder = new Coalesced(fold, (err) => hooks.log(`could not fold shards into ${spec.file}: ${(err as Error).message}`));
-  const shardEnv: RunEnv = { ...env, threads, background: true };
+  // A worker never waits for its shard: another live writer of it is an error to report.
+  const shardEnv: RunEnv = { ...env, threads, background: true, lock: { ...env.lock, wait: false, label: `a worker of ${env.lock?.label ?? processLabel()}` } };
   let stopping = false;
   const stopAll = async (): Promise<void> => {
     if (stopping) return;
@@ -102,7 +137,7 @@ export async function runShardedScan(spec: SensitivityJobSpec, count: number, en
     hooks.signal?.removeEventListener('abort', onAbort);
     await folder.flush();
     await fold();
-    await removeFiles(files);
+    await removeShards(files, hooks.log);
   }
   const results = await readResultsIfExists(spec.file);
   if (results === undefined) return { summary: `no points measured in ${spec.file}`, outputs: [] };

@@ -1,11 +1,15 @@
 /**
  * The train job: train a fresh zoo model or fine-tune a saved one on a dataset's train
- * split, and save it.
+ * split, and save it to a new or empty folder (or, asked to overwrite, over the model files
+ * of a folder that has some), never mixing with or replacing another model unasked.
  */
+import * as path from 'node:path';
+import { counted, formatPercent } from '../../shared/format';
 import type * as tf from '@tensorflow/tfjs';
 import type { JobResult, TrainJobSpec } from '../../shared/jobs';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
-import { saveModel } from '../models/io';
+import { MODEL_JSON_NAME, saveModel } from '../models/io';
+import { checkOutputFolder, writeOutputFolder } from '../util/outputFolder';
 import { train, type EpochResult } from '../train/train';
 import type { JobContext } from './context';
 import { openData, openModel } from './open';
@@ -16,16 +20,17 @@ export interface TrainOutcome {
   readonly model: tf.LayersModel;
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
-
 /** The epoch line the CLI and the output channel print. */
 export function epochLine(r: EpochResult): string {
-  return `epoch ${r.epoch}: train top1 ${pct(r.top1)}  top5 ${pct(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
+  return `epoch ${r.epoch}: train top1 ${formatPercent(r.top1)}  top5 ${formatPercent(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
 }
 
+const MODEL_FILES = 'model.json and weights.bin';
+
 export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<TrainOutcome> {
+  // Checked before training, so that a folder holding another model fails at once, and again when written.
+  const overwrite = { overwrite: spec.overwrite === true, what: MODEL_FILES };
+  await checkOutputFolder(spec.output, overwrite);
   const model = await openModel(spec);
   const data = await openData(spec.dataset, spec.datasetOptions, 'train', model, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const epochs = await train(model, data, {
@@ -37,11 +42,13 @@ export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<Tra
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     onProgress: (e) => ctx.events.progress(e),
   });
-  const saved = await saveModel(model, spec.output);
+  const out = await checkOutputFolder(spec.output, overwrite);
+  await writeOutputFolder(out, async (dir) => void (await saveModel(model, dir)), [MODEL_JSON_NAME], 'the trained model');
+  const saved = { modelJson: path.join(out.dir, MODEL_JSON_NAME) };
   const last = epochs.at(-1);
-  const figures = last ? `: train top-1 ${pct(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
+  const figures = last ? `: train top-1 ${formatPercent(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
   const result: JobResult = {
-    summary: `trained ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}${figures}; saved ${saved.modelJson}`,
+    summary: `trained ${counted(epochs.length, 'epoch')}${figures}; saved ${saved.modelJson}`,
     details: [...epochs.map(epochLine), `saved ${saved.modelJson}`],
     outputs: [saved.modelJson],
     ...(last ? { metrics: { top1: last.top1, top5: last.top5, loss: last.loss } } : {}),

@@ -9,12 +9,13 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomicWrite';
-import { errorText, PruneLensError } from '../util/errors';
+import { errorCode, errorText, PruneLensError } from '../util/errors';
 import type { CheckedModelJson } from './modelJson';
 import { checkModelJson, type QuantizationDtype } from './modelJson';
 import { quantizeWeights } from './quantize';
 import { setInputShape } from './inputShape';
 import { restoreTopologyConfigs } from './topologyConfig';
+import { checkFiniteWeights, checkWeightShapes, topologyWeights } from './weightChecks';
 
 export { modelFingerprint } from './fingerprint';
 
@@ -26,9 +27,6 @@ export interface SavedModelFiles {
   readonly weights: readonly string[];
 }
 
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
 
 function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
@@ -135,9 +133,14 @@ async function checkWeightFiles(checked: CheckedModelJson, modelJsonPath: string
 }
 
 /** All weight bytes in manifest order, in a fresh buffer of exactly their length. */
-async function readWeightData(checked: CheckedModelJson): Promise<Uint8Array> {
+async function readWeightData(checked: CheckedModelJson, modelJsonPath: string): Promise<Uint8Array> {
   const total = checked.groups.reduce((n, g) => n + g.byteLength, 0);
-  const data = new Uint8Array(total);
+  let data: Uint8Array;
+  try {
+    data = new Uint8Array(total);
+  } catch (err) {
+    throw new PruneLensError(`not enough memory to read ${total} bytes of weights (${errorText(err)})`, modelJsonPath);
+  }
   let offset = 0;
   for (const group of checked.groups) {
     for (const file of group.files) {
@@ -152,15 +155,26 @@ async function readWeightData(checked: CheckedModelJson): Promise<Uint8Array> {
   return data;
 }
 
+export interface LoadModelOptions {
+  /** Build a model whose input size is open at this size (see inputShape.ts). */
+  readonly inputShape?: readonly [number, number, number];
+  /** Load weights that are NaN or infinite (refused by default, naming the tensors). */
+  readonly allowNonfinite?: boolean;
+}
+
 /**
- * Loads a Layers model from its model.json, validating the file first (see modelJson.ts
- * and checkWeightFiles): every problem is a PruneLensError naming the file at fault.
+ * Loads a Layers model from its model.json, checking everything before it is used, each
+ * problem a PruneLensError naming the file at fault: model.json itself (modelJson.ts), the
+ * weight files' sizes, and the manifest against the weights the topology builds, all before
+ * any weight byte is read; then that every weight is finite (weightChecks.ts).
  */
-export async function loadModel(modelJsonPath: string, opts: { inputShape?: readonly [number, number, number] } = {}): Promise<tf.LayersModel> {
+export async function loadModel(modelJsonPath: string, opts: LoadModelOptions = {}): Promise<tf.LayersModel> {
   const checked = checkModelJson(await readModelJsonText(modelJsonPath), modelJsonPath);
   if (opts.inputShape !== undefined) setInputShape(checked.modelTopology, opts.inputShape, modelJsonPath);
   await checkWeightFiles(checked, modelJsonPath);
-  const weightData = await readWeightData(checked);
+  const weightSpecs = checked.groups.flatMap((g) => g.specs);
+  checkWeightShapes(await topologyWeights(checked.modelTopology, modelJsonPath), weightSpecs, modelJsonPath);
+  const weightData = await readWeightData(checked, modelJsonPath);
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: checked.modelTopology,
     format: checked.format,
@@ -168,16 +182,23 @@ export async function loadModel(modelJsonPath: string, opts: { inputShape?: read
     convertedBy: checked.convertedBy,
     trainingConfig: checked.trainingConfig,
     userDefinedMetadata: checked.userDefinedMetadata,
-    weightSpecs: checked.groups.flatMap((g) => g.specs),
+    weightSpecs,
     // readWeightData allocated this buffer for exactly these bytes, so no copy is needed.
     weightData: weightData.buffer as ArrayBuffer,
   };
+  let model: tf.LayersModel;
   try {
-    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
-    const quantized = artifacts.weightSpecs?.filter((s) => s.quantization !== undefined) ?? [];
-    if (quantized.length > 0) sourceQuantizations.set(model, new Map(quantized.map((s) => [s.name, s.quantization?.dtype as QuantizationDtype])));
-    return model;
+    model = await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
   } catch (err) {
     throw new PruneLensError(`could not build the model (${errorText(err)})`, modelJsonPath);
   }
+  try {
+    if (opts.allowNonfinite !== true) checkFiniteWeights(model, modelJsonPath);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  const quantized = weightSpecs.filter((s) => s.quantization !== undefined);
+  if (quantized.length > 0) sourceQuantizations.set(model, new Map(quantized.map((s) => [s.name, s.quantization?.dtype as QuantizationDtype])));
+  return model;
 }

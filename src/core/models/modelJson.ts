@@ -15,6 +15,9 @@ export const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32
 /** Largest tensor we accept: 2^28 elements is 1 GiB of float32, far above any CNN kernel. */
 export const MAX_TENSOR_ELEMENTS = 2 ** 28;
 
+/** Most weight bytes a model may have: they are read into one buffer, which Node caps at 4 GiB. */
+export const MAX_WEIGHT_BYTES = 2 ** 32;
+
 export interface CheckedWeightGroup {
   /** Weight files in the order their bytes concatenate, as absolute paths. */
   readonly files: readonly string[];
@@ -147,6 +150,21 @@ function checkGroup(raw: unknown, index: number, modelDir: string, file: string)
 }
 
 /**
+ * Refuses a topology that describes no model (`{}`, or a model without layers) with words,
+ * where TF.js would fail with an empty message.
+ */
+function checkTopology(topology: Record<string, unknown>, file: string): void {
+  const inner = isObject(topology['model_config']) ? topology['model_config'] : topology;
+  const config = inner['config'];
+  if (typeof inner['class_name'] !== 'string' || !(isObject(config) || Array.isArray(config))) {
+    throw new PruneLensError('modelTopology is empty or names no model class (it needs "class_name" and "config"); it describes no model', file);
+  }
+  // Old Keras Sequential models list their layers as the config itself.
+  const layers = Array.isArray(config) ? config : config['layers'];
+  if (!Array.isArray(layers) || layers.length === 0) throw new PruneLensError(`modelTopology's ${inner['class_name']} has no layers; it describes no model`, file);
+}
+
+/**
  * Parses and checks the text of a model.json at `file`. Weight files are only resolved
  * here; their sizes are checked against `byteLength` by the loader.
  */
@@ -166,10 +184,15 @@ export function checkModelJson(text: string, file: string): CheckedModelJson {
   if (!isObject(modelTopology)) {
     throw new PruneLensError('no modelTopology object; this is not a TF.js Layers model.json', file);
   }
+  checkTopology(modelTopology, file);
   const manifest = json['weightsManifest'] ?? [];
   if (!Array.isArray(manifest)) throw new PruneLensError('weightsManifest is not an array', file);
   const modelDir = path.dirname(path.resolve(file));
   const groups = manifest.map((g: unknown, i: number) => checkGroup(g, i, modelDir, file));
+  const total = groups.reduce((n, g) => n + g.byteLength, 0);
+  if (total > MAX_WEIGHT_BYTES) {
+    throw new PruneLensError(`declares ${(total / 2 ** 30).toFixed(1)} GiB of weights; PruneLens loads models of at most ${MAX_WEIGHT_BYTES / 2 ** 30} GiB; refused`, file);
+  }
   const trainingConfig = isObject(json['trainingConfig']) ? (json['trainingConfig'] as unknown as tf.io.TrainingConfig) : undefined;
   return {
     modelTopology,

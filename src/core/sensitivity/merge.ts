@@ -17,6 +17,7 @@ import { isMeasured, isQuick, normaliseRatio } from '../../shared/results';
 import { PruneLensError, UsageError } from '../util/errors';
 import { PRUNELENS_VERSION } from '../version';
 import { measurementDifferences } from './compatibility';
+import { groupOverlap } from './resultsCheck';
 import { loadResults } from './resultsFile';
 
 export interface MergeOptions {
@@ -105,6 +106,11 @@ export function mergeResults(inputs: readonly SensitivityResults[], opts: MergeO
       delete groups[id];
       delete points[id];
     }
+  }
+  // Not even --force can make one parameter a member of two groups: the file would be invalid.
+  const overlap = groupOverlap(groups);
+  if (overlap !== undefined) {
+    throw new PruneLensError(`cannot merge: ${overlap.param} is a member of group ${overlap.first} in one input and of group ${overlap.second} in another, so the files do not describe one model`);
   }
   const ratios = [...new Set(inputs.flatMap((r) => r.metadata.ratios.map(normaliseRatio)))].sort((a, b) => a - b);
   const times = inputs.flatMap((r) => [r.metadata.created, r.metadata.updated]).sort();

@@ -13,7 +13,7 @@ import type { ImageDataset } from '../data/dataset';
 import { evaluate, tfjsPredictor, type Predictor } from '../eval/evaluate';
 import { createOrtEvaluator, type OrtEvaluatorOptions } from '../eval/ortSession';
 import type { MetricName } from '../../shared/results';
-import { batches, requireLabels } from '../data/batches';
+import { batches, checkDatasetFitsModel, requireLabels } from '../data/batches';
 import { throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
 
@@ -75,6 +75,9 @@ async function withPredictor<T>(model: tf.LayersModel, engine: 'ort' | 'tfjs', o
  */
 export function datasetMetric(reference: tf.LayersModel, dataset: ImageDataset, opts: MetricOptions = {}): MetricFn {
   const { metric = 'top1', engine = 'ort', batchSize, signal, onProgress, ...ortOptions } = opts;
+  // Checked here, before the first batch, whoever opened the data: a mismatch would not fail
+  // later, it would measure nonsense.
+  checkDatasetFitsModel(dataset, reference.inputs[0]?.shape.slice(1) ?? [], reference.outputs[0]?.shape.at(-1) ?? dataset.numClasses);
   const evalOptions = { ...(batchSize !== undefined ? { batchSize } : {}), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
   let relabelled: Promise<ImageDataset> | undefined;
   const target = (): Promise<ImageDataset> => {

@@ -42,6 +42,9 @@ text { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; fon
 
 const DEFS = `<defs><pattern id="skip-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#eeeeee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b0b0b0" stroke-width="2"/></pattern></defs>`;
 
+/** The line that marks an SVG as a plot PruneLens wrote, which a later plot may replace. */
+export const PLOT_MARK = '<metadata>written by prunelens plot</metadata>';
+
 export function sensitivityPlotSvg(results: SensitivityResults, opts: PlotOptions = {}): string {
   const threshold = opts.threshold ?? 0.01;
   const panels = opts.panels ?? 'both';
@@ -62,6 +65,7 @@ export function sensitivityPlotSvg(results: SensitivityResults, opts: PlotOption
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    PLOT_MARK,
     `<style>${STYLE}</style>`,
     DEFS,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,

@@ -6,7 +6,7 @@
  */
 import type { FlopsModel } from '../../shared/flops';
 import type { PartialMarker, QuickEstimate, ResultsGroup, ResultsMetadata, SensitivityPoint, SensitivityResults, ShardInfo, ShardPlan } from '../../shared/results';
-import { RESULTS_FORMAT, RESULTS_VERSION, ratioKey } from '../../shared/results';
+import { isMeasured, RESULTS_FORMAT, RESULTS_VERSION, ratioKey } from '../../shared/results';
 import { CRITERIA, isOneOf, METRICS } from '../../shared/vocabulary';
 import { parsePreprocessingRecord, type Preprocessing } from '../../shared/preprocessing';
 
@@ -46,6 +46,13 @@ function string(value: unknown, path: string): string {
 function finite(value: unknown, path: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new ResultsShapeError(path, `expected a number, found ${describe(value)}`);
   return value;
+}
+
+/** A baseline: every loss is relative to it, so 0 (or less) makes every point meaningless. */
+function positive(value: unknown, path: string): number {
+  const n = finite(value, path);
+  if (!(n > 0)) throw new ResultsShapeError(path, `expected a metric above 0 (every loss is relative to it), found ${n}`);
+  return n;
 }
 
 function count(value: unknown, path: string): number {
@@ -103,7 +110,7 @@ function checkMetadata(value: unknown, path: string): ResultsMetadata {
       ...(preprocessing !== undefined ? { preprocessing } : {}),
     },
     metric,
-    baseline: finite(m['baseline'], at(path, 'baseline')),
+    baseline: positive(m['baseline'], at(path, 'baseline')),
     criterion,
     ratios: ratios.map((r, i) => ratio(r, `${at(path, 'ratios')}[${i}]`)),
     ...(earlyStopLoss !== undefined ? { earlyStopLoss } : {}),
@@ -242,6 +249,39 @@ function checkFlops(value: unknown, path: string): FlopsModel {
   };
 }
 
+/** A parameter two groups both list, with where the second lists it. */
+export interface GroupOverlap {
+  readonly param: string;
+  readonly first: string;
+  readonly second: string;
+  readonly index: number;
+}
+
+/**
+ * The first parameter listed by two groups, if any. Groups are sets of channels pruned
+ * together, so two groups sharing a member would each claim its channels.
+ */
+export function groupOverlap(groups: Readonly<Record<string, ResultsGroup>>): GroupOverlap | undefined {
+  const memberOf = new Map<string, string>();
+  for (const g of Object.values(groups)) {
+    for (const [index, param] of g.params.entries()) {
+      const first = memberOf.get(param);
+      if (first !== undefined) return { param, first, second: g.id, index };
+      memberOf.set(param, g.id);
+    }
+  }
+  return undefined;
+}
+
+/** Refuses overlapping groups; returns member -> group. */
+function checkDisjoint(groups: Readonly<Record<string, ResultsGroup>>): Map<string, string> {
+  const overlap = groupOverlap(groups);
+  if (overlap !== undefined) {
+    throw new ResultsShapeError(`${at(at('$.groups', overlap.second), 'params')}[${overlap.index}]`, `${JSON.stringify(overlap.param)} is also a member of group ${JSON.stringify(overlap.first)}; groups may not overlap`);
+  }
+  return new Map(Object.values(groups).flatMap((g) => g.params.map((p): [string, string] => [p, g.id])));
+}
+
 /** Whether `value` claims to be a results file at all (its `format` field). */
 export function hasResultsFormat(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Json)['format'] === RESULTS_FORMAT;
@@ -259,10 +299,13 @@ export function checkResults(value: unknown): SensitivityResults {
   const metadata = checkMetadata(root['metadata'], '$.metadata');
   const groups: Record<string, ResultsGroup> = {};
   for (const [id, g] of Object.entries(object(root['groups'], '$.groups'))) groups[id] = checkGroup(g, id, at('$.groups', id));
+  const memberOf = checkDisjoint(groups);
   const params: Record<string, string> = {};
   for (const [name, id] of Object.entries(object(root['params'], '$.params'))) {
     const group = string(id, at('$.params', name));
     if (groups[group] === undefined) throw new ResultsShapeError(at('$.params', name), `names group ${JSON.stringify(group)}, which is not in $.groups`);
+    const member = memberOf.get(name);
+    if (member !== undefined && member !== group) throw new ResultsShapeError(at('$.params', name), `names group ${JSON.stringify(group)}, but group ${JSON.stringify(member)} lists it as a member`);
     params[name] = group;
   }
   const points: Record<string, Record<string, SensitivityPoint>> = {};
@@ -275,7 +318,12 @@ export function checkResults(value: unknown): SensitivityResults {
       if (!(r > 0 && r < 1) || ratioKey(r) !== key) {
         throw new ResultsShapeError(at(path, key), `ratio keys must be ratios between 0 and 1 written in normal form (e.g. "0.3"); found ${JSON.stringify(key)}`);
       }
-      checked[key] = checkPoint(point, at(path, key));
+      const p = checkPoint(point, at(path, key));
+      const channels = (groups[id] as ResultsGroup).channels;
+      if (isMeasured(p) && p.channelsPruned > 0 && p.channelsPruned >= channels) {
+        throw new ResultsShapeError(at(at(path, key), 'channelsPruned'), `removes ${p.channelsPruned} of the group's ${channels} channels; a point keeps at least one`);
+      }
+      checked[key] = p;
     }
     points[id] = checked;
   }

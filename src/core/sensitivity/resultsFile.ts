@@ -12,14 +12,12 @@ import { promises as fsp } from 'node:fs';
 import type { SensitivityResults } from '../../shared/results';
 import { RESULTS_FORMAT, RESULTS_VERSION, resultsVersionFor } from '../../shared/results';
 import { writeFileAtomic } from '../util/atomicWrite';
-import { PruneLensError } from '../util/errors';
+import { errorCode, PruneLensError } from '../util/errors';
+import { heldLock, withLock } from '../util/fileLock';
 import { checkResults, hasResultsFormat, ResultsShapeError } from './resultsCheck';
 
 const LEFT_AS_IS = 'PruneLens leaves it as it is and will not overwrite it; move it away or choose another results file';
 
-function errorCode(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
-}
 
 const PICKLE = `looks like a Python pickle (PaddleSlim's sensitivities format), not a PruneLens results file; ${LEFT_AS_IS}`;
 
@@ -138,13 +136,22 @@ export function formatResults(results: SensitivityResults): string {
   return `${pretty(ordered, '')}\n`;
 }
 
+async function replaceChecked(file: string, results: SensitivityResults): Promise<void> {
+  await readResultsIfExists(file);
+  await writeFileAtomic(file, formatResults(results));
+}
+
 /**
- * Replaces `file` with `results`, atomically. If something is already there it must be a
- * results file: anything else (corrupt, foreign, a newer format) is refused and left
- * byte-identical. The check costs one read of a small file per write, and it also catches
+ * Replaces `file` with `results`, atomically, under the file's lock (src/core/util/fileLock.ts):
+ * the one this process holds, checked to be still its own, or one taken for this write
+ * alone (refused at once if another process holds it). If something is already there it
+ * must be a results file: anything else (corrupt, foreign, a newer format) is refused and
+ * left byte-identical. The checks cost two reads of small files per write, and also catch
  * a file that was replaced by something else while a long scan ran.
  */
 export async function writeResults(file: string, results: SensitivityResults): Promise<void> {
-  await readResultsIfExists(file);
-  await writeFileAtomic(file, formatResults(results));
+  const lock = await heldLock(file);
+  if (lock === undefined) return withLock(file, { wait: false }, () => replaceChecked(file, results));
+  await lock.verify();
+  await replaceChecked(file, results);
 }

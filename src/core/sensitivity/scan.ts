@@ -45,6 +45,11 @@ export interface SensitivityOptions extends LongTaskOptions {
   readonly force?: boolean;
   /** Set when this call measures one share of a scan split over processes (recorded in the file, with its plan). */
   readonly shard?: ShardInfo;
+  /**
+   * The parameters whose groups this call measures (one shard's share); the other `params`
+   * are recorded in the file without points. Default: all of them.
+   */
+  readonly measureOnly?: readonly string[];
   /** Where the model came from, recorded for display. */
   readonly modelPath?: string;
   /** Called after every point is written (measured or skipped). */
@@ -78,7 +83,7 @@ export async function sensitivity(
   };
   const existing = await readResultsIfExists(opts.file);
   checkComparable(existing, identity, opts.file, opts.force ?? false);
-  const state = initialState(graph, params, existing);
+  const state = initialState(graph, params, existing, opts.measureOnly);
   const session = new ScanSession({ model, graph, engine, opts, identity, existing, state, ratios, flops: buildFlopsModel(model, graph) });
   const results = await session.run();
   if (results === undefined) throw nothingToMeasure(state, params);

@@ -57,9 +57,11 @@ function describeGroup(group: ChannelGroup): ResultsGroup {
 /**
  * The working state for `params` on `graph`, starting from `existing`. Every member of a
  * requested parameter's group is listed under the group too, so the one point measured
- * for the group shows under each of them.
+ * for the group shows under each of them. With `measured`, only the groups of those
+ * parameters are measured (one shard's share); the others are recorded without points, so
+ * that the file names everything the whole scan asked for.
  */
-export function initialState(graph: DependencyGraph, params: readonly string[], existing: SensitivityResults | undefined): ScanState {
+export function initialState(graph: DependencyGraph, params: readonly string[], existing: SensitivityResults | undefined, measured?: readonly string[]): ScanState {
   const state = {
     params: { ...(existing?.params ?? {}) },
     groups: { ...(existing?.groups ?? {}) },
@@ -67,6 +69,7 @@ export function initialState(graph: DependencyGraph, params: readonly string[], 
   };
   const order: ChannelGroup[] = [];
   const seen = new Set<string>();
+  const mine = measured === undefined ? undefined : new Set(measured.map((p) => graph.groupForParam(p).id));
   const visit = (name: string, fromFile: boolean): void => {
     let group: ChannelGroup;
     try {
@@ -77,7 +80,7 @@ export function initialState(graph: DependencyGraph, params: readonly string[], 
       if (fromFile && err instanceof UsageError) return;
       throw err;
     }
-    if (!seen.has(group.id)) {
+    if (!seen.has(group.id) && (mine === undefined || mine.has(group.id))) {
       seen.add(group.id);
       order.push(group);
     }

@@ -1,44 +1,24 @@
 /**
  * Reads a split scan's files from disk for shardStatus.ts: the results file, every shard file
  * beside it, and the lock files of the shards and of the results file. A lock file is
- * `TARGET.lock` holding the owner's pid as JSON, as the language server's job locks are
- * written (src/server/jobLock.ts); its pid is only checked when the lock names no other
+ * `TARGET.lock` holding the owner's pid, host and start as JSON, as every writer takes it
+ * (src/core/util/fileLock.ts); its pid is only checked when the lock names no other
  * machine, since a shard on a cluster node runs elsewhere.
  */
-import { promises as fsp } from 'node:fs';
-import * as os from 'node:os';
+import { lockFileOf, lockHolder } from '../util/fileLock';
 import { readResultsIfExists } from './resultsFile';
 import { mainFileOf, shardFile, shardsOf } from './shards';
 import { shardSetStatus, type LockInfo, type ShardSetStatus, type StatusInput } from './shardStatus';
 
 export function lockFileFor(target: string): string {
-  return `${target.replace(/[\\/]+$/, '')}.lock`;
-}
-
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return lockFileOf(target);
 }
 
 /** The lock on `target`, or undefined when there is none (or it cannot be read as one). */
 export async function readLock(target: string): Promise<LockInfo | undefined> {
-  let owner: Record<string, unknown>;
-  try {
-    owner = JSON.parse(await fsp.readFile(lockFileFor(target), 'utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  const pid = owner['pid'];
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
-  const host = typeof owner['host'] === 'string' ? owner['host'] : undefined;
-  const since = typeof owner['since'] === 'string' ? owner['since'] : undefined;
-  const here = host === undefined || host === os.hostname();
-  return { pid, ...(host !== undefined ? { host } : {}), ...(since !== undefined ? { since } : {}), alive: here ? running(pid) : undefined };
+  const holder = await lockHolder(target);
+  if (holder === undefined) return undefined;
+  return { pid: holder.pid, host: holder.host, since: holder.since, alive: holder.alive };
 }
 
 export interface ShardSetReport extends ShardSetStatus {
@@ -51,8 +31,19 @@ export interface ShardSetReport extends ShardSetStatus {
   readonly files: readonly string[];
 }
 
-/** The status of the split scan `file` belongs to (`file` may be the results file or one of its shards). */
-export async function readShardSet(file: string): Promise<ShardSetReport> {
+/** What a split scan has on disk: its results file's and shards' results, and the live locks. */
+export interface ShardSetInputs {
+  readonly main: string;
+  /** The results file first when it exists, then each shard file that does. */
+  readonly inputs: readonly StatusInput[];
+  readonly mainExists: boolean;
+  /** Locks of the shards, keyed "i/N", and of the results file. */
+  readonly locks: ReadonlyMap<string, LockInfo>;
+  readonly mainLock?: LockInfo;
+}
+
+/** Reads the results file `file` belongs to (`file` may be one of its shards) and every shard file beside it. */
+export async function readShardSetInputs(file: string): Promise<ShardSetInputs> {
   const main = mainFileOf(file);
   const inputs: StatusInput[] = [];
   const mainResults = await readResultsIfExists(main);
@@ -70,11 +61,17 @@ export async function readShardSet(file: string): Promise<ShardSetReport> {
     }
   }
   const mainLock = await readLock(main);
+  return { main, inputs, mainExists: mainResults !== undefined, locks, ...(mainLock !== undefined ? { mainLock } : {}) };
+}
+
+/** The status of the split scan `file` belongs to (`file` may be the results file or one of its shards). */
+export async function readShardSet(file: string): Promise<ShardSetReport> {
+  const set = await readShardSetInputs(file);
   return {
-    ...shardSetStatus(inputs, locks),
-    main,
-    mainExists: mainResults !== undefined,
-    ...(mainLock !== undefined ? { mainLock } : {}),
-    files: inputs.map((i) => i.name),
+    ...shardSetStatus(set.inputs, set.locks),
+    main: set.main,
+    mainExists: set.mainExists,
+    ...(set.mainLock !== undefined ? { mainLock: set.mainLock } : {}),
+    files: set.inputs.map((i) => i.name),
   };
 }

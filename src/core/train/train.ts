@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, batches, checkDatasetFitsModel, requireLabels } from '../data/batches';
 import { recalibrateBatchNorm } from './bnRecalibration';
+import { checkTrainingMemory, trainingOutOfMemory } from './memory';
 import { lossOf } from './lossOf';
 import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
@@ -99,6 +100,7 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
   requireLabels(data, 'training');
   const epochs = opts.epochs ?? 1;
   const batchSize = opts.batchSize ?? 128;
+  checkTrainingMemory(model, batchSize, tf.getBackend());
   const steps = batchCount(data, { batchSize, dropLast: true });
   if (steps === 0) throw new PruneLensError(`has ${data.count} images, fewer than one batch of ${batchSize}`, data.source);
   const optimizerName = opts.optimizer ?? DEFAULT_OPTIMIZER;
@@ -149,8 +151,15 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
       }
       results.push({ epoch: epoch + 1, loss: loss / seen, top1: top1 / seen, top5: top5 / seen, images: seen, seconds: (performance.now() - start) / 1000 });
     }
+  } catch (err) {
+    throw trainingOutOfMemory(err, model, batchSize);
   } finally {
-    optimizer.dispose();
+    // After a wasm abort the backend is gone and disposing fails too; the first error is the one to tell.
+    try {
+      optimizer.dispose();
+    } catch {
+      // Nothing more to free.
+    }
   }
   await recalibrateBatchNorm(model, data, {
     batches: opts.recalibrationBatches ?? 20,

@@ -33,6 +33,17 @@ export function throwIfCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError();
 }
 
+/** The `code` of a Node error (ENOENT, EEXIST, ...), or undefined. */
+export function errorCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+}
+
+/** Whether a hard link failed because the file system has none (FAT, some network shares). */
+export function isLinkUnsupported(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS';
+}
+
 /** The message of anything thrown, for wrapping it in an error that names a file. */
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

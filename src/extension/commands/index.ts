@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { analyzeSensitivity, extendRatios } from './analyze';
+import { runOnCluster } from './cluster';
 import { cancelJob, startJob } from './jobs';
 import { mergeResults } from './merge';
 import { evaluateModel, trainModel } from './model';
@@ -12,11 +13,12 @@ import { pruneModel } from './prune';
 import { ratiosByLoss, ratiosForFlops } from './ratios';
 import { revealParam, showReport } from './report';
 
-type Command = (ctx: Ctx, arg?: never) => Promise<void> | void;
+type Command = (ctx: Ctx, arg?: never) => Promise<unknown> | void;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   'prunelens.analyzeSensitivity': analyzeSensitivity,
   'prunelens.extendRatios': extendRatios,
+  'prunelens.runOnCluster': runOnCluster,
   'prunelens.mergeResults': mergeResults,
   'prunelens.ratiosByLoss': ratiosByLoss,
   'prunelens.ratiosForFlops': ratiosForFlops,

@@ -3,7 +3,7 @@
  * internal `prunelens.startJob`, which the server's code actions run with a ready spec.
  */
 import * as vscode from 'vscode';
-import type { JobSpec } from '../../shared/protocol';
+import type { JobInfo, JobSpec } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
 import type { ExplorerNode } from '../explorer';
 
@@ -26,6 +26,12 @@ export async function cancelJob(ctx: Ctx, arg?: unknown): Promise<void> {
   if (picked) await ctx.jobs.cancel(picked.id);
 }
 
-export async function startJob(ctx: Ctx, spec?: JobSpec): Promise<void> {
-  if (spec !== undefined) await ctx.jobs.start(spec);
+/**
+ * Start Job, for scripts and other extensions: runs a job spec (docs/protocol.md) and
+ * resolves with its last status once it has ended, so that a caller can chain jobs.
+ */
+export async function startJob(ctx: Ctx, spec?: JobSpec): Promise<JobInfo | undefined> {
+  if (spec === undefined) return undefined;
+  const started = await ctx.jobs.start(spec);
+  return started === undefined ? undefined : ctx.jobs.ended(started.id);
 }

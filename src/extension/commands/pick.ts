@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ListResultsFilesRequest, type DatasetSpec } from '../../shared/protocol';
+import { ListResultsFilesRequest } from '../../shared/protocol';
 import { ZOO_NAMES } from '../../shared/vocabulary';
 import type { Ctx } from '../ctx';
 import type { ExplorerNode } from '../explorer';
@@ -18,7 +18,7 @@ export interface Step {
   readonly steps: number;
 }
 
-function titled(s: Step): string {
+export function titled(s: Step): string {
   return `${s.title} (${s.step}/${s.steps})`;
 }
 
@@ -117,18 +117,6 @@ export async function pickModel(s: Step, opts: { zoo?: boolean; arg?: unknown } 
   if (picked === undefined) return undefined;
   if (picked.value !== '') return picked.value;
   const chosen = await vscode.window.showOpenDialog({ title: titled(s), canSelectMany: false, filters: { 'TF.js model.json': ['json'] } });
-  return chosen?.[0]?.fsPath;
-}
-
-/** The built-in MNIST digits or a folder of MNIST-format IDX files. */
-export async function pickDataset(s: Step): Promise<DatasetSpec | undefined> {
-  const picked = await pickOne(s, 'Dataset', [
-    { label: 'Built-in MNIST digits', description: '10,000 digits shipped with PruneLens', value: 'builtin' },
-    { label: '$(folder) IDX folder...', description: 'train-images-idx3-ubyte, t10k-images-idx3-ubyte, ... (optionally .gz)', value: '' },
-  ]);
-  if (picked === undefined) return undefined;
-  if (picked.value !== '') return picked.value;
-  const chosen = await vscode.window.showOpenDialog({ title: titled(s), canSelectFolders: true, canSelectFiles: false, canSelectMany: false });
   return chosen?.[0]?.fsPath;
 }
 

@@ -1,0 +1,41 @@
+/**
+ * The `prunelens sensitivity` options that say what a scan measures, from the parts of a
+ * sensitivity job spec the Analyze wizard collects: what a cluster task runs with, so a
+ * scan set up in the editor runs the same on Slurm or Kubernetes. Of the dataset options,
+ * the preprocessing and the sample size travel; the cache folder and a classes file are
+ * paths on this machine, which the tasks do not share.
+ */
+import type { DatasetOptions, SensitivityJobSpec } from './jobs';
+
+/** `text` with the characters a regular expression gives meaning escaped. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+function datasetArgs(options: DatasetOptions | undefined): string[] {
+  const p = options?.preprocessing;
+  const args: string[] = [];
+  if (p?.scaling !== undefined) args.push('--preprocess', p.scaling);
+  if (p?.mean !== undefined) args.push('--mean', p.mean.join(','));
+  if (p?.std !== undefined) args.push('--std', p.std.join(','));
+  if (p?.resize !== undefined) args.push('--resize', String(p.resize));
+  if (p?.channels !== undefined) args.push('--channels', p.channels);
+  if (options?.limit !== undefined) args.push('--limit', String(options.limit));
+  return args;
+}
+
+export function sensitivityArgs(spec: Pick<SensitivityJobSpec, 'params' | 'paramFilter' | 'ratios' | 'criterion' | 'metric' | 'engine' | 'earlyStopLoss' | 'datasetOptions'>): string[] {
+  const args: string[] = [];
+  if (spec.params !== undefined && spec.params.length > 0) args.push('--regex', `^(${spec.params.map(escapeRegex).join('|')})$`);
+  else if (spec.paramFilter !== undefined) {
+    const regex = /^\/(.+)\/[a-z]*$/.exec(spec.paramFilter);
+    args.push(...(regex !== null ? ['--regex', regex[1] as string] : ['--params', spec.paramFilter]));
+  }
+  if (spec.ratios !== undefined) args.push('--ratios', spec.ratios.join(','));
+  if (spec.criterion !== undefined) args.push('--criterion', spec.criterion);
+  if (spec.metric !== undefined) args.push('--metric', spec.metric);
+  if (spec.engine !== undefined) args.push('--engine', spec.engine);
+  if (spec.earlyStopLoss !== undefined) args.push('--early-stop', String(spec.earlyStopLoss));
+  args.push(...datasetArgs(spec.datasetOptions));
+  return args;
+}
