@@ -83,10 +83,19 @@ export function pointTally(count: number, quick: QuickContext | undefined): Tall
   return new Tally(count, quick === undefined ? undefined : new QuickPoint(quick.rule, quick.baseline.correct, quick.baseline.metric, quick.looks));
 }
 
+/**
+ * The batch's images, when `names` (a part's inputs) include them, as an extra feed. They
+ * are read only then: from an image folder that is a read from disk and a conversion to
+ * float per image, about as slow as a small network's evaluation, and most downstream parts
+ * never see the images.
+ */
+function imageFeed(ctx: GroupContext, names: readonly string[], range: BatchRange): Feeds {
+  return names.includes(ctx.trunk.inputName) ? { [ctx.trunk.inputName]: imageTensor(ctx.ort, ctx.dataset, range) } : {};
+}
+
 /** The cut of one batch: computed upstream from the images and `source`, or taken from `source`. */
 async function cutFeeds(ctx: GroupContext, parts: GroupParts, source: CutCache | undefined, range: BatchRange): Promise<Feeds> {
-  const images = imageTensor(ctx.ort, ctx.dataset, range);
-  const at: Feeds = { ...(source?.batches[range.index] ?? {}), [ctx.trunk.inputName]: images };
+  const at: Feeds = { ...(source?.batches[range.index] ?? {}), ...imageFeed(ctx, [...(parts.upstream?.inputs ?? []), ...parts.cut], range) };
   const feeds: Feeds = {};
   if (parts.upstream !== undefined) {
     const out = await parts.upstream.session.run(pick(at, parts.upstream.inputs));
@@ -134,7 +143,7 @@ async function openCached(ctx: GroupContext, group: ChannelGroup, parts: GroupPa
     for (const range of ctx.ranges) {
       if (tally.done) break;
       throwIfCancelled(ctx.signal);
-      const cut = { ...(batches[range.index] as Feeds), [ctx.trunk.inputName]: imageTensor(ctx.ort, ctx.dataset, range) };
+      const cut = { ...(batches[range.index] as Feeds), ...imageFeed(ctx, parts.cut, range) };
       await downstreamInto(ctx, parts, cut, masks, range, tally);
       ctx.onProgress?.({ stage: `${group.id} at ${point.ratio}`, done: range.index + 1, total });
     }

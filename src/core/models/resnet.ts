@@ -18,7 +18,7 @@ export const RESNET20_STAGE_WIDTHS: readonly number[] = [16, 32, 64];
 export const RESNET20_BLOCKS_PER_STAGE = 3;
 
 /** A basic block: two 3x3 conv-BN (the first strided), a 1x1 conv-BN shortcut where the shape changes, Add, ReLU. */
-export function basicBlock(
+function basicBlock(
   ctx: BuildContext,
   x: tf.SymbolicTensor,
   name: string,
@@ -35,19 +35,30 @@ export function basicBlock(
   return relu(`${name}_relu`, add(`${name}_add`, [shortcut, y]));
 }
 
+/**
+ * Stages `conv2`, `conv3`, ... of `blocks` basic blocks at `widths`, from `x` with `channels`
+ * channels; every stage after the first starts with stride 2.
+ */
+export function residualStages(ctx: BuildContext, x: tf.SymbolicTensor, channels: number, widths: readonly number[], blocks: number): tf.SymbolicTensor {
+  let y = x;
+  let inChannels = channels;
+  widths.forEach((width, stageIndex) => {
+    for (let i = 0; i < blocks; i++) {
+      const stride = stageIndex > 0 && i === 0 ? 2 : 1;
+      y = basicBlock(ctx, y, `conv${stageIndex + 2}_${i + 1}`, inChannels, width, stride);
+      inChannels = width;
+    }
+  });
+  return y;
+}
+
 export function buildResNet20(opts: ResolvedBuildOptions): tf.LayersModel {
   const ctx: BuildContext = { seed: opts.seed };
   const widths = RESNET20_STAGE_WIDTHS.map((w) => scaleWidth(w, opts.widthMultiplier));
   const input = modelInput(opts.inputShape);
-  let channels = widths[0] ?? 1;
-  let x = convBn(ctx, input, channels, { name: 'conv1', kernelSize: 3, activation: 'relu' });
-  widths.forEach((width, stageIndex) => {
-    for (let i = 0; i < RESNET20_BLOCKS_PER_STAGE; i++) {
-      const stride = stageIndex > 0 && i === 0 ? 2 : 1;
-      x = basicBlock(ctx, x, `conv${stageIndex + 2}_${i + 1}`, channels, width, stride);
-      channels = width;
-    }
-  });
+  const channels = widths[0] ?? 1;
+  const stem = convBn(ctx, input, channels, { name: 'conv1', kernelSize: 3, activation: 'relu' });
+  const x = residualStages(ctx, stem, channels, widths, RESNET20_BLOCKS_PER_STAGE);
   const output = poolAndLogits(ctx, x, opts.numClasses, 'pool', 'fc');
   return tf.model({ name: 'resnet20', inputs: input, outputs: output });
 }

@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BuildContext } from './blocks';
 import { convBn, modelInput, poolAndLogits, scaleWidth } from './blocks';
 import type { ResolvedBuildOptions } from './buildOptions';
-import { basicBlock } from './resnet';
+import { residualStages } from './resnet';
 
 /** Widths of the four stages before the width multiplier. */
 export const RESNET18_STAGE_WIDTHS: readonly number[] = [64, 128, 256, 512];
@@ -24,16 +24,10 @@ export function buildResNet18(opts: ResolvedBuildOptions): tf.LayersModel {
   const ctx: BuildContext = { seed: opts.seed };
   const widths = RESNET18_STAGE_WIDTHS.map((w) => scaleWidth(w, opts.widthMultiplier));
   const input = modelInput(opts.inputShape);
-  let channels = widths[0] ?? 1;
-  let x = convBn(ctx, input, channels, { name: 'conv1', kernelSize: 7, strides: 2, activation: 'relu' });
-  x = tf.layers.maxPooling2d({ name: 'pool1', poolSize: 3, strides: 2, padding: 'same', dataFormat: 'channelsLast' }).apply(x) as tf.SymbolicTensor;
-  widths.forEach((width, stageIndex) => {
-    for (let i = 0; i < RESNET18_BLOCKS_PER_STAGE; i++) {
-      const stride = stageIndex > 0 && i === 0 ? 2 : 1;
-      x = basicBlock(ctx, x, `conv${stageIndex + 2}_${i + 1}`, channels, width, stride);
-      channels = width;
-    }
-  });
+  const channels = widths[0] ?? 1;
+  const stem = convBn(ctx, input, channels, { name: 'conv1', kernelSize: 7, strides: 2, activation: 'relu' });
+  const pooled = tf.layers.maxPooling2d({ name: 'pool1', poolSize: 3, strides: 2, padding: 'same', dataFormat: 'channelsLast' }).apply(stem) as tf.SymbolicTensor;
+  const x = residualStages(ctx, pooled, channels, widths, RESNET18_BLOCKS_PER_STAGE);
   const output = poolAndLogits(ctx, x, opts.numClasses, 'pool', 'fc');
   return tf.model({ name: 'resnet18', inputs: input, outputs: output });
 }
