@@ -121,6 +121,9 @@ export class Workbench {
 
   /** Shows an activity-bar container by its title. */
   async showContainer(title: string): Promise<void> {
+    // A click on the container already shown would hide the side bar instead.
+    const shown = this.page.locator(`.activitybar .action-item.checked a[aria-label^="${title}"]`);
+    if ((await shown.count()) > 0 && (await this.page.locator('.sidebar').isVisible())) return;
     await this.page.locator(`.activitybar .action-item a[aria-label^="${title}"]`).click();
   }
 
@@ -213,7 +216,11 @@ export class Workbench {
   /** Opens the notification center (where every message stays until dismissed) and waits for one matching `text`. */
   async notification(text: RegExp): Promise<Locator> {
     const center = this.page.locator('.notifications-center');
-    if (!(await center.isVisible())) await this.statusItem('status.notifications').click();
+    // A click while a toast is still settling can go unheeded: try again until the center shows.
+    for (let attempt = 0; attempt < 3 && !(await center.isVisible()); attempt++) {
+      await this.statusItem('status.notifications').click();
+      await center.waitFor({ timeout: 3000 }).catch(() => undefined);
+    }
     const item = center.locator('.notification-list-item').filter({ hasText: text }).first();
     await item.waitFor();
     return item;
