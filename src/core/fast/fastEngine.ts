@@ -14,7 +14,6 @@ import type { ImageDataset } from '../data/dataset';
 import { checkDatasetFitsModel } from '../data/batches';
 import type * as tf from '@tensorflow/tfjs';
 import { createOrtSession, loadOnnxRuntime, type OrtSessionOptions } from '../eval/ortSession';
-import { encodeOnnxGraph } from '../eval/onnxGraph';
 import type { ChannelGroup } from '../pruning';
 import type { PlannedPoint, ScanEngine } from '../sensitivity/scanEngine';
 import type { MetricName } from '../../shared/results';
@@ -81,7 +80,7 @@ export async function createFastEngine(model: tf.LayersModel, dataset: ImageData
 
   /** The whole unmasked network over the dataset, scored against the labels. */
   const runTrunk = async (): Promise<PointOutcome> => {
-    const session = await createOrtSession(encodeOnnxGraph(trunk.graph), sessionOptions);
+    const session = await createOrtSession(trunk.encode(trunk.graph), sessionOptions);
     try {
       const tally = new Tally(dataset.count);
       const logits: Float32Array[] = [];

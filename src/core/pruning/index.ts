@@ -15,11 +15,12 @@ export type {
   PlannedGroup,
   PlanOptions,
   PrunePlan,
+  WeightReader,
 } from './types';
 export { CRITERIA } from './types';
 export type { MaskPoint, ParamAxis } from './graphInternals';
 export { buildDependencyGraph } from './dependencyGraph';
-export { groupImportance, kernelScores } from './importance';
+export { groupImportance, kernelScores, weightReaderOf } from './importance';
 export { checkRatio, planPruning, prunedChannelCount } from './plan';
 export { pruneModel } from './pruneModel';
 export { maskModel } from './maskModel';

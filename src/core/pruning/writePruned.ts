@@ -10,11 +10,12 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { modelFingerprint, saveModel } from '../models/io';
 import { errorText, PruneLensError, UsageError } from '../util/errors';
-import { formatPlanFile, PLAN_FILE_NAME, pruningPlanFile, type PrunedModelInfo } from './planFile';
+import { formatPlanFile, PLAN_FILE_NAME, pruningPlanFile, type PlanFileWeight, type PrunedModelInfo } from './planFile';
 import type { PrunePlan } from './types';
 
 export interface WrittenPrunedModel {
   readonly dir: string;
+  /** The model file: model.json, or the .onnx file. */
   readonly modelJson: string;
   readonly weights: readonly string[];
   readonly plan: string;
@@ -63,7 +64,33 @@ async function removeEmptyParents(from: string, top: string): Promise<void> {
  * Writes `<dir>/model.json`, `<dir>/weights.bin` (the TF.js Layers format, see saveModel)
  * and `<dir>/pruning-plan.json`. `dir` must not exist or be an empty folder.
  */
-export async function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo): Promise<WrittenPrunedModel> {
+export function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo): Promise<WrittenPrunedModel> {
+  const save = async (temp: string): Promise<{ file: string; files: string[] }> => {
+    const saved = await saveModel(prunedModel, temp);
+    return { file: saved.modelJson, files: [...saved.weights] };
+  };
+  return writePrunedFolder(dir, save, plan, info, () => modelFingerprint(prunedModel));
+}
+
+/** What a pruned model's folder gets besides the model: its fingerprint, and the plan file's weight slices (ONNX). */
+export interface PrunedFolderFacts {
+  readonly fingerprint: () => string;
+  readonly weights?: readonly PlanFileWeight[];
+}
+
+/**
+ * Writes a pruned model in any format (`save` writes it into a folder and names the model
+ * file and the other files) and `<dir>/pruning-plan.json`, all or nothing.
+ */
+export async function writePrunedFolder(
+  dir: string,
+  save: (temp: string) => Promise<{ readonly file: string; readonly files: readonly string[] }>,
+  plan: PrunePlan,
+  info: PrunedModelInfo,
+  fingerprint: (() => string) | PrunedFolderFacts,
+): Promise<WrittenPrunedModel> {
+  const facts = typeof fingerprint === 'function' ? { fingerprint } : fingerprint;
+  let saved: { readonly file: string; readonly files: readonly string[] };
   const target = path.resolve(dir);
   await checkOutputFolder(target);
   const parent = path.dirname(target);
@@ -71,8 +98,8 @@ export async function writePrunedModel(dir: string, prunedModel: tf.LayersModel,
   const temp = path.join(parent, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await fsp.mkdir(temp);
-    const saved = await saveModel(prunedModel, temp);
-    const file = pruningPlanFile(plan, info, modelFingerprint(prunedModel), path.basename(saved.modelJson), new Date());
+    saved = await save(temp);
+    const file = pruningPlanFile(plan, info, facts.fingerprint(), path.basename(saved.file), new Date(), facts.weights);
     await writeSynced(path.join(temp, PLAN_FILE_NAME), formatPlanFile(file));
     // An empty folder may stand where the result goes; rename cannot replace it everywhere.
     await fsp.rmdir(target).catch(() => undefined);
@@ -85,8 +112,8 @@ export async function writePrunedModel(dir: string, prunedModel: tf.LayersModel,
   }
   return {
     dir: target,
-    modelJson: path.join(target, 'model.json'),
-    weights: [path.join(target, 'weights.bin')],
+    modelJson: path.join(target, path.basename(saved.file)),
+    weights: saved.files.map((f) => path.join(target, path.basename(f))),
     plan: path.join(target, PLAN_FILE_NAME),
   };
 }
