@@ -13,6 +13,7 @@
 import type { ImageDataset } from '../data/dataset';
 import { checkDatasetFitsModel } from '../data/batches';
 import type * as tf from '@tensorflow/tfjs';
+import { isModelHandle, type ModelHandle } from '../models/modelHandle';
 import { createOrtSession, loadOnnxRuntime, type OrtSessionOptions } from '../eval/ortSession';
 import type { ChannelGroup } from '../pruning';
 import type { PlannedPoint, ScanEngine } from '../sensitivity/scanEngine';
@@ -62,11 +63,11 @@ function checkOptions(opts: FastEngineOptions): { batchSize: number; cacheBytes:
  * A fast engine for scanning `model` on `dataset`. Pass it to `sensitivity()` in place of a
  * metric function; call `release()` when the scan is over.
  */
-export async function createFastEngine(model: tf.LayersModel, dataset: ImageDataset, opts: FastEngineOptions = {}): Promise<FastEngine> {
+export async function createFastEngine(model: tf.LayersModel | ModelHandle, dataset: ImageDataset, opts: FastEngineOptions = {}): Promise<FastEngine> {
   const { batchSize, cacheBytes } = checkOptions(opts);
   const metric = opts.metric ?? 'top1';
   const ort = await loadOnnxRuntime();
-  const trunk = exportTrunk(model);
+  const trunk = isModelHandle(model) ? model.evalGraph() : exportTrunk(model);
   checkDatasetFitsModel(dataset, trunk.imageShape, trunk.numClasses);
   if (dataset.count === 0) throw new PruneLensError('nothing to evaluate: the dataset has no images', dataset.source);
   const sessionOptions: OrtSessionOptions = {

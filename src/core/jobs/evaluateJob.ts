@@ -2,13 +2,12 @@
  * The evaluate job: the seed's test(), top-1 and top-5 accuracy over a whole split, on
  * ONNX Runtime (default) or TF.js.
  */
-import type * as tf from '@tensorflow/tfjs';
 import type { EvaluateJobSpec, JobResult } from '../../shared/jobs';
 import type { EvalEngineName } from '../../shared/vocabulary';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
 import type { ImageDataset } from '../data/dataset';
-import { evaluate, tfjsPredictor, type EvaluationResult } from '../eval/evaluate';
-import { createOrtEvaluator } from '../eval/ortSession';
+import { evaluate, type EvaluationResult } from '../eval/evaluate';
+import type { ModelHandle } from '../models/modelHandle';
 import type { JobContext } from './context';
 import { openData, openModel } from './open';
 
@@ -16,15 +15,14 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
 }
 
-/** Evaluates a model in memory as the job does (the demo tests models it holds). */
-export async function evaluateModel(model: tf.LayersModel, data: ImageDataset, engine: EvalEngineName, batchSize: number, ctx: JobContext): Promise<EvaluationResult> {
+/** Evaluates an open model as the job does. */
+export async function evaluateModel(model: ModelHandle, data: ImageDataset, engine: EvalEngineName, batchSize: number, ctx: JobContext): Promise<EvaluationResult> {
   const opts = { batchSize, onProgress: ctx.events.progress.bind(ctx.events), ...(ctx.signal ? { signal: ctx.signal } : {}) };
-  if (engine === 'tfjs') return evaluate(tfjsPredictor(model), data, opts);
-  const evaluator = await createOrtEvaluator(model, { providers: ctx.env.providers ?? ['cpu'], ...(ctx.env.threads !== undefined ? { intraOpThreads: ctx.env.threads } : {}) });
+  const { predict, release } = await model.openPredictor(engine, { providers: ctx.env.providers ?? ['cpu'], ...(ctx.env.threads !== undefined ? { intraOpThreads: ctx.env.threads } : {}) });
   try {
-    return await evaluate((x, n) => evaluator.run(x, n), data, opts);
+    return await evaluate(predict, data, opts);
   } finally {
-    await evaluator.release();
+    await release();
   }
 }
 

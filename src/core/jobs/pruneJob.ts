@@ -1,20 +1,18 @@
 /**
  * The prune job: ratios from a ratios file, a results file at a loss threshold, or given
- * directly; a plan; the physically pruned model written with its plan; FLOPs before and after.
+ * directly; a plan; the physically pruned model written with its plan, in the format the
+ * model came in (a TF.js folder, or an ONNX file with the source's interface); FLOPs before
+ * and after.
  */
 import type { JobResult, PruneJobSpec, PruneRatiosSpec } from '../../shared/jobs';
 import { ratiosFileFor } from '../../shared/ratiosFile';
 import { DEFAULT_CRITERION } from '../../shared/vocabulary';
-import { modelFingerprint } from '../models/fingerprint';
 import {
-  buildDependencyGraph,
   checkOutputFolder,
-  compareFlops,
+  compareSummaries,
   formatFlopsComparison,
   planPruning,
-  pruneModel,
   readRatiosFile,
-  writePrunedModel,
   type FlopsComparison,
   type PrunePlan,
   type WrittenPrunedModel,
@@ -57,12 +55,13 @@ export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<Pru
   const ratios = await ratiosOf(spec.ratios);
   const model = await openModel(source);
   ctx.events.progress({ stage: 'plan', done: 0, total: 3 });
-  const plan = planPruning(model, buildDependencyGraph(model), ratios, { criterion: spec.criterion ?? DEFAULT_CRITERION, roundTo: spec.roundTo ?? 1 });
+  const plan = planPruning(model, model.dependencyGraph(), ratios, { criterion: spec.criterion ?? DEFAULT_CRITERION, roundTo: spec.roundTo ?? 1 });
   ctx.events.progress({ stage: 'prune', done: 1, total: 3 });
-  const pruned = pruneModel(model, plan);
-  const flops = compareFlops(model, pruned, { onlyConv: spec.allLayers !== true });
+  const pruned = model.prune(plan);
+  const summaryOptions = { onlyConv: spec.allLayers !== true };
+  const flops = compareSummaries(model.summary(summaryOptions), pruned.summary(summaryOptions), summaryOptions);
   ctx.events.progress({ stage: 'write', done: 2, total: 3 });
-  const written = await writePrunedModel(spec.output, pruned, plan, { source: recordedModelPath(source.model), sourceFingerprint: modelFingerprint(model), flops });
+  const written = await pruned.writePruned(spec.output, plan, { source: recordedModelPath(source.model), sourceFingerprint: model.fingerprint(), flops });
   ctx.events.progress({ stage: 'write', done: 3, total: 3 });
   const cut = flops.before.macs > 0 ? 1 - flops.after.macs / flops.before.macs : 0;
   const groups = plan.groups.filter((g) => g.pruned.length > 0).length;

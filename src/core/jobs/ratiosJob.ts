@@ -6,8 +6,6 @@ import * as path from 'node:path';
 import type { JobResult, RatiosJobSpec } from '../../shared/jobs';
 import { ratiosFileFor, type RatiosFile } from '../../shared/ratiosFile';
 import type { SensitivityResults } from '../../shared/results';
-import { modelFingerprint } from '../models/fingerprint';
-import { buildDependencyGraph } from '../pruning';
 import { buildFlopsModel } from '../sensitivity/flopsModel';
 import { loadResults } from '../sensitivity/resultsFile';
 import { writeFileAtomic } from '../util/atomicWrite';
@@ -28,10 +26,10 @@ async function withFlopsModel(results: SensitivityResults, spec: RatiosJobSpec):
     throw new UsageError('has no FLOPs model (it was written without one), so a FLOPs target needs the model it was measured on (--model MODEL); or choose ratios by loss', spec.file);
   }
   const model = await openModel({ model: spec.model, ...(spec.zoo ? { zoo: spec.zoo } : {}) });
-  if (modelFingerprint(model) !== results.metadata.model.fingerprint && spec.force !== true) {
+  if (model.fingerprint() !== results.metadata.model.fingerprint && spec.force !== true) {
     throw new PruneLensError('is not the model the results were measured on (fingerprints differ); --force uses it anyway', spec.model);
   }
-  return { ...results, flops: buildFlopsModel(model, buildDependencyGraph(model)) };
+  return { ...results, flops: buildFlopsModel(model, model.dependencyGraph()) };
 }
 
 function describe(file: RatiosFile, results: SensitivityResults): string[] {

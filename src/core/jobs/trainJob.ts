@@ -1,11 +1,12 @@
 /**
  * The train job: train a fresh zoo model or fine-tune a saved one on a dataset's train
- * split, and save it.
+ * split, and save it in the format it came in. Training runs on TF.js: an ONNX model is
+ * imported (NCHW weights to NHWC), trained, and its trained weights written back into the
+ * ONNX graph, which keeps the source's interface and names.
  */
-import type * as tf from '@tensorflow/tfjs';
 import type { JobResult, TrainJobSpec } from '../../shared/jobs';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
-import { saveModel } from '../models/io';
+import type { ModelHandle } from '../models/modelHandle';
 import { train, type EpochResult } from '../train/train';
 import type { JobContext } from './context';
 import { openData, openModel } from './open';
@@ -13,7 +14,8 @@ import { openData, openModel } from './open';
 export interface TrainOutcome {
   readonly result: JobResult;
   readonly epochs: readonly EpochResult[];
-  readonly model: tf.LayersModel;
+  /** The trained model, in its own format. */
+  readonly model: ModelHandle;
 }
 
 function pct(x: number): string {
@@ -26,8 +28,9 @@ export function epochLine(r: EpochResult): string {
 }
 
 export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<TrainOutcome> {
-  const model = await openModel(spec);
-  const data = await openData(spec.dataset, spec.datasetOptions, 'train', model, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const source = await openModel(spec);
+  const data = await openData(spec.dataset, spec.datasetOptions, 'train', source, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const { model, back } = await source.trainable();
   const epochs = await train(model, data, {
     epochs: spec.epochs,
     batchSize: spec.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -37,14 +40,15 @@ export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<Tra
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     onProgress: (e) => ctx.events.progress(e),
   });
-  const saved = await saveModel(model, spec.output);
+  const trained = back(model);
+  const saved = await trained.save(spec.output);
   const last = epochs.at(-1);
   const figures = last ? `: train top-1 ${pct(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
   const result: JobResult = {
-    summary: `trained ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}${figures}; saved ${saved.modelJson}`,
-    details: [...epochs.map(epochLine), `saved ${saved.modelJson}`],
-    outputs: [saved.modelJson],
+    summary: `trained ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}${figures}; saved ${saved.file}`,
+    details: [...epochs.map(epochLine), `saved ${saved.file}`],
+    outputs: [saved.file],
     ...(last ? { metrics: { top1: last.top1, top5: last.top5, loss: last.loss } } : {}),
   };
-  return { result, epochs, model };
+  return { result, epochs, model: trained };
 }

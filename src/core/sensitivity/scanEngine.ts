@@ -12,6 +12,7 @@
  * the fast one.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { ModelHandle } from '../models/modelHandle';
 import { maskModel, type ChannelGroup, type PrunePlan } from '../pruning';
 import type { MetricFn } from './metrics';
 
@@ -43,13 +44,22 @@ export function isScanEngine(x: MetricFn | ScanEngine): x is ScanEngine {
 
 /** The straightforward engine: every point evaluates a masked copy of `model` with `evaluate`. */
 export function metricFnEngine(model: tf.LayersModel, evaluate: MetricFn): ScanEngine {
+  return perPoint(model, maskModel, evaluate);
+}
+
+/** The straightforward engine for a model of any format (the masked copies are handles). */
+export function perPointEngine(model: ModelHandle, evaluate: (model: ModelHandle) => Promise<number>): ScanEngine {
+  return perPoint(model, (m, plan) => m.mask(plan), evaluate);
+}
+
+function perPoint<M extends { dispose(): void }>(model: M, mask: (model: M, plan: PrunePlan) => M, evaluate: (model: M) => Promise<number>): ScanEngine {
   return {
     name: 'per-point',
     baseline: () => evaluate(model),
     openGroup: () =>
       Promise.resolve({
         async metric(point: PlannedPoint): Promise<number> {
-          const masked = maskModel(model, point.plan);
+          const masked = mask(model, point.plan);
           try {
             return await evaluate(masked);
           } finally {

@@ -1,12 +1,11 @@
 /**
  * Which channel groups one shard of a split scan measures. Kept apart from shards.ts because
- * it needs the model's dependency graph (TF.js), and shards.ts is read by the language
- * server, which never loads TF.js.
+ * it needs the model's dependency graph (the engine), and shards.ts is read by the language
+ * server, which never loads the engine.
  */
 import * as fs from 'node:fs';
-import type * as tf from '@tensorflow/tfjs';
 import type { SensitivityResults } from '../../shared/results';
-import { buildDependencyGraph } from '../pruning';
+import type { DependencyGraph } from '../pruning';
 import { restrictResults, type ShardTask } from './shards';
 import { writeResults } from './resultsFile';
 
@@ -16,8 +15,7 @@ import { writeResults } from './resultsFile';
  * shard file is seeded with the results file's points for those groups, so nothing is
  * measured twice.
  */
-export async function shardShare(model: tf.LayersModel, params: readonly string[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<string[]> {
-  const graph = buildDependencyGraph(model);
+export async function shardShare(graph: DependencyGraph, params: readonly string[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<string[]> {
   const groupOf = new Map<string, string>();
   for (const p of new Set([...Object.keys(existing?.params ?? {}), ...params])) {
     try {

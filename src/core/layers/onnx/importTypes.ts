@@ -34,13 +34,14 @@ export interface WeightLink {
 export interface TfjsImportContext {
   /** The node's name (the TF.js layers it becomes are named after it). */
   readonly name: string;
+  readonly opType: string;
   readonly config: Readonly<Record<string, unknown>>;
   /** The node's tensor inputs, in order. */
   readonly inputs: readonly ImportedValue[];
   /** ONNX shapes of the tensor inputs and of the first output (batch null). */
   readonly inputShapes: readonly Shape[];
   readonly outputShape: Shape;
-  /** A weight (by its spec input name) as stored, or undefined when the node has none. */
+  /** The initializer at an input (by its spec name: a weight, or a constant such as a scalar operand), or undefined. */
   weight(name: string): OnnxIrTensor | undefined;
   /** A TF.js layer name derived from the node's, unique in the model. */
   layerName(suffix?: string): string;
