@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes the small ONNX test fixtures under test/fixtures/onnx/ with PyTorch's own exporter.
 
-Each fixture is a tiny classifier for 3x32x32 images built from torchvision's real building
-blocks (so parameter names are what a user's state_dict holds), with seeded random weights
+Each fixture is a tiny classifier for 3x32x32 images (one for 1x28x28 MNIST digits) built
+from torchvision's real building blocks (so parameter names are what a user's state_dict holds), with seeded random weights
 and BatchNorm statistics (so folding BN into the convolutions changes the weights). Beside
 each NAME.onnx this writes NAME.json: the export settings, a few seeded test inputs and
 PyTorch's outputs for them, so the TypeScript tests can check ONNX Runtime against PyTorch
@@ -145,6 +145,26 @@ class SmallSqueezeNet(nn.Module):
         return torch.flatten(self.classifier(self.features(x)), 1)
 
 
+class MnistMobileNetV2(nn.Module):
+    """A small MobileNetV2 for 1x28x28 digits, exported with BatchNormalization kept: the
+    model of the ONNX workflow test and docs/onnx.md (scan, prune, fine-tune, evaluate)."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            Conv2dNormActivation(1, 16, stride=2, activation_layer=nn.ReLU6),
+            InvertedResidualV2(16, 16, 1, expand_ratio=1),
+            InvertedResidualV2(16, 24, 2, expand_ratio=4),
+            InvertedResidualV2(24, 24, 1, expand_ratio=4),
+            Conv2dNormActivation(24, 64, kernel_size=1, activation_layer=nn.ReLU6),
+        )
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(64, CLASSES))
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.features(x), (1, 1))
+        return self.classifier(torch.flatten(x, 1))
+
+
 class OpsMix(nn.Module):
     """The rest of the supported op list in one small network: ConvTranspose, Resize, Pad,
     LeakyRelu, Sigmoid, Sub/Div, ReduceMean, Transpose, MatMul, Squeeze/Unsqueeze, Softmax."""
@@ -196,11 +216,11 @@ def rounded(values):
     return [float(f"{v:.9g}") for v in np.asarray(values, dtype=np.float32).ravel()]
 
 
-def export(name, model, opset, dynamic, bn="folded", external=False, seed=0):
+def export(name, model, opset, dynamic, bn="folded", external=False, seed=0, image=(3, 32, 32)):
     torch.manual_seed(seed)
     model = randomize(model, seed)
     gen = torch.Generator().manual_seed(seed + 1000)
-    x = torch.rand((BATCH, 3, 32, 32), generator=gen) * 2 - 1
+    x = torch.rand((BATCH, *image), generator=gen) * 2 - 1
     with torch.no_grad():
         y = model(x)
     path = os.path.join(OUT, f"{name}.onnx")
@@ -255,6 +275,7 @@ def main():
         export("mobilenetv3_se", SmallMobileNetV3(), 17, dynamic=False, seed=6),
         export("squeezenet_concat", SmallSqueezeNet(), 11, dynamic=True, seed=7),
         export("ops_mix", OpsMix(), 13, dynamic=False, seed=8),
+        export("mobilenetv2_mnist", MnistMobileNetV2(), 13, dynamic=True, bn="kept", seed=9, image=(1, 28, 28)),
     ]
     manifest = {
         "script": "scripts/onnx-fixtures/make_fixtures.py",

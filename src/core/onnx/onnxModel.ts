@@ -14,7 +14,7 @@ import { graphOfOnnx, type OnnxGraphView } from '../graph/fromOnnx';
 import type { ModelHandle } from '../models/modelHandle';
 import type { ParamInfo } from '../models/naming';
 import { dependencyGraphOf } from '../pruning/dependencyGraph';
-import type { DependencyGraph } from '../pruning/types';
+import type { DependencyGraph, PrunePlan } from '../pruning/types';
 import { writePrunedFolder } from '../pruning/writePruned';
 import { PruneLensError } from '../util/errors';
 import { classifierInterface, onnxTrunk } from './evalGraph';
@@ -40,12 +40,14 @@ export interface OnnxModelOptions {
   readonly shapes?: ShapeMap;
 }
 
-export type OnnxModelHandle = ModelHandle & {
+export interface OnnxModelHandle extends ModelHandle {
   /** The cleaned model every facet works on. */
   readonly onnx: OnnxIrModel;
   readonly view: OnnxGraphView;
   readonly shapes: ShapeMap;
-};
+  mask(plan: PrunePlan): OnnxModelHandle;
+  prune(plan: PrunePlan): OnnxModelHandle;
+}
 
 /** Reads, cleans, checks and shape-infers an ONNX file, and opens it. */
 export async function openOnnxModel(file: string): Promise<OnnxModelHandle> {

@@ -59,12 +59,18 @@ export const importGlobalPool: TfjsImporter = (ctx) => {
   return apply(tf.layers.reshape({ targetShape: [1, 1, c], name: ctx.layerName('keep') }), [pooled], 'image');
 };
 
-/** A mean over the image's positions: a global average pool, keeping the axes or not. */
+/**
+ * A mean over an image's positions: a global average pool, keeping the axes or not. The
+ * image is NCHW (axes 2, 3) or, in a tf2onnx export, NHWC (axes 1, 2): TF.js holds both NHWC.
+ */
 export const importReduceMean: TfjsImporter = (ctx) => {
   const x = onlyInput(ctx);
   const rank = ctx.inputShapes[0]?.length ?? 0;
   const axes = (configInts(ctx.config, 'axes') ?? []).map((a) => normaliseAxis(a, rank)).sort();
-  if (x.layout !== 'image' || axes.join(',') !== '2,3') refuse('a mean over other axes than an image\'s height and width');
-  if (configInt(ctx.config, 'keepdims', 1) === 1) return importGlobalPool(ctx);
+  const positions = x.layout === 'image' ? '2,3' : '1,2';
+  if (rank !== 4 || axes.join(',') !== positions) refuse("a mean over other axes than an image's height and width");
+  const keep = configInt(ctx.config, 'keepdims', 1) === 1;
+  if (keep && x.layout === 'image') return importGlobalPool(ctx);
+  if (keep) refuse('a kept-axes mean of an NHWC tensor');
   return apply(tf.layers.globalAveragePooling2d({ name: ctx.layerName() }), [x], 'plain');
 };
