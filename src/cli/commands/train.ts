@@ -13,7 +13,7 @@ export function trainCommand(ctx: CliContext): CommandSpec {
     usage: 'train MODEL --out DIR [options]',
     summary: `Train or fine-tune a model on the train split and save it. ${MODEL_HELP}.`,
     options: {
-      out: { type: 'string', value: 'DIR', help: 'folder to write model.json and weights to (required)' },
+      out: { type: 'string', value: 'DIR', help: 'folder to write the model to, in its own format: model.json and weights, or the .onnx file (required)' },
       epochs: { type: 'string', value: 'N', default: '1', help: 'epochs' },
       optimizer: { type: 'string', value: 'O', default: DEFAULT_OPTIMIZER, help: 'momentum (SGD with momentum 0.9) or adam' },
       lr: { type: 'string', value: 'X', help: `peak learning rate of the cosine schedule (default ${DEFAULT_LEARNING_RATE.momentum} for momentum, ${DEFAULT_LEARNING_RATE.adam} for adam)` },

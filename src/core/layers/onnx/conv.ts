@@ -10,7 +10,7 @@ import { repeatEach, type Layout } from '../../pruning/channelUniverse';
 import { dim, elementCount } from '../macs';
 import type { ChannelRule, MacsCall, MacsTerm, RuleContext } from '../types';
 import { channelsOn, configInt, onlyInput, sizeBetween } from './config';
-import { importConv, importConvTranspose } from '../../onnx/import/convImport';
+import { importConv } from '../../onnx/import/convImport';
 import type { OnnxOpClass, OnnxRewrite, OnnxRewriteContext } from './types';
 
 /** Makes each group's input channels one channel; one element per group. */
@@ -132,5 +132,5 @@ export const ONNX_CONV_TRANSPOSE: OnnxOpClass = {
   macs: { counted: convTransposeMacs, elementwise: () => 0 },
   channelAxis: NCHW,
   rewrite: regroup(0),
-  tfjs: { convert: importConvTranspose },
+  tfjs: { unsupported: 'TF.js Conv2DTranspose does not crop its output by the padding as ONNX does; such a model is scanned and pruned, not fine-tuned, in PruneLens' },
 };

@@ -34,5 +34,3 @@ export const importConv: TfjsImporter = (ctx) => {
   if (depthwise) return apply(tf.layers.depthwiseConv2d({ ...common, depthMultiplier: cout / cin }), [padded], 'image');
   return apply(new GroupedConv2DLayer(name, { kernelShape: [kh, kw, inPerGroup, cout], groups, strides, dilations, useBias: bias !== undefined }), [padded], 'image');
 };
-
-export const importConvTranspose: TfjsImporter = () => refuse('transposed convolutions are not imported into TF.js yet (their ONNX padding crops the output, which TF.js Conv2DTranspose does not express)');
