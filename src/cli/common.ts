@@ -42,7 +42,7 @@ export const EVAL_OPTIONS: Record<string, OptionSpec> = {
 };
 
 export const ZOO_OPTIONS: Record<string, OptionSpec> = {
-  'input-shape': { type: 'string', value: 'H,W,C', default: '28,28,1', help: 'input shape for zoo:NAME models' },
+  'input-shape': { type: 'string', value: 'H,W,C', help: 'input shape for zoo:NAME models (default 28,28,1), or the size to build a model file whose input size is open' },
   classes: {
     type: 'string',
     value: 'N|FILE',
@@ -110,9 +110,11 @@ export function datasetOf(args: ParsedArgs): { dataset: string; datasetOptions: 
   };
 }
 
-/** The model a command names, with the zoo options when it is zoo:NAME. */
+/** The model a command names, with the zoo options when it is zoo:NAME (else the input size, when given). */
 export function modelSource(model: string, args: ParsedArgs): ModelSource {
-  return model.startsWith(ZOO_PREFIX) ? { model, zoo: zooOptions(args) } : { model };
+  if (model.startsWith(ZOO_PREFIX)) return { model, zoo: zooOptions(args) };
+  const shape = str(args, 'input-shape');
+  return shape === undefined ? { model } : { model, inputShape: parseShape(shape) };
 }
 
 function providersOf(args: ParsedArgs): ProviderName[] | undefined {

@@ -3,6 +3,7 @@
  */
 import { commandHelp, parseCommandArgs, type CommandSpec } from './args';
 import type { CliContext } from './context';
+import { clusterCommand } from './commands/cluster';
 import { demoCommand } from './commands/demo';
 import { evalCommand } from './commands/eval';
 import { flopsCommand } from './commands/flops';
@@ -13,16 +14,18 @@ import { plotCommand } from './commands/plot';
 import { pruneCommand } from './commands/prune';
 import { ratiosCommand } from './commands/ratios';
 import { sensitivityCommand } from './commands/sensitivity';
+import { statusCommand } from './commands/status';
 import { trainCommand } from './commands/train';
 import { quietTfjs } from '../core/backend';
 import { CancelledError, PruneLensError, UsageError } from '../core/util/errors';
+import { internalErrorReport } from '../core/util/internalError';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 function commands(ctx: CliContext): CommandSpec[] {
-  return [demoCommand(ctx), trainCommand(ctx), evalCommand(ctx), paramsCommand(ctx), infoCommand(ctx), flopsCommand(ctx), pruneCommand(ctx), sensitivityCommand(ctx), mergeCommand(ctx), ratiosCommand(ctx), plotCommand(ctx)];
+  return [demoCommand(ctx), trainCommand(ctx), evalCommand(ctx), paramsCommand(ctx), infoCommand(ctx), flopsCommand(ctx), pruneCommand(ctx), sensitivityCommand(ctx), mergeCommand(ctx), statusCommand(ctx), clusterCommand(ctx), ratiosCommand(ctx), plotCommand(ctx)];
 }
 
 function topHelp(specs: CommandSpec[]): string {
@@ -61,7 +64,7 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
       process.stderr.write(`prunelens: error: ${e.message}\n`);
       return EXIT_FAILED;
     }
-    process.stderr.write(`prunelens: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.stderr.write(`prunelens: ${internalErrorReport(e)}\n`);
     return EXIT_FAILED;
   }
 }

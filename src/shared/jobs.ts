@@ -35,6 +35,8 @@ export interface DatasetOptions {
 export interface ModelSource {
   readonly model: string;
   readonly zoo?: ZooOptions;
+  /** For a model file whose input size is open ([null, null, null, 3]): the size to build it with. */
+  readonly inputShape?: readonly [number, number, number];
 }
 
 export interface ZooOptions {
@@ -86,6 +88,8 @@ export interface MergeJobSpec {
   readonly inputs: readonly string[];
   readonly output: string;
   readonly force?: boolean;
+  /** Write an incomplete shard set anyway, marked partial in its metadata. */
+  readonly partial?: boolean;
 }
 
 /** How ratios are chosen from a results file: by a loss threshold, or for a share of FLOPs to remove. */
@@ -120,6 +124,8 @@ export interface PruneJobSpec extends Partial<ModelSource> {
   readonly roundTo?: number;
   /** Count the MACs of pooling, BN and activations too in the FLOPs report. */
   readonly allLayers?: boolean;
+  /** Write each weight quantized as the source model stored it (uint8, uint16, float16); default float32. */
+  readonly keepQuantization?: boolean;
 }
 
 /** Train a zoo model from scratch, or fine-tune a model.json, and save it to `output`. */

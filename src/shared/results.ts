@@ -120,7 +120,47 @@ export interface ResultsMetadata {
   /** The PruneLens version that last wrote the file. */
   readonly toolVersion: string;
   /** Set on a parallel worker's shard: this is part `index` (1-based) of `count`. */
-  readonly shard?: { readonly index: number; readonly count: number };
+  readonly shard?: ShardInfo;
+  /** Set on a merge of an incomplete shard set written on purpose (`merge --partial`). */
+  readonly partial?: PartialMarker;
+}
+
+/**
+ * How a scan was split into shards: the same plan is computed by every shard (from the
+ * model, the parameters, the ratios and the results file as it was before the split) and
+ * recorded in each shard's file, so that a merge or `prunelens status` knows which points
+ * the whole set should hold even while some shard files are still missing.
+ */
+export interface ShardPlan {
+  /** The ratios every planned group is measured at, normalised and ascending. */
+  readonly ratios: readonly number[];
+  /** One share per shard, in shard order (`shares[0]` is shard 1). */
+  readonly shares: readonly PlannedShare[];
+}
+
+export interface PlannedShare {
+  /** The prunable groups this shard measures, in network order. */
+  readonly groups: readonly string[];
+  /**
+   * Its estimated cost: for each group, the MACs per image downstream of the group's mask
+   * point times the ratios still to measure (what the fast engine recomputes per point).
+   */
+  readonly cost: number;
+}
+
+export interface ShardInfo {
+  readonly index: number;
+  readonly count: number;
+  /** Absent in shard files written before plans were recorded, and in the language server's own shards. */
+  readonly plan?: ShardPlan;
+}
+
+/** What an incomplete merge lacked when it was written. */
+export interface PartialMarker {
+  /** Shards (1-based) of the plan that had planned points and no file among the inputs. */
+  readonly missingShards: readonly number[];
+  /** Group id -> ratio keys the plan expects and no input had. */
+  readonly missingPoints: Readonly<Record<string, readonly RatioKey[]>>;
 }
 
 export interface SensitivityResults {

@@ -5,26 +5,15 @@
  * point's wall time. The model is given as a folder, which both must record as the same
  * model.json path.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JobInfo, SensitivityJobSpec } from '../../src/shared/protocol';
 import { runCli } from './cliHarness';
-import { makeWorkspace, startServer, type TestServer, type Workspace } from './serverHarness';
+import { useServerWorkspace } from './serverHarness';
 
-let ws: Workspace;
-let server: TestServer;
-
-before(async () => {
-  ws = await makeWorkspace();
-  server = await startServer({ workspace: ws.root });
-});
-
-after(async () => {
-  await server.stop();
-  fs.rmSync(ws.root, { recursive: true, force: true });
-});
+const ctx = useServerWorkspace();
 
 const FILTER = '/conv[23]_1_sep_weights/';
 const RATIOS = [0.25, 0.5];
@@ -35,23 +24,23 @@ function timeless(file: string): string {
 }
 
 async function viaServer(file: string, workers: number): Promise<void> {
-  const modelFolder = path.dirname(ws.model);
-  const spec: SensitivityJobSpec = { kind: 'sensitivity', file, model: modelFolder, dataset: ws.data, paramFilter: FILTER, ratios: RATIOS, metric: 'agreement', workers };
-  const job = await server.connection.sendRequest<JobInfo>('prunelens/startJob', { spec });
-  const end = await server.waitFor<JobInfo>('prunelens/jobStatus', (j) => j.id === job.id && j.state !== 'running');
+  const modelFolder = path.dirname(ctx.ws.model);
+  const spec: SensitivityJobSpec = { kind: 'sensitivity', file, model: modelFolder, dataset: ctx.ws.data, paramFilter: FILTER, ratios: RATIOS, metric: 'agreement', workers };
+  const job = await ctx.server.connection.sendRequest<JobInfo>('prunelens/startJob', { spec });
+  const end = await ctx.server.waitFor<JobInfo>('prunelens/jobStatus', (j) => j.id === job.id && j.state !== 'running');
   assert.equal(end.state, 'succeeded', end.error);
 }
 
 async function viaCli(file: string, workers: number): Promise<void> {
-  const args = ['sensitivity', path.dirname(ws.model), '--data', ws.data, '--regex', 'conv[23]_1_sep_weights', '--ratios', RATIOS.join(','), '--metric', 'agreement'];
+  const args = ['sensitivity', path.dirname(ctx.ws.model), '--data', ctx.ws.data, '--regex', 'conv[23]_1_sep_weights', '--ratios', RATIOS.join(','), '--metric', 'agreement'];
   const r = await runCli(...args, '--workers', String(workers), '--file', file);
   assert.equal(r.code, 0, r.err + r.out);
 }
 
 for (const workers of [1, 2]) {
   test(`the CLI and the server write the same results file (${workers} worker${workers === 1 ? '' : 's'})`, async () => {
-    const fromCli = path.join(ws.root, `cli-${workers}.json`);
-    const fromServer = path.join(ws.root, `server-${workers}.json`);
+    const fromCli = path.join(ctx.ws.root, `cli-${workers}.json`);
+    const fromServer = path.join(ctx.ws.root, `server-${workers}.json`);
     await viaCli(fromCli, workers);
     await viaServer(fromServer, workers);
     const cli = timeless(fromCli);

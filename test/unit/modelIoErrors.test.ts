@@ -133,12 +133,13 @@ describe('loadModel refuses bad files', () => {
     await assertRefused(await variant((j) => (firstSpec(j).shape = [3, 1.5])), /non-negative integers/);
   });
 
-  it('an unsupported dtype or quantized weights', async () => {
+  it('an unsupported dtype, an unknown quantization, or a quantization without scale and min', async () => {
     await assertRefused(await variant((j) => (firstSpec(j).dtype = 'complex64')), /unsupported dtype "complex64"/);
-    await assertRefused(
-      await variant((j) => (firstSpec(j).quantization = { dtype: 'uint8', scale: 1, min: 0 })),
-      /quantized/,
-    );
+    await assertRefused(await variant((j) => Object.assign(firstSpec(j), { quantization: { dtype: 'int4' } })), /supported: uint8, uint16, float16/);
+    await assertRefused(await variant((j) => Object.assign(firstSpec(j), { quantization: { dtype: 'uint8' } })), /uint8-quantized without a finite scale and min/);
+    // Quantized weights take fewer bytes: a float32 weights file no longer fits the manifest.
+    const shorter = await variant((j) => (firstSpec(j).quantization = { dtype: 'uint8', scale: 1, min: 0 }));
+    await assertRefused(shorter, /longer than the manifest/, path.join(path.dirname(shorter), 'weights.bin'));
   });
 
   it('a weight name the topology does not have', async () => {

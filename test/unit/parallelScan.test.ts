@@ -37,8 +37,9 @@ test('--workers 2 measures every point in two processes and leaves only the merg
   const r = await scan(file, '--workers', '2');
   assert.equal(r.code, EXIT_OK, r.err + r.out);
   assert.match(r.out, /2 worker processes, \d+ ONNX Runtime threads? each/);
-  assert.match(r.out, /\[1\/2\] shard 1 of 2: 2 of the params/);
-  assert.match(r.out, /\[2\/2\] shard 2 of 2: 1 of the params/);
+  // Balanced by cost: the first group's points recompute most of the network, so it has a shard to itself.
+  assert.match(r.out, /\[1\/2\] shard 1 of 2: 1 of the params, 1 group, 36% of the estimated cost/);
+  assert.match(r.out, /\[2\/2\] shard 2 of 2: 2 of the params, 2 groups, 64% of the estimated cost/);
   const results = await loadResults(file);
   assert.equal(pointCount(results.points), 6);
   assert.deepEqual(await shardsOf(file), []);
@@ -53,8 +54,12 @@ test('--shard i/N by hand writes only its share; merging the shards gives the sa
   const shards = await shardsOf(file);
   assert.equal(shards.length, 2);
   const one = await loadResults(shards.find((s) => s.includes('shard-1-of-2')) as string);
-  assert.equal(pointCount(one.points), 4);
-  assert.deepEqual(one.metadata.shard, { index: 1, count: 2 });
+  assert.equal(pointCount(one.points), 2);
+  assert.deepEqual(
+    one.metadata.shard?.plan?.shares.map((s) => s.groups),
+    [['conv2_1_sep_weights'], ['conv2_2_sep_weights', 'conv3_1_sep_weights']],
+  );
+  assert.deepEqual([one.metadata.shard?.index, one.metadata.shard?.count, one.metadata.shard?.plan?.ratios], [1, 2, [0.2, 0.5]]);
   await assert.rejects(fsp.access(file), 'the results file itself is not written by a shard');
   const merged = await runCli('merge', ...shards, '-o', file);
   assert.equal(merged.code, EXIT_OK, merged.err);

@@ -6,6 +6,7 @@
  * MobileNetV1 saved as model.json and a few MNIST test images as IDX files.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -174,4 +175,31 @@ export function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A workspace and a server on it for the tests of one file: made before them, stopped and
+ * removed after. Read `.ws` and `.server` inside the tests.
+ */
+export function useServerWorkspace(opts: Omit<ServerOptions, 'workspace'> = {}): { readonly ws: Workspace; readonly server: TestServer } {
+  let ws: Workspace | undefined;
+  let server: TestServer | undefined;
+  before(async () => {
+    ws = await makeWorkspace();
+    server = await startServer({ ...opts, workspace: ws.root });
+  });
+  after(async () => {
+    await server?.stop();
+    if (ws) fs.rmSync(ws.root, { recursive: true, force: true });
+  });
+  return {
+    get ws(): Workspace {
+      if (ws === undefined) throw new Error('the workspace is made before the tests');
+      return ws;
+    },
+    get server(): TestServer {
+      if (server === undefined) throw new Error('the server starts before the tests');
+      return server;
+    },
+  };
 }

@@ -39,6 +39,7 @@ export function pruneCommand(ctx: CliContext): CommandSpec {
       criterion: { type: 'string', value: 'C', default: 'l1_norm', help: `channel importance: ${CRITERIA.join(', ')}` },
       'round-to': { type: 'string', value: 'K', help: 'keep a multiple of K channels in every pruned group' },
       out: { type: 'string', value: 'DIR', help: 'folder to write (must not exist, or be empty)' },
+      'keep-quantization': { type: 'boolean', help: 'write each weight quantized as the source model stored it (uint8, uint16, float16); default: float32' },
       'all-layers': { type: 'boolean', help: 'count MACs of pooling, BN and activations too' },
       json: { type: 'boolean', help: 'print JSON' },
       ...ZOO_OPTIONS,
@@ -57,6 +58,7 @@ export function pruneCommand(ctx: CliContext): CommandSpec {
           criterion: choice(args, 'criterion', CRITERIA) ?? 'l1_norm',
           roundTo: int(args, 'round-to') ?? 1,
           allLayers: bool(args, 'all-layers'),
+          keepQuantization: bool(args, 'keep-quantization'),
         },
         run,
       );

@@ -1,7 +1,7 @@
 import { autoWorkers, runShardedScan } from '../../core/jobs/shardedScan';
 import { runSensitivityJob } from '../../core/jobs/sensitivityJob';
 import { DEFAULT_CACHE_BYTES } from '../../core/fast/fastEngine';
-import { parseShard } from '../../core/sensitivity/shards';
+import { resolveShard } from '../../core/cluster/autoShard';
 import { UsageError } from '../../core/util/errors';
 import type { SensitivityJobSpec } from '../../shared/jobs';
 import { CRITERIA, DEFAULT_RATIOS, METRICS, SCAN_ENGINES, SPLITS } from '../../shared/vocabulary';
@@ -84,7 +84,8 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
         default: 'auto',
         help: 'split the scan over N worker processes (each with cores/N ONNX Runtime threads, and --cache-mb/N), merged into FILE; auto: one per 4 cores, a single process below 8',
       },
-      shard: { type: 'string', value: 'i/N', help: 'measure only share i of N into FILE.shard-i-of-N.json (e.g. on another machine); combine with "prunelens merge"' },
+      shard: { type: 'string', value: 'i/N', help: 'measure only share i of N into FILE.shard-i-of-N.json (e.g. on another machine); combine with "prunelens merge". auto: i and N from a Slurm array task or a Kubernetes Indexed Job (docs/scale-out.md)' },
+      shards: { type: 'string', value: 'N', help: 'with --shard auto: the shard count (required under Kubernetes; under Slurm, array task ids are then the 0-based shard indexes)' },
       ...DATA_OPTIONS,
       ...EVAL_OPTIONS,
       engine: {
@@ -109,7 +110,8 @@ export function sensitivityCommand(ctx: CliContext): CommandSpec {
         printResult(result, ctx);
         return;
       }
-      const shard = shardText === undefined ? undefined : parseShard(shardText, job.file);
+      const shard = resolveShard(shardText, int(args, 'shards'), job.file);
+      if (shard !== undefined) ctx.log(`--shard ${shardText ?? ''}: shard ${shard.index} of ${shard.count} (${shard.from})`);
       await startBackend(env, ctx);
       const run = cliJob(ctx, env, { metric: job.metric ?? 'top1' });
       try {

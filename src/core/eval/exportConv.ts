@@ -77,7 +77,7 @@ export const GEMM_MAX_PIXELS = 4;
  * conv6_sep at 1x1) is such a conv.
  */
 function emitPointwiseGemm(g: OnnxGraphBuilder, call: LayerCall, conv: ConvWeights, activate: Activate): ExportValue {
-  const name = call.layer.name;
+  const name = conv.name ?? call.layer.name;
   const { input: x, weights: w, bias } = conv;
   const [cout, cin] = conv.dims as [number, number];
   const [, h, wd] = x.shape as [unknown, number, number];
@@ -116,7 +116,7 @@ function isSmallPointwise(inShape: readonly (number | null)[], outShape: readonl
  * conv6_dw at 28x28 input, ONNX Runtime's profiler over 78 batches: 20 ms -> 2 ms).
  */
 function emitPixelDepthwise(g: OnnxGraphBuilder, call: LayerCall, conv: ConvWeights, window: ConvWindow, activate: Activate): ExportValue {
-  const name = call.layer.name;
+  const name = conv.name ?? call.layer.name;
   const { input: x, weights: w, bias } = conv;
   const { kernel, strides, dilations } = window;
   const [top] = samePadding(1, kernel[0], strides[0], dilations[0]);
@@ -154,6 +154,8 @@ export interface ConvWeights {
   readonly dims: readonly number[];
   readonly bias: Float32Array | undefined;
   readonly group: number;
+  /** Node names start with this (default: the layer's name); a layer emitting two convs names each. */
+  readonly name?: string;
 }
 
 /** A convolution's window, from its layer config. */
@@ -165,7 +167,7 @@ interface ConvWindow {
 
 /** Emits a convolution layer: its Conv (or a cheaper equivalent), folded BN and activations. */
 export function emitConv(g: OnnxGraphBuilder, call: LayerCall, filters: ConvWeights): ExportValue {
-  const name = call.layer.name;
+  const name = filters.name ?? call.layer.name;
   const window: ConvWindow = { kernel: configPair(call, 'kernelSize'), strides: configPair(call, 'strides', [1, 1]), dilations: configPair(call, 'dilationRate', [1, 1]) };
   const { kernel, strides, dilations } = window;
   // Folding writes into the bias, so it gets a copy (or zeros to fold the BN's shift into).

@@ -218,6 +218,21 @@ export function buildOnnxGraph(model: tf.LayersModel, opts: ExportOptions = {}):
 }
 
 /**
+ * Why `model` cannot be exported to ONNX (the layer, its class and the reason), or
+ * undefined when it can. Engines that need the export check this first and fall back to
+ * TF.js with this as the reason.
+ */
+export function onnxExportProblem(model: tf.LayersModel): string | undefined {
+  try {
+    buildOnnxGraph(model);
+    return undefined;
+  } catch (err) {
+    if (err instanceof PruneLensError) return err.message;
+    throw err;
+  }
+}
+
+/**
  * The model as ONNX ModelProto bytes: input "input" float32 [N, H, W, C] (NHWC, like our
  * datasets), output "logits". BatchNormalization is folded into convolutions by default.
  */

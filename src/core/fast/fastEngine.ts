@@ -14,6 +14,7 @@ import type { ImageDataset } from '../data/dataset';
 import { checkDatasetFitsModel } from '../data/batches';
 import type * as tf from '@tensorflow/tfjs';
 import { isModelHandle, type ModelHandle } from '../models/modelHandle';
+import { tfjsModel } from '../models/tfjsModel';
 import { createOrtSession, loadOnnxRuntime, type OrtSessionOptions } from '../eval/ortSession';
 import type { ChannelGroup } from '../pruning';
 import type { PlannedPoint, ScanEngine } from '../sensitivity/scanEngine';
@@ -23,7 +24,7 @@ import type { LongTaskOptions } from '../util/progress';
 import { batchRanges, imageTensor, logitsOf, Tally } from './batchData';
 import { buildGroupParts } from './groupParts';
 import { openGroupEvaluation, type CutCache, type FastGroupEvaluation, type GroupContext, type PointOutcome } from './groupEvaluation';
-import { exportTrunk } from './trunk';
+import { openPrunedGroup } from './prunedGroup';
 
 /**
  * Default memory for one group's cut over the whole dataset. Two caches can be alive at
@@ -67,7 +68,8 @@ export async function createFastEngine(model: tf.LayersModel | ModelHandle, data
   const { batchSize, cacheBytes } = checkOptions(opts);
   const metric = opts.metric ?? 'top1';
   const ort = await loadOnnxRuntime();
-  const trunk = isModelHandle(model) ? model.evalGraph() : exportTrunk(model);
+  const handle = isModelHandle(model) ? model : tfjsModel(model);
+  const trunk = handle.evalGraph();
   checkDatasetFitsModel(dataset, trunk.imageShape, trunk.numClasses);
   if (dataset.count === 0) throw new PruneLensError('nothing to evaluate: the dataset has no images', dataset.source);
   const sessionOptions: OrtSessionOptions = {
@@ -79,23 +81,24 @@ export async function createFastEngine(model: tf.LayersModel | ModelHandle, data
   let cache: CutCache | undefined;
   let baseline: Promise<PointOutcome> | undefined;
 
-  /** The whole unmasked network over the dataset, scored against the labels. */
-  const runTrunk = async (): Promise<PointOutcome> => {
-    const session = await createOrtSession(trunk.encode(trunk.graph), sessionOptions);
+  /**
+   * A whole network (its ONNX bytes) over the dataset, scored against `targets`, or, when
+   * there are none yet (agreement's baseline), against its own classes.
+   */
+  const score = async (onnx: Uint8Array, stage: string, targets?: Int32Array): Promise<PointOutcome> => {
+    const session = await createOrtSession(onnx, sessionOptions);
     try {
       const tally = new Tally(dataset.count);
       const logits: Float32Array[] = [];
-      // Agreement needs no labels: the first pass only collects the classes.
-      const targets = metric === 'top1' ? dataset.labels : new Int32Array(dataset.count);
       for (const range of ranges) {
         throwIfCancelled(opts.signal);
         const out = logitsOf(await session.run({ [trunk.inputName]: imageTensor(ort, dataset, range) }), trunk.outputName);
-        tally.add(out, range, targets);
-        if (metric === 'agreement') logits.push(out);
-        opts.onProgress?.({ stage: 'baseline', done: range.index + 1, total: ranges.length });
+        tally.add(out, range, targets ?? new Int32Array(dataset.count));
+        if (targets === undefined) logits.push(out);
+        opts.onProgress?.({ stage, done: range.index + 1, total: ranges.length });
       }
-      if (metric === 'top1') return { metric: tally.hits / tally.seen, hits: tally.hits, count: tally.seen, predicted: tally.predicted };
-      // Agreement: the targets are the model's own classes; a NaN row still scores a miss.
+      if (targets !== undefined) return { metric: tally.hits / tally.seen, hits: tally.hits, count: tally.seen, predicted: tally.predicted };
+      // Scored against its own classes; a NaN row still scores a miss.
       const own = new Tally(dataset.count);
       ranges.forEach((range, b) => own.add(logits[b] as Float32Array, range, tally.predicted));
       return { metric: own.hits / own.seen, hits: own.hits, count: own.seen, predicted: tally.predicted };
@@ -103,6 +106,9 @@ export async function createFastEngine(model: tf.LayersModel | ModelHandle, data
       await session.release();
     }
   };
+
+  /** The whole unmasked network over the dataset, scored against the labels (top1) or itself (agreement). */
+  const runTrunk = (): Promise<PointOutcome> => score(trunk.encode(trunk.graph), 'baseline', metric === 'top1' ? dataset.labels : undefined);
 
   const baselineOutcome = (): Promise<PointOutcome> => {
     baseline ??= runTrunk();
@@ -113,6 +119,7 @@ export async function createFastEngine(model: tf.LayersModel | ModelHandle, data
 
   const openGroup = async (group: ChannelGroup, points: readonly PlannedPoint[]): Promise<FastGroupEvaluation> => {
     const targets = metric === 'top1' ? dataset.labels : (await baselineOutcome()).predicted;
+    if (!group.maskExact) return openPrunedGroup(handle, group.id, (onnx, stage) => score(onnx, stage, targets));
     const ctx: GroupContext = { ort, trunk, dataset, ranges, targets, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
     const parts = await buildGroupParts(trunk, group, cache?.names ?? new Set(), sessionOptions);
     try {

@@ -38,7 +38,8 @@ export interface PointOutcome {
 }
 
 export interface FastGroupEvaluation extends GroupEvaluation {
-  readonly mode: 'cached' | 'streamed';
+  /** How the points are measured: over cached cuts, streamed batch by batch, or on pruned models (prunedGroup.ts). */
+  readonly mode: 'cached' | 'streamed' | 'pruned';
   /** The point's metric with its per-image classes (for checks and benchmarks). */
   outcome(point: PlannedPoint): Promise<PointOutcome>;
 }

@@ -70,12 +70,17 @@ function callNamesOf(nodes: readonly OnnxIrNode[]): string[] {
   });
 }
 
-/** Where a graph input's channels are: NHWC when it only feeds tf2onnx's Transpose to NCHW, else axis 1. */
-function inputChannelAxis(model: OnnxIrModel, name: string, rank: number): number {
-  if (rank < 2) return Math.max(0, rank - 1);
+/** Whether a graph input is NHWC: it only feeds Transposes to NCHW, as tf2onnx writes them. */
+export function isNhwcInput(model: OnnxIrModel, name: string): boolean {
   const readers = model.graph.nodes.filter((n) => n.inputs.includes(name));
   const toNchw = (n: OnnxIrNode): boolean => n.opType === 'Transpose' && n.attributes.some((a) => a.name === 'perm' && a.kind === 'ints' && a.value.join(',') === '0,3,1,2');
-  return rank === 4 && readers.length > 0 && readers.every(toNchw) ? 3 : 1;
+  return readers.length > 0 && readers.every(toNchw);
+}
+
+/** Where a graph input's channels are: axis 3 for an NHWC image, else axis 1. */
+function inputChannelAxis(model: OnnxIrModel, name: string, rank: number): number {
+  if (rank < 2) return Math.max(0, rank - 1);
+  return rank === 4 && isNhwcInput(model, name) ? 3 : 1;
 }
 
 /** A weight input: a float initializer the entry declares as one (a scalar operand is a constant, not a weight). */

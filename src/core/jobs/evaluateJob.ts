@@ -10,6 +10,7 @@ import { evaluate, type EvaluationResult } from '../eval/evaluate';
 import type { ModelHandle } from '../models/modelHandle';
 import type { JobContext } from './context';
 import { openData, openModel } from './open';
+import { engineFor } from './engines';
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
@@ -36,7 +37,8 @@ export async function evaluateJob(spec: EvaluateJobSpec, ctx: JobContext): Promi
   const split = spec.split ?? 'test';
   const data = await openData(spec.dataset, spec.datasetOptions, split, model, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const start = performance.now();
-  const r = await evaluateModel(model, data, spec.engine ?? 'ort', spec.batchSize ?? DEFAULT_BATCH_SIZE, ctx);
+  const engine = engineFor(model, spec.engine ?? 'ort', (line) => ctx.events.log(line));
+  const r = await evaluateModel(model, data, engine, spec.batchSize ?? DEFAULT_BATCH_SIZE, ctx);
   const secs = (performance.now() - start) / 1000;
   return {
     summary: `top-1 ${pct(r.top1)}, top-5 ${pct(r.top5)} over ${r.count} ${split} images`,

@@ -4,14 +4,14 @@
  */
 import * as path from 'node:path';
 import type { JobResult, MergeJobSpec } from '../../shared/jobs';
-import { mergeResultFiles } from '../sensitivity/merge';
+import { mergeCheckedFiles } from '../sensitivity/shardMerge';
 import { writeResults } from '../sensitivity/resultsFile';
 import { UsageError } from '../util/errors';
 import type { JobContext } from './context';
 
 export async function mergeJob(spec: MergeJobSpec, ctx: JobContext): Promise<JobResult> {
   if (spec.inputs.length === 0) throw new UsageError('nothing to merge: give at least one results file');
-  const { results, warnings } = await mergeResultFiles(spec.inputs, { force: spec.force ?? false });
+  const { results, warnings } = await mergeCheckedFiles(spec.inputs, { force: spec.force ?? false, partial: spec.partial ?? false });
   for (const w of warnings) ctx.events.log(`warning: ${w}`);
   await writeResults(spec.output, results);
   const points = Object.values(results.points).reduce((n, t) => n + Object.keys(t).length, 0);

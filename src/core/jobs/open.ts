@@ -51,8 +51,9 @@ export async function openModel(source: ModelSource): Promise<ModelHandle> {
   const spec = source.model;
   if (!spec.startsWith(ZOO_PREFIX)) {
     const file = modelFilePath(spec);
-    if (isOnnxFile(file)) return openOnnxModel(file);
-    return tfjsModel(await loadModel(file), file);
+    const size = source.inputShape ? { inputShape: source.inputShape } : {};
+    if (isOnnxFile(file)) return openOnnxModel(file, size);
+    return tfjsModel(await loadModel(file, size), file);
   }
   const name = spec.slice(ZOO_PREFIX.length);
   if (!isOneOf(ZOO_NAMES, name)) throw new UsageError(`unknown zoo model "${name}" (known: ${ZOO_NAMES.join(', ')})`);
@@ -68,7 +69,7 @@ export async function openModel(source: ModelSource): Promise<ModelHandle> {
 /** The model of a spec that may leave it out (taken from a results file by then), or a UsageError. */
 export function requireModel(source: Partial<ModelSource>, why: string): ModelSource {
   if (source.model === undefined) throw new UsageError(why);
-  return { model: source.model, ...(source.zoo ? { zoo: source.zoo } : {}) };
+  return { model: source.model, ...(source.zoo ? { zoo: source.zoo } : {}), ...(source.inputShape ? { inputShape: source.inputShape } : {}) };
 }
 
 /** The folder of a model file (where its prunelens.json sits), or undefined for a zoo model. */

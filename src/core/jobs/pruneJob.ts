@@ -61,7 +61,7 @@ export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<Pru
   const summaryOptions = { onlyConv: spec.allLayers !== true };
   const flops = compareSummaries(model.summary(summaryOptions), pruned.summary(summaryOptions), summaryOptions);
   ctx.events.progress({ stage: 'write', done: 2, total: 3 });
-  const written = await pruned.writePruned(spec.output, plan, { source: recordedModelPath(source.model), sourceFingerprint: model.fingerprint(), flops });
+  const written = await pruned.writePruned(spec.output, plan, { source: recordedModelPath(source.model), sourceFingerprint: model.fingerprint(), flops }, { keepQuantization: spec.keepQuantization === true });
   ctx.events.progress({ stage: 'write', done: 3, total: 3 });
   const cut = flops.before.macs > 0 ? 1 - flops.after.macs / flops.before.macs : 0;
   const groups = plan.groups.filter((g) => g.pruned.length > 0).length;

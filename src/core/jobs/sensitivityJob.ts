@@ -6,7 +6,8 @@
  */
 import * as fs from 'node:fs';
 import type { JobResult, SensitivityJobSpec } from '../../shared/jobs';
-import { BUILTIN_DATASET, datasetLabel, DEFAULT_BATCH_SIZE, DEFAULT_CRITERION, parseParamFilter } from '../../shared/vocabulary';
+import type { ShardPlan } from '../../shared/results';
+import { BUILTIN_DATASET, datasetLabel, DEFAULT_BATCH_SIZE, DEFAULT_CRITERION, DEFAULT_RATIOS, parseParamFilter } from '../../shared/vocabulary';
 import { createFastEngine } from '../fast/fastEngine';
 import type { ModelHandle } from '../models/modelHandle';
 import { analysableParams } from '../models/naming';
@@ -15,10 +16,12 @@ import { handleMetric } from '../sensitivity/metrics';
 import { readResultsIfExists } from '../sensitivity/resultsFile';
 import { sensitivity } from '../sensitivity/scan';
 import { perPointEngine, type ScanEngine } from '../sensitivity/scanEngine';
-import { shardShare } from '../sensitivity/shardShare';
+import { planShardShare } from '../sensitivity/shardShare';
+import { describeShare } from '../sensitivity/shardPlan';
 import { shardFile, type ShardTask } from '../sensitivity/shards';
 import { UsageError } from '../util/errors';
 import type { JobContext } from './context';
+import { engineFor } from './engines';
 import { openData, openModel, recordedModelPath, requireModel } from './open';
 import { scanResult } from './results';
 
@@ -53,15 +56,18 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
   const metric = spec.metric ?? 'top1';
   const split = spec.split ?? 'test';
   const dataSpec = spec.dataset ?? BUILTIN_DATASET;
-  const engineName = spec.engine ?? 'fast';
   const model = await openModel(source);
+  const engineName = engineFor(model, spec.engine ?? 'fast', events.log);
   const existing = await readResultsIfExists(spec.file);
   let params = requestedParams(model, spec, Object.keys(existing?.params ?? {}));
   if (params.length === 0) throw new UsageError('no conv params to analyse; list them with "prunelens params MODEL"');
   const shard = shardOf(spec);
+  let plan: ShardPlan | undefined;
   if (shard !== undefined) {
-    params = await shardShare(model.dependencyGraph(), params, existing, shard);
-    events.log(`shard ${shard.index} of ${shard.count}: ${params.length} of the params, into ${shard.file}`);
+    const share = await planShardShare(model, params, spec.ratios ?? DEFAULT_RATIOS, existing, shard);
+    params = share.params;
+    plan = share.plan;
+    events.log(`shard ${shard.index} of ${shard.count}: ${params.length} of the params, ${describeShare(share.plan, shard.index)}, into ${shard.file}`);
     if (params.length === 0 && !fs.existsSync(shard.file)) return { summary: `shard ${shard.index} of ${shard.count} had nothing to measure`, outputs: [] };
   }
   const file = shard?.file ?? spec.file;
@@ -86,7 +92,7 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
       modelPath: recordedModelPath(source.model),
       force: spec.force ?? false,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count } } : {}),
+      ...(shard !== undefined ? { shard: { index: shard.index, count: shard.count, ...(plan ? { plan } : {}) } } : {}),
       ...(spec.ratios !== undefined ? { ratios: spec.ratios } : {}),
       ...(spec.earlyStopLoss !== undefined ? { earlyStopLoss: spec.earlyStopLoss } : {}),
       onPoint: (e) => events.point({ ...e, file }),

@@ -39,8 +39,9 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     return { type: 'done', result: await runJob(request.spec, ctx) };
   } catch (err) {
     const expected = err instanceof PruneLensError || err instanceof CancelledError;
-    const message = err instanceof Error ? (expected ? err.message : (err.stack ?? err.message)) : String(err);
-    return { type: 'failed', message, expected };
+    if (expected) return { type: 'failed', message: err.message, expected };
+    const message = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+    return { type: 'failed', message, expected, detail: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }
 }
 

@@ -15,8 +15,11 @@ export type WorkerReply =
   | { readonly type: 'log'; readonly text: string }
   | { readonly type: 'described'; readonly facts: ModelFacts }
   | { readonly type: 'done'; readonly result: JobResult }
-  /** `expected`: a problem with the user's input (shown as is), not a crash. */
-  | { readonly type: 'failed'; readonly message: string; readonly expected: boolean };
+  /**
+   * `expected`: a problem with the user's input (shown as is); otherwise a bug, whose stack
+   * trace is in `detail` for the log.
+   */
+  | { readonly type: 'failed'; readonly message: string; readonly expected: boolean; readonly detail?: string };
 
 /** What a worker task posts back while it runs. */
 export type Post = (reply: WorkerReply) => void;

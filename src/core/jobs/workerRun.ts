@@ -6,6 +6,7 @@
  */
 import type { JobResult } from '../../shared/jobs';
 import { startWorker, type WorkerHandle, type WorkerLauncher } from './workerProcess';
+import { REPORT_BUGS_AT } from '../util/internalError';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
 
 export class JobFailedError extends Error {}
@@ -22,6 +23,13 @@ export interface WorkerRunHooks {
   readonly log: (line: string) => void;
 }
 
+/** The error a failed worker's job ends with; a bug's stack trace goes to the log, not the user. */
+function failure(reply: Extract<WorkerReply, { type: 'failed' }>, hooks: WorkerRunHooks): JobFailedError {
+  if (reply.expected) return new JobFailedError(reply.message);
+  hooks.log(`internal error in a worker process:\n${reply.detail ?? reply.message}`);
+  return new JobFailedError(`internal error: ${reply.message} (a bug in PruneLens; the stack trace is in the log; please report it to ${REPORT_BUGS_AT} with that trace)`);
+}
+
 export async function runWorker(request: WorkerRequest, hooks: WorkerRunHooks): Promise<JobResult> {
   for (let attempt = 0; ; attempt++) {
     if (hooks.cancelled()) throw new JobCancelledError('cancelled');
@@ -30,7 +38,7 @@ export async function runWorker(request: WorkerRequest, hooks: WorkerRunHooks): 
     const exit = await worker.exited;
     hooks.onExit(worker);
     if (exit.final?.type === 'done') return exit.final.result;
-    if (exit.final?.type === 'failed') throw new JobFailedError(exit.final.message);
+    if (exit.final?.type === 'failed') throw failure(exit.final, hooks);
     if (hooks.cancelled()) throw new JobCancelledError('cancelled');
     const how = exit.signal !== null ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
     if (hooks.restarts.count >= hooks.restarts.max) throw new JobFailedError(`the worker process ${how} ${hooks.restarts.count + 1} times; giving up`);

@@ -60,32 +60,14 @@ export const RELU: LayerClass = {
   onnx: { convert: convertReLU, foldable: 'activation' },
 };
 
-export const LEAKY_RELU: LayerClass = {
-  className: 'LeakyReLU',
-  pruning: ELEMENTWISE,
-  channels: passThrough,
-  weights: {},
-  macs: NO_MACS,
-  onnx: { convert: unaryWithAlpha('LeakyRelu', 'alpha', 0.3) },
-};
+/** An elementwise activation layer that costs no counted MACs. */
+function elementwise(className: string, convert: LayerConverter): LayerClass {
+  return { className, pruning: ELEMENTWISE, channels: passThrough, weights: {}, macs: NO_MACS, onnx: { convert } };
+}
 
-export const ELU: LayerClass = {
-  className: 'ELU',
-  pruning: ELEMENTWISE,
-  channels: passThrough,
-  weights: {},
-  macs: NO_MACS,
-  onnx: { convert: unaryWithAlpha('Elu', 'alpha', 1) },
-};
-
-export const THRESHOLDED_RELU: LayerClass = {
-  className: 'ThresholdedReLU',
-  pruning: ELEMENTWISE,
-  channels: passThrough,
-  weights: {},
-  macs: NO_MACS,
-  onnx: { convert: unaryWithAlpha('ThresholdedRelu', 'theta', 1) },
-};
+export const LEAKY_RELU = elementwise('LeakyReLU', unaryWithAlpha('LeakyRelu', 'alpha', 0.3));
+export const ELU = elementwise('ELU', unaryWithAlpha('Elu', 'alpha', 1));
+export const THRESHOLDED_RELU = elementwise('ThresholdedReLU', unaryWithAlpha('ThresholdedRelu', 'theta', 1));
 
 export const SOFTMAX: LayerClass = {
   className: 'Softmax',
@@ -94,4 +76,5 @@ export const SOFTMAX: LayerClass = {
   weights: {},
   macs: NO_MACS,
   onnx: { convert: convertSoftmax },
+  probabilities: true,
 };

@@ -8,20 +8,8 @@ import type { LayerConverter } from '../eval/exportTypes';
 import { layerWeights, requireChannelsLast, requireImage, requireWeight, unsupported } from '../eval/exportTypes';
 import { repeatEach } from '../pruning/channelUniverse';
 import { dim, elementCount, fusedActivationMacs, spatialAndChannels } from './macs';
-import { blockMixingActivation, singleLayout } from './rules';
+import { blockMixingActivation, createsChannels, singleLayout } from './rules';
 import type { ChannelRule, LayerClass, MacsCall, MacsTerm } from './types';
-
-const conv2dChannels: ChannelRule = (ctx) => {
-  const input = singleLayout(ctx);
-  const shape = ctx.weightShape('kernel');
-  if (input === undefined || shape === undefined || shape[2] !== input.length) return ctx.opaque('its kernel does not match its input');
-  ctx.couple('kernel', 2, input, 'in');
-  const out = ctx.ownSpace(shape[3] ?? 0);
-  ctx.couple('kernel', 3, out, 'out');
-  ctx.couple('bias', 0, out, 'out');
-  blockMixingActivation(ctx, out);
-  return [out];
-};
 
 const depthwiseChannels: ChannelRule = (ctx) => {
   const input = singleLayout(ctx);
@@ -89,7 +77,7 @@ const convertDepthwiseConv2D: LayerConverter = (g, call) => {
 export const CONV2D: LayerClass = {
   className: 'Conv2D',
   pruning: 'creates channels: its filters are pruned (output axis), and it drops the input channels pruned before it',
-  channels: conv2dChannels,
+  channels: createsChannels(2, 3),
   weights: {
     kernel: { suffix: '_weights', analysable: true, outChannels: (s) => s[3] },
     bias: { suffix: '_offset' },

@@ -4,22 +4,11 @@
  */
 import { applyActivation, fusedActivation } from '../eval/exportActivations';
 import type { ExportValue, LayerConverter } from '../eval/exportTypes';
-import { layerWeights, requireWeight, singleInput, unsupported } from '../eval/exportTypes';
+import { isOnePixel, layerWeights, requireWeight, singleInput, unsupported } from '../eval/exportTypes';
+import { intAttr } from '../eval/onnxGraph';
 import { dim, elementCount, fusedActivationMacs, numelPerImage } from './macs';
-import { blockMixingActivation, singleLayout } from './rules';
-import type { ChannelRule, LayerClass, MacsCall, MacsTerm } from './types';
-
-const denseChannels: ChannelRule = (ctx) => {
-  const input = singleLayout(ctx);
-  const shape = ctx.weightShape('kernel');
-  if (input === undefined || shape === undefined || shape[0] !== input.length) return ctx.opaque('its kernel does not match its input');
-  ctx.couple('kernel', 0, input, 'in');
-  const out = ctx.ownSpace(shape[1] ?? 0);
-  ctx.couple('kernel', 1, out, 'out');
-  ctx.couple('bias', 0, out, 'out');
-  blockMixingActivation(ctx, out);
-  return [out];
-};
+import { createsChannels } from './rules';
+import type { LayerClass, MacsCall, MacsTerm } from './types';
 
 /** in * out at each position it is applied at; its bias costs no MACs but is pruned with the outputs. */
 function denseMacs(call: MacsCall): MacsTerm[] {
@@ -31,8 +20,19 @@ function denseMacs(call: MacsCall): MacsTerm[] {
   return terms;
 }
 
+/**
+ * Gemm over [N, in]. A Dense on a one-pixel map ([N, 1, 1, in], as squeeze-and-excite
+ * blocks apply it after a Reshape) runs on the flattened rows and gives the map back.
+ */
 const convertDense: LayerConverter = (g, call) => {
   const x = singleInput(call);
+  if (x.shape.length === 4 && isOnePixel(x.shape)) {
+    const rows = g.op('Flatten', [x.name], `${call.layer.name}/rows`, [intAttr('axis', 1)]);
+    const units = call.outputShape.at(-1) as number;
+    const flat = convertDense(g, { ...call, inputs: [{ name: rows, layout: 'plain', shape: [null, x.shape.at(-1) ?? null] }], outputShape: [null, units] });
+    const shape = g.int64Const(`${call.layer.name}/map_shape`, [4], [0, units, 1, 1]);
+    return { name: g.op('Reshape', [flat.name, shape], `${call.layer.name}/map`), layout: 'nchw', shape: call.outputShape };
+  }
   if (x.shape.length !== 2) throw unsupported(call, `Dense on a rank-${x.shape.length} input (add a Flatten before it)`);
   const weights = layerWeights(call.layer);
   const k = requireWeight(call, weights, 'kernel');
@@ -48,7 +48,7 @@ const convertDense: LayerConverter = (g, call) => {
 export const DENSE: LayerClass = {
   className: 'Dense',
   pruning: 'creates channels (its units), and drops the input rows of the channels pruned before it',
-  channels: denseChannels,
+  channels: createsChannels(0, 1),
   weights: {
     kernel: { suffix: '_weights', outChannels: (s) => s[1] },
     bias: { suffix: '_offset' },

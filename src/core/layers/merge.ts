@@ -24,13 +24,19 @@ function oneLayout(g: OnnxGraphBuilder, inputs: readonly ExportValue[]): readonl
   return inputs.every((v) => v.layout === 'nhwc') ? inputs : inputs.map((v) => asNchw(g, v));
 }
 
-function sameShapes(g: OnnxGraphBuilder, call: LayerCall): readonly ExportValue[] {
+/**
+ * The inputs in one layout, each of the output's shape or broadcasting to it along axes
+ * where it has size 1 (a squeeze-and-excite gate [N, 1, 1, C] times a map [N, H, W, C]).
+ * ONNX broadcasts the same way once both are NCHW.
+ */
+function broadcastable(g: OnnxGraphBuilder, call: LayerCall): readonly ExportValue[] {
   const inputs = oneLayout(g, call.inputs);
-  const [first, ...rest] = inputs;
+  const [first] = inputs;
   if (!first || inputs.length < 2) throw unsupported(call, `expected at least two inputs, got ${inputs.length}`);
-  for (const v of rest) {
-    if (v.layout !== first.layout || v.shape.length !== first.shape.length || v.shape.some((d, i) => i > 0 && d !== first.shape[i])) {
-      throw unsupported(call, `inputs of different shapes ([${first.shape.join(', ')}] and [${v.shape.join(', ')}]); broadcasting merges are not supported`);
+  const out = call.outputShape;
+  for (const v of inputs) {
+    if (v.layout !== first.layout || v.shape.length !== out.length || v.shape.some((d, i) => i > 0 && d !== out[i] && d !== 1)) {
+      throw unsupported(call, `inputs of shapes ([${first.shape.join(', ')}] and [${v.shape.join(', ')}]) that do not broadcast per channel`);
     }
   }
   return inputs;
@@ -39,7 +45,7 @@ function sameShapes(g: OnnxGraphBuilder, call: LayerCall): readonly ExportValue[
 /** An elementwise merge as a left fold of a binary op (or one variadic op). */
 function merge(op: string, variadic: boolean): LayerConverter {
   return (g, call) => {
-    const inputs = sameShapes(g, call);
+    const inputs = broadcastable(g, call);
     const first = inputs[0] as ExportValue;
     if (variadic) return { ...first, name: g.op(op, inputs.map((v) => v.name), call.layer.name), shape: call.outputShape };
     let acc = first.name;

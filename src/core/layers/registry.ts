@@ -13,7 +13,10 @@ import { ADD, AVERAGE, CONCATENATE, MAXIMUM, MINIMUM, MULTIPLY } from './merge';
 import { AVERAGE_POOLING2D, GLOBAL_AVERAGE_POOLING2D, GLOBAL_MAX_POOLING2D, MAX_POOLING2D } from './pooling';
 import { REGULARIZATION_CLASSES } from './regularization';
 import { opaqueRule } from './rules';
-import { CROPPING2D, FLATTEN, UPSAMPLING2D, ZERO_PADDING2D } from './spatial';
+import { CONV2D_TRANSPOSE } from './convTranspose';
+import { LAYER_NORMALIZATION } from './layerNorm';
+import { SEPARABLE_CONV2D } from './separable';
+import { CROPPING2D, FLATTEN, RESHAPE, UPSAMPLING2D, ZERO_PADDING2D } from './spatial';
 import type { LayerClass } from './types';
 
 const INPUT_LAYER: LayerClass = {
@@ -31,8 +34,11 @@ export const LAYER_CLASSES: ReadonlyMap<string, LayerClass> = new Map(
     INPUT_LAYER,
     CONV2D,
     DEPTHWISE_CONV2D,
+    SEPARABLE_CONV2D,
+    CONV2D_TRANSPOSE,
     DENSE,
     BATCH_NORMALIZATION,
+    LAYER_NORMALIZATION,
     ACTIVATION,
     RELU,
     LEAKY_RELU,
@@ -47,6 +53,7 @@ export const LAYER_CLASSES: ReadonlyMap<string, LayerClass> = new Map(
     CROPPING2D,
     UPSAMPLING2D,
     FLATTEN,
+    RESHAPE,
     ADD,
     MULTIPLY,
     AVERAGE,

@@ -15,7 +15,7 @@ export function singleLayout(ctx: RuleContext): Layout | undefined {
 }
 
 /** Activations that mix channels: pruning one changes every other one's value. */
-const CHANNEL_MIXING_ACTIVATIONS: ReadonlySet<string> = new Set(['softmax']);
+const CHANNEL_MIXING_ACTIVATIONS: ReadonlySet<string> = new Set(['softmax', 'logSoftmax']);
 
 export function mixesChannels(activation: string): boolean {
   return CHANNEL_MIXING_ACTIVATIONS.has(activation);
@@ -40,6 +40,25 @@ export const mergeInputs: ChannelRule = (ctx) => {
   for (const other of rest) ctx.union(first, other);
   return [first];
 };
+
+/**
+ * The rule of a layer whose kernel creates its channels (Conv2D, Dense): axis `inAxis` of
+ * `kernel` reads the input's channels, axis `outAxis` makes the layer's own, which its bias
+ * follows.
+ */
+export function createsChannels(inAxis: number, outAxis: number): ChannelRule {
+  return (ctx) => {
+    const input = singleLayout(ctx);
+    const shape = ctx.weightShape('kernel');
+    if (input === undefined || shape === undefined || shape[inAxis] !== input.length) return ctx.opaque('its kernel does not match its input');
+    ctx.couple('kernel', inAxis, input, 'in');
+    const out = ctx.ownSpace(shape[outAxis] ?? 0);
+    ctx.couple('kernel', outAxis, out, 'out');
+    ctx.couple('bias', 0, out, 'out');
+    blockMixingActivation(ctx, out);
+    return [out];
+  };
+}
 
 /** A rule for a class the pruner cannot see through, with the reason. */
 export function opaqueRule(why: string): ChannelRule {

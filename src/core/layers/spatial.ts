@@ -89,11 +89,58 @@ function flattenToRows(g: OnnxGraphBuilder, call: LayerCall): ExportValue {
   return { name: g.op('Flatten', [source], call.layer.name, [intAttr('axis', 1)]), layout: 'plain', shape: call.outputShape };
 }
 
+/**
+ * Reshape between a vector and a 1x1 map ([N, C] <-> [N, 1, 1, C], as a squeeze-and-excite
+ * block does): the channels stay the last axis, one per position. Any other reshape moves
+ * channels, and the pruner cannot follow.
+ */
+function keepsChannels(inShape: readonly (number | null)[], outShape: readonly (number | null)[]): boolean {
+  const ones = (s: readonly (number | null)[]): boolean => s.slice(1, -1).every((d) => d === 1);
+  return inShape.length >= 2 && outShape.length >= 2 && inShape.at(-1) === outShape.at(-1) && ones(inShape) && ones(outShape);
+}
+
+const reshapeChannels: ChannelRule = (ctx) => {
+  const input = singleLayout(ctx);
+  const target = ctx.config['targetShape'];
+  const outShape = [null, ...(Array.isArray(target) ? (target as (number | null)[]) : [])];
+  if (input === undefined || !keepsChannels(ctx.inputShapes[0] ?? [], outShape)) return ctx.opaque('it moves the channels off the last axis');
+  return [input];
+};
+
+const convertReshape: LayerConverter = (g, call) => {
+  const x = singleInput(call);
+  if (!keepsChannels(x.shape, call.outputShape)) throw unsupported(call, `a reshape from [${x.shape.join(', ')}] to [${call.outputShape.join(', ')}] that moves the channels`);
+  const channels = call.outputShape.at(-1) as number;
+  const name = call.layer.name;
+  if (call.outputShape.length === 4) {
+    // NCHW with one pixel: [N, C, 1, 1].
+    const shape = g.int64Const(`${name}/shape`, [4], [0, channels, 1, 1]);
+    const source = x.layout === 'plain' ? x.name : g.op('Flatten', [x.name], `${name}/flat`, [intAttr('axis', 1)]);
+    return { name: g.op('Reshape', [source, shape], name), layout: 'nchw', shape: call.outputShape };
+  }
+  const shape = g.int64Const(`${name}/shape`, [call.outputShape.length], [0, ...call.outputShape.slice(1).map((d) => d ?? -1)]);
+  const source = x.layout === 'plain' ? x.name : g.op('Flatten', [x.name], `${name}/flat`, [intAttr('axis', 1)]);
+  return { name: g.op('Reshape', [source, shape], name), layout: 'plain', shape: call.outputShape };
+};
+
 const MOVES_PIXELS = 'follows its input: it moves pixels, never mixes channels';
 
 export const ZERO_PADDING2D: LayerClass = { className: 'ZeroPadding2D', pruning: MOVES_PIXELS, channels: passThrough, weights: {}, macs: NO_MACS, onnx: { convert: convertZeroPadding2D } };
 export const CROPPING2D: LayerClass = { className: 'Cropping2D', pruning: MOVES_PIXELS, channels: passThrough, weights: {}, macs: NO_MACS, onnx: { convert: convertCropping2D } };
 export const UPSAMPLING2D: LayerClass = { className: 'UpSampling2D', pruning: MOVES_PIXELS, channels: passThrough, weights: {}, macs: NO_MACS, onnx: { convert: convertUpSampling2D } };
+
+export const RESHAPE: LayerClass = {
+  className: 'Reshape',
+  pruning: 'follows its input between a vector and a 1x1 map ([N, C] <-> [N, 1, 1, C]); any other reshape blocks pruning',
+  channels: reshapeChannels,
+  weights: {},
+  resize: (config, channels) => {
+    const target = config['targetShape'];
+    if (Array.isArray(target) && target.length > 0) config['targetShape'] = [...target.slice(0, -1), channels];
+  },
+  macs: NO_MACS,
+  onnx: { convert: convertReshape },
+};
 
 export const FLATTEN: LayerClass = {
   className: 'Flatten',

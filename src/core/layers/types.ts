@@ -33,6 +33,11 @@ export interface RuleContext {
   couple(weight: string, axis: number, layout: Layout, role: MemberRole): void;
   union(a: Layout, b: Layout): void;
   block(layout: Layout, reason: string): void;
+  /**
+   * Says that zeroing these channels is not the same as removing them (the layer computes
+   * statistics over the channels): such a group is measured on the pruned model itself.
+   */
+  unmaskable(layout: Layout, reason: string): void;
   /** Blocks every input and returns fixed outputs: the rule gives up on this layer. */
   opaque(why?: string): Layout[];
 }
@@ -126,6 +131,8 @@ export interface OpClass {
   readonly masksOnInput?: boolean;
   /** The model's input: it brings the image's channels, which nothing prunes. */
   readonly input?: boolean;
+  /** Its output is a probability distribution (a Softmax layer); a fused `activation: softmax` says so for any class. */
+  readonly probabilities?: boolean;
 }
 
 /** A TF.js layer class: the format-neutral facets plus naming, the width setting and the ONNX export. */
@@ -134,5 +141,15 @@ export interface LayerClass extends OpClass {
   readonly weights: Readonly<Record<string, WeightFacet>>;
   /** The config setting that holds the output channel count, which physical pruning rewrites. */
   readonly width?: string;
+  /**
+   * For a layer without a kernel whose config still spells out its channel count (a Reshape's
+   * target shape): sets it to `channels` in a copied config when pruning changes it.
+   */
+  readonly resize?: (config: Record<string, unknown>, channels: number) => void;
+  /**
+   * Config TF.js's getConfig leaves out but the weights imply (SeparableConv2D's
+   * depthMultiplier): put back when a model is rebuilt or saved, so it loads as it was.
+   */
+  readonly configFromWeights?: (weights: ReadonlyMap<string, readonly number[]>) => Record<string, unknown>;
   readonly onnx: OnnxFacet;
 }

@@ -11,7 +11,10 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../util/atomicWrite';
 import { errorText, PruneLensError } from '../util/errors';
 import type { CheckedModelJson } from './modelJson';
-import { checkModelJson } from './modelJson';
+import { checkModelJson, type QuantizationDtype } from './modelJson';
+import { quantizeWeights } from './quantize';
+import { setInputShape } from './inputShape';
+import { restoreTopologyConfigs } from './topologyConfig';
 
 export { modelFingerprint } from './fingerprint';
 
@@ -37,7 +40,20 @@ function joinWeightData(data: tf.io.WeightData | undefined): Uint8Array {
  * Each file is written to a temporary name and renamed into place, weights first, so a
  * crash never leaves a model.json that describes weights which are not there yet.
  */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<SavedModelFiles> {
+/** The quantization each weight had in the file a model was loaded from (none for float32 ones). */
+const sourceQuantizations = new WeakMap<tf.LayersModel, ReadonlyMap<string, QuantizationDtype>>();
+
+/** How the file `model` was loaded from stored each quantized weight, by manifest name; empty for float32 models. */
+export function sourceQuantization(model: tf.LayersModel): ReadonlyMap<string, QuantizationDtype> {
+  return sourceQuantizations.get(model) ?? new Map();
+}
+
+export interface SaveOptions {
+  /** Store these weights (by manifest name) quantized as the TF.js converter does; the rest float32. */
+  readonly quantization?: ReadonlyMap<string, QuantizationDtype>;
+}
+
+export async function saveModel(model: tf.LayersModel, dir: string, opts: SaveOptions = {}): Promise<SavedModelFiles> {
   await fsp.mkdir(dir, { recursive: true });
   const modelJsonPath = path.join(dir, MODEL_JSON_NAME);
   const weightsPath = path.join(dir, WEIGHTS_FILE_NAME);
@@ -51,7 +67,10 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
   if (artifacts === undefined || artifacts.modelTopology === undefined) {
     throw new PruneLensError(`TF.js produced no topology when saving model '${model.name}'`, modelJsonPath);
   }
-  const weightSpecs = artifacts.weightSpecs ?? [];
+  restoreTopologyConfigs(artifacts.modelTopology, model);
+  let weightSpecs = artifacts.weightSpecs ?? [];
+  let weightBytes = joinWeightData(artifacts.weightData);
+  if (opts.quantization !== undefined && opts.quantization.size > 0) ({ specs: weightSpecs, data: weightBytes } = quantizeWeights(weightSpecs, weightBytes, opts.quantization));
   const modelJson: Record<string, unknown> = {
     format: 'layers-model',
     generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
@@ -61,7 +80,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
   };
   if (artifacts.trainingConfig !== undefined) modelJson['trainingConfig'] = artifacts.trainingConfig;
   if (artifacts.userDefinedMetadata !== undefined) modelJson['userDefinedMetadata'] = artifacts.userDefinedMetadata;
-  await writeFileAtomic(weightsPath, joinWeightData(artifacts.weightData));
+  await writeFileAtomic(weightsPath, weightBytes);
   await writeFileAtomic(modelJsonPath, JSON.stringify(modelJson));
   return { modelJson: modelJsonPath, weights: [weightsPath] };
 }
@@ -137,8 +156,9 @@ async function readWeightData(checked: CheckedModelJson): Promise<Uint8Array> {
  * Loads a Layers model from its model.json, validating the file first (see modelJson.ts
  * and checkWeightFiles): every problem is a PruneLensError naming the file at fault.
  */
-export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> {
+export async function loadModel(modelJsonPath: string, opts: { inputShape?: readonly [number, number, number] } = {}): Promise<tf.LayersModel> {
   const checked = checkModelJson(await readModelJsonText(modelJsonPath), modelJsonPath);
+  if (opts.inputShape !== undefined) setInputShape(checked.modelTopology, opts.inputShape, modelJsonPath);
   await checkWeightFiles(checked, modelJsonPath);
   const weightData = await readWeightData(checked);
   const artifacts: tf.io.ModelArtifacts = {
@@ -153,7 +173,10 @@ export async function loadModel(modelJsonPath: string): Promise<tf.LayersModel> 
     weightData: weightData.buffer as ArrayBuffer,
   };
   try {
-    return await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
+    const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts), { strict: true });
+    const quantized = artifacts.weightSpecs?.filter((s) => s.quantization !== undefined) ?? [];
+    if (quantized.length > 0) sourceQuantizations.set(model, new Map(quantized.map((s) => [s.name, s.quantization?.dtype as QuantizationDtype])));
+    return model;
   } catch (err) {
     throw new PruneLensError(`could not build the model (${errorText(err)})`, modelJsonPath);
   }

@@ -63,16 +63,23 @@ export interface ModelHandle extends WeightReader {
   /** Per-layer shapes, parameters and MACs, counted as PaddleSlim's flops() counts them. */
   summary(opts?: SummaryOptions): ModelSummary;
   input(): ModelInputSize;
+  /** Why ONNX Runtime cannot run the model (a TF.js layer the export cannot convert), or undefined. */
+  onnxProblem(): string | undefined;
   /** The model as one ONNX graph taking NHWC images, with the values a mask can go after (the fast engine's trunk). */
   evalGraph(): Trunk;
+  /** The whole model as ONNX bytes taking NHWC images (what a group measured on the pruned model evaluates). */
+  evaluationOnnx(): Uint8Array;
   /** Logits for NHWC images, on ONNX Runtime (`ort`) or TF.js. */
   openPredictor(engine: 'ort' | 'tfjs', opts?: OrtSessionOptions): Promise<OpenPredictor>;
   /** A model of the same shapes that computes what `prune(plan)` computes (the per-point scan's model). */
   mask(plan: PrunePlan): ModelHandle;
   /** A new model with the plan's channels removed; this one is not changed. */
   prune(plan: PrunePlan): ModelHandle;
-  /** Writes this (pruned) model and the plan that made it into `dir`, all or nothing. */
-  writePruned(dir: string, plan: PrunePlan, info: PrunedModelInfo): Promise<WrittenPrunedModel>;
+  /**
+   * Writes this (pruned) model and the plan that made it into `dir`, all or nothing. With
+   * `keepQuantization`, weights the source stored quantized (TF.js) are stored so again.
+   */
+  writePruned(dir: string, plan: PrunePlan, info: PrunedModelInfo, opts?: { readonly keepQuantization?: boolean }): Promise<WrittenPrunedModel>;
   /** Writes the model into the folder `dir` in its own format. */
   save(dir: string): Promise<SavedModel>;
   /** A TF.js model holding this one, for training. */

@@ -77,6 +77,35 @@ function checkedElementCount(spec: Record<string, unknown>, name: string, file: 
   return count;
 }
 
+/** Bytes per stored value of each quantization the TF.js converter writes. */
+const QUANTIZED_BYTES: Readonly<Record<QuantizationDtype, number>> = { uint8: 1, uint16: 2, float16: 2 };
+
+export type QuantizationDtype = 'uint8' | 'uint16' | 'float16';
+export type Quantization = NonNullable<tf.io.WeightsManifestEntry['quantization']>;
+
+/**
+ * A weight's `quantization` as `tensorflowjs_converter --quantize_uint8/uint16/float16`
+ * writes it; TF.js's own decoder then reads the values (value = q * scale + min, or a half
+ * float), exactly as stock TF.js does.
+ */
+function checkQuantization(raw: unknown, name: string, dtype: string, file: string): Quantization {
+  const q = isObject(raw) ? raw : {};
+  const kind = q['dtype'];
+  if (kind !== 'uint8' && kind !== 'uint16' && kind !== 'float16') {
+    throw new PruneLensError(`weight '${name}' has quantization ${JSON.stringify(raw)}; supported: uint8, uint16, float16 (as the TF.js converter writes them)`, file);
+  }
+  if (kind === 'float16') {
+    if (dtype !== 'float32') throw new PruneLensError(`weight '${name}' is float16-quantized but of dtype ${dtype}; only float32 weights can be`, file);
+    return { dtype: kind };
+  }
+  const scale = q['scale'];
+  const min = q['min'];
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || typeof min !== 'number' || !Number.isFinite(min)) {
+    throw new PruneLensError(`weight '${name}' is ${kind}-quantized without a finite scale and min`, file);
+  }
+  return { dtype: kind, scale, min };
+}
+
 function checkSpec(raw: unknown, file: string): { spec: tf.io.WeightsManifestEntry; bytes: number } {
   if (!isObject(raw) || typeof raw['name'] !== 'string') {
     throw new PruneLensError('weightsManifest has a weight entry without a name', file);
@@ -90,13 +119,11 @@ function checkSpec(raw: unknown, file: string): { spec: tf.io.WeightsManifestEnt
       file,
     );
   }
-  if (raw['quantization'] !== undefined) {
-    throw new PruneLensError(`weight '${name}' is quantized; PruneLens reads unquantized weights only`, file);
-  }
+  const quantization = raw['quantization'] === undefined ? undefined : checkQuantization(raw['quantization'], name, dtype as string, file);
   const count = checkedElementCount(raw, name, file);
   const shape = (raw['shape'] as number[]).slice();
-  const spec: tf.io.WeightsManifestEntry = { name, shape, dtype: dtype as 'float32' | 'int32' };
-  return { spec, bytes: count * bytesPerElement };
+  const spec: tf.io.WeightsManifestEntry = { name, shape, dtype: dtype as 'float32' | 'int32', ...(quantization ? { quantization } : {}) };
+  return { spec, bytes: count * (quantization ? QUANTIZED_BYTES[quantization.dtype] : bytesPerElement) };
 }
 
 function checkGroup(raw: unknown, index: number, modelDir: string, file: string): CheckedWeightGroup {

@@ -7,7 +7,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { layerClass } from '../layers/registry';
+import { weightShapesOf } from './layerShapes';
 import type { MacsCall, MacsTerm, Shape } from '../layers/types';
+import { UsageError } from '../util/errors';
 
 export interface LayerSummary {
   readonly name: string;
@@ -45,12 +47,6 @@ function asShapeList(shapes: tf.Shape | tf.Shape[]): Shape[] {
   return Array.isArray(first) ? (shapes as tf.Shape[]) : [shapes as tf.Shape];
 }
 
-function weightShapes(layer: tf.layers.Layer): Map<string, readonly number[]> {
-  const shapes = new Map<string, readonly number[]>();
-  for (const w of layer.weights) shapes.set(w.originalName.slice(w.originalName.lastIndexOf('/') + 1), w.shape.map((d) => d ?? 1));
-  return shapes;
-}
-
 /** The name of the layer's analysable (or any) kernel parameter, for MAC listings by parameter. */
 function kernelParamOf(layer: tf.layers.Layer): string | undefined {
   const facets = layerClass(layer.getClassName())?.weights ?? {};
@@ -64,11 +60,18 @@ function kernelParamOf(layer: tf.layers.Layer): string | undefined {
  */
 export function summarizeModel(model: tf.LayersModel, opts: SummaryOptions = {}): ModelSummary {
   const onlyConv = opts.onlyConv ?? true;
+  for (const input of model.inputs) {
+    // MACs grow with the image; counting an open size as 1 would be a silent guess.
+    if (input.shape.slice(1).some((d) => d === null)) {
+      const shown = input.shape.slice(1).map((d) => d ?? '?').join(', ');
+      throw new UsageError(`model '${model.name}' takes images of any size ([${shown}]), and its MACs depend on the size: give one with --input-shape H,W,C`);
+    }
+  }
   const layers: LayerSummary[] = [];
   for (const layer of model.layers) {
     const cls = layer.getClassName();
     const entry = layerClass(cls);
-    const weights = weightShapes(layer);
+    const weights = weightShapesOf(layer);
     let macs = 0;
     const terms: MacsTerm[] = [];
     let outputShape: Shape[] = [];

@@ -19,7 +19,9 @@ import { writePrunedFolder } from '../pruning/writePruned';
 import { PruneLensError } from '../util/errors';
 import { classifierInterface, onnxTrunk } from './evalGraph';
 import { importOnnxModel, writeBackWeights } from './import/importModel';
-import { loadOnnxModel } from './loadOnnx';
+import { withInputShape } from './inputShape';
+import { prepareOnnxModel } from './loadOnnx';
+import { readOnnxFile } from './readOnnx';
 import { onnxFingerprint, onnxParams, onnxSummary } from './onnxFacts';
 import { maskOnnxModel, pruneOnnxModel, type SlicedWeight } from './pruneOnnx';
 import { inferShapes, type ShapeMap } from './shapeInference';
@@ -49,9 +51,13 @@ export interface OnnxModelHandle extends ModelHandle {
   prune(plan: PrunePlan): OnnxModelHandle;
 }
 
-/** Reads, cleans, checks and shape-infers an ONNX file, and opens it. */
-export async function openOnnxModel(file: string): Promise<OnnxModelHandle> {
-  const loaded = await loadOnnxModel(file);
+/**
+ * Reads, cleans, checks and shape-infers an ONNX file, and opens it. `inputShape` [H, W, C]
+ * fixes an input exported with open image sizes (`--input-shape`).
+ */
+export async function openOnnxModel(file: string, opts: { readonly inputShape?: readonly [number, number, number] } = {}): Promise<OnnxModelHandle> {
+  const read = await readOnnxFile(file);
+  const loaded = prepareOnnxModel(opts.inputShape === undefined ? read : withInputShape(read, opts.inputShape));
   return onnxModel(loaded.model, { file, shapes: loaded.shapes });
 }
 
@@ -95,7 +101,12 @@ export function onnxModel(model: OnnxIrModel, opts: OnnxModelOptions = {}): Onnx
       const [height, width, channels] = io.imageShape;
       return { height, width, channels, numClasses: io.numClasses };
     },
+    onnxProblem: () => undefined,
     evalGraph: () => (trunk ??= onnxTrunk(model, shapes, view.graph, view.callNames)),
+    evaluationOnnx() {
+      const t = handle.evalGraph();
+      return t.encode(t.graph);
+    },
     async openPredictor(engine, sessionOpts = {}) {
       if (engine === 'tfjs') {
         const { model: imported } = await handle.trainable();
@@ -106,7 +117,7 @@ export function onnxModel(model: OnnxIrModel, opts: OnnxModelOptions = {}): Onnx
         return { predict: tfjsPredictor(imported), release };
       }
       const t = handle.evalGraph();
-      const evaluator = await createGraphEvaluator({ bytes: t.encode(t.graph), inputName: t.inputName, outputName: t.outputName, imageShape: t.imageShape, numClasses: t.numClasses }, sessionOpts);
+      const evaluator = await createGraphEvaluator({ bytes: handle.evaluationOnnx(), inputName: t.inputName, outputName: t.outputName, imageShape: t.imageShape, numClasses: t.numClasses }, sessionOpts);
       return { predict: (x, n) => evaluator.run(x, n), release: () => evaluator.release() };
     },
     mask: (plan) => derived(maskOnnxModel(model, view, handle.dependencyGraph(), plan), { shapes }),

@@ -27,6 +27,7 @@ export class ChannelUniverse {
   private readonly spaceOfElement: number[] = [];
   private readonly spaceParent: number[] = [];
   private readonly blocked = new Map<number, string>();
+  private readonly unmaskable = new Map<number, string>();
 
   /** A space of `size` fresh elements; `fixedReason` marks channels nothing may prune. */
   newSpace(size: number, producer?: string, fixedReason?: string): Layout {
@@ -80,6 +81,18 @@ export class ChannelUniverse {
 
   blockReason(element: number): string | undefined {
     return this.blocked.get(element);
+  }
+
+  /**
+   * Marks elements whose removal a mask of zeros does not reproduce (a normalisation over
+   * the channels sees the zeros); the first reason given for an element is kept.
+   */
+  markUnmaskable(layout: Layout, reason: string): void {
+    for (const e of layout) if (!this.unmaskable.has(e)) this.unmaskable.set(e, reason);
+  }
+
+  unmaskableReason(element: number): string | undefined {
+    return this.unmaskable.get(element);
   }
 
   private union(a: number, b: number): void {

@@ -90,6 +90,7 @@ class GraphBuilder {
       couple: (weight, axis, layout, role) => this.couple(call, weight, axis, layout, role),
       union: (a, b) => universe.unionLayouts(a, b),
       block: (layout, reason) => universe.block(layout, reason),
+      unmaskable: (layout, reason) => universe.markUnmaskable(layout, reason),
       opaque: (why) => {
         const reason = `channels reach ${what}, which the pruner cannot see through${why === undefined ? '' : ` (${why})`}`;
         for (const input of inputs) universe.block(input, reason);

@@ -40,6 +40,8 @@ export interface BatchNormAfter {
 export interface DependencyGraphInternals {
   readonly paramAxes: readonly ParamAxis[];
   readonly maskPoints: readonly MaskPoint[];
+  /** Every layer call's output, index by index: which group and channel each channel of it is. */
+  readonly layerOutputs: readonly MaskPoint[];
   /** Conv2D / Dense / DepthwiseConv2D layer -> the BatchNormalization that reads its output, and its scale weight. */
   readonly bnAfter: ReadonlyMap<string, BatchNormAfter>;
 }

@@ -121,12 +121,13 @@ function membersOf(couplings: readonly Coupling[], axes: readonly ParamAxis[], g
   return members;
 }
 
-function blockReasons(universe: ChannelUniverse, root: number): string[] {
+/** The distinct reasons `reasonOf` gives for the elements of every space in component `root`. */
+function reasonsIn(universe: ChannelUniverse, root: number, reasonOf: (element: number) => string | undefined): string[] {
   const reasons = new Set<string>();
   universe.spaces.forEach((space, index) => {
     if (universe.spaceRoot(index) !== root) return;
     for (let e = space.start; e < space.start + space.size; e++) {
-      const reason = universe.blockReason(e);
+      const reason = reasonOf(e);
       if (reason !== undefined) reasons.add(reason);
     }
   });
@@ -178,15 +179,19 @@ export function assembleGraph(model: ModelGraph, universe: ChannelUniverse, raw:
     ...numbering.maps(c.layout),
   }));
   const maskPoints: MaskPoint[] = raw.maskPoints.map((m) => ({ layer: m.layer, ...numbering.maps(m.layout) }));
+  const layerOutputs: MaskPoint[] = raw.outputs.map((o) => ({ layer: o.layer, ...numbering.maps(o.layout) }));
   const groups: ChannelGroup[] = comps.map((comp, g) => {
-    const reasons = blockReasons(universe, comp.root);
+    const reasons = reasonsIn(universe, comp.root, (e) => universe.blockReason(e));
     const shown = reasons.slice(0, MAX_REASONS).join('; ') + (reasons.length > MAX_REASONS ? `; and ${reasons.length - MAX_REASONS} more` : '');
+    const unmaskable = reasonsIn(universe, comp.root, (e) => universe.unmaskableReason(e));
     return {
       id: comp.params[0] ?? `group${g}`,
       params: comp.params,
       channels: numbering.channels[g] ?? 0,
       prunable: reasons.length === 0,
       ...(reasons.length > 0 ? { reason: shown } : {}),
+      maskExact: unmaskable.length === 0,
+      ...(unmaskable.length > 0 ? { maskNote: unmaskable.join('; ') } : {}),
       members: membersOf(raw.couplings, paramAxes, g),
       layers: layersCarrying(raw.outputs, numbering, g),
       maskAfter: layersCarrying(raw.maskPoints, numbering, g),
@@ -198,6 +203,7 @@ export function assembleGraph(model: ModelGraph, universe: ChannelUniverse, raw:
     groups,
     paramAxes,
     maskPoints,
+    layerOutputs,
     bnAfter: raw.bnAfter,
     groupForParam(name: string): ChannelGroup {
       const g = lookup.get(name);

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { layerClass } from '../layers/registry';
 import { buildDependencyGraph } from './dependencyGraph';
 import { copyWeights, layerConfig, modelConfig, rebuildModel } from './rebuild';
-import { axisCuts, prunedChannels, type AxisCut } from './slicing';
+import { axisCuts, keptCount, prunedChannels, type AxisCut } from './slicing';
 import type { PrunePlan } from './types';
 
 function cutsByWeight(cuts: readonly AxisCut[]): Map<string, AxisCut[]> {
@@ -27,13 +27,19 @@ function cutsByWeight(cuts: readonly AxisCut[]): Map<string, AxisCut[]> {
  */
 export function pruneModel(model: tf.LayersModel, plan: PrunePlan): tf.LayersModel {
   const graph = buildDependencyGraph(model);
-  const cuts = axisCuts(graph, prunedChannels(graph, plan));
+  const removed = prunedChannels(graph, plan);
+  const cuts = axisCuts(graph, removed);
   const config = modelConfig(model);
   for (const cut of cuts) {
     const setting = layerClass(cut.layerClass)?.width;
     if (cut.role === 'out' && cut.kernel && setting !== undefined) {
       layerConfig(config, cut.layer)[setting] = cut.kept.length;
     }
+  }
+  // A layer whose config spells out its channel count (a Reshape's target) gets the new one.
+  for (const output of graph.layerOutputs) {
+    const resize = layerClass(model.getLayer(output.layer).getClassName())?.resize;
+    if (resize !== undefined) resize(layerConfig(config, output.layer), keptCount(output, removed));
   }
   const pruned = rebuildModel(model, config);
   const byWeight = cutsByWeight(cuts);

@@ -4,13 +4,23 @@
  * given is never touched.
  */
 import * as tf from '@tensorflow/tfjs';
+import { layerClass } from '../layers/registry';
+import { weightShapesOf } from '../models/layerShapes';
 import { PruneLensError } from '../util/errors';
 
 type Config = tf.serialization.ConfigDict;
 
-/** A deep copy of the model's configuration, safe to edit. */
+/**
+ * A deep copy of the model's configuration, safe to edit, with what TF.js's getConfig
+ * leaves out put back (the registry's configFromWeights).
+ */
 export function modelConfig(model: tf.LayersModel): Config {
-  return structuredClone(model.getConfig());
+  const config = structuredClone(model.getConfig());
+  for (const layer of model.layers) {
+    const restore = layerClass(layer.getClassName())?.configFromWeights;
+    if (restore !== undefined) Object.assign(layerConfig(config, layer.name), restore(weightShapesOf(layer)));
+  }
+  return config;
 }
 
 /** The configuration of layer `name` inside a copied model configuration. */

@@ -52,6 +52,13 @@ function isRemoved(axis: { groupOf: Int32Array; channelOf: Int32Array }, i: numb
   return g >= 0 && (pruned.get(g)?.has(axis.channelOf[i] as number) ?? false);
 }
 
+/** How many indices of an axis (or a layer output) survive pruning `pruned`. */
+export function keptCount(axis: { groupOf: Int32Array; channelOf: Int32Array }, pruned: PrunedChannels): number {
+  let kept = 0;
+  for (let i = 0; i < axis.groupOf.length; i++) if (!isRemoved(axis, i, pruned)) kept++;
+  return kept;
+}
+
 function cutOf(axis: ParamAxis, pruned: PrunedChannels): AxisCut {
   const kept: number[] = [];
   const removed: number[] = [];

@@ -49,6 +49,13 @@ export interface ChannelGroup {
   readonly prunable: boolean;
   /** Why the group cannot be pruned, naming the layer and its class; only when not prunable. */
   readonly reason?: string;
+  /**
+   * Whether zeroing the group's channels computes what removing them does. Not so when they
+   * reach a normalisation over the channels (LayerNormalization): then a scan measures the
+   * physically pruned model, and `maskNote` says why.
+   */
+  readonly maskExact: boolean;
+  readonly maskNote?: string;
   /** Every coupled weight axis. */
   readonly members: readonly GroupMember[];
   /** Every layer whose output carries the group's channels, in network order. */

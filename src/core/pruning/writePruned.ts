@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { modelFingerprint, saveModel } from '../models/io';
+import { modelFingerprint, saveModel, type SaveOptions } from '../models/io';
 import { errorText, PruneLensError, UsageError } from '../util/errors';
 import { formatPlanFile, PLAN_FILE_NAME, pruningPlanFile, type PlanFileWeight, type PrunedModelInfo } from './planFile';
 import type { PrunePlan } from './types';
@@ -64,9 +64,9 @@ async function removeEmptyParents(from: string, top: string): Promise<void> {
  * Writes `<dir>/model.json`, `<dir>/weights.bin` (the TF.js Layers format, see saveModel)
  * and `<dir>/pruning-plan.json`. `dir` must not exist or be an empty folder.
  */
-export function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo): Promise<WrittenPrunedModel> {
+export function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo, options: SaveOptions = {}): Promise<WrittenPrunedModel> {
   const save = async (temp: string): Promise<{ file: string; files: string[] }> => {
-    const saved = await saveModel(prunedModel, temp);
+    const saved = await saveModel(prunedModel, temp, options);
     return { file: saved.modelJson, files: [...saved.weights] };
   };
   return writePrunedFolder(dir, save, plan, info, () => modelFingerprint(prunedModel));

@@ -5,7 +5,7 @@
  * calls this; every message is completed there with the file's name.
  */
 import type { FlopsModel } from '../../shared/flops';
-import type { ResultsGroup, ResultsMetadata, SensitivityPoint, SensitivityResults } from '../../shared/results';
+import type { PartialMarker, ResultsGroup, ResultsMetadata, SensitivityPoint, SensitivityResults, ShardInfo, ShardPlan } from '../../shared/results';
 import { RESULTS_FORMAT, RESULTS_VERSION, ratioKey } from '../../shared/results';
 import { CRITERIA, isOneOf, METRICS } from '../../shared/vocabulary';
 import { parsePreprocessingRecord, type Preprocessing } from '../../shared/preprocessing';
@@ -85,10 +85,8 @@ function checkMetadata(value: unknown, path: string): ResultsMetadata {
   const criterion = oneOf(m['criterion'], CRITERIA, at(path, 'criterion'));
   const ratios = m['ratios'];
   if (!Array.isArray(ratios)) throw new ResultsShapeError(at(path, 'ratios'), `expected an array, found ${describe(ratios)}`);
-  const shard = optional(m, 'shard', path, (v, p) => {
-    const s = object(v, p);
-    return { index: count(s['index'], at(p, 'index')), count: count(s['count'], at(p, 'count')) };
-  });
+  const shard = optional(m, 'shard', path, checkShard);
+  const partial = optional(m, 'partial', path, checkPartial);
   const modelPath = optional(model, 'path', at(path, 'model'), string);
   const earlyStopLoss = optional(m, 'earlyStopLoss', path, finite);
   const preprocessing = optional(dataset, 'preprocessing', at(path, 'dataset'), preprocessingRecord);
@@ -113,7 +111,43 @@ function checkMetadata(value: unknown, path: string): ResultsMetadata {
     updated: string(m['updated'], at(path, 'updated')),
     toolVersion: string(m['toolVersion'], at(path, 'toolVersion')),
     ...(shard !== undefined ? { shard } : {}),
+    ...(partial !== undefined ? { partial } : {}),
   };
+}
+
+function array(value: unknown, path: string, what: string): unknown[] {
+  if (!Array.isArray(value)) throw new ResultsShapeError(path, `expected an array of ${what}, found ${describe(value)}`);
+  return value;
+}
+
+function checkShard(value: unknown, path: string): ShardInfo {
+  const s = object(value, path);
+  const index = count(s['index'], at(path, 'index'));
+  const total = count(s['count'], at(path, 'count'));
+  const plan = optional(s, 'plan', path, (v, p): ShardPlan => {
+    const pl = object(v, p);
+    const shares = array(pl['shares'], at(p, 'shares'), 'shares');
+    if (shares.length !== total) throw new ResultsShapeError(at(p, 'shares'), `expected one share per shard (${total}), found ${shares.length}`);
+    return {
+      ratios: array(pl['ratios'], at(p, 'ratios'), 'ratios').map((r, i) => ratio(r, `${at(p, 'ratios')}[${i}]`)),
+      shares: shares.map((sh, i) => {
+        const sp = `${at(p, 'shares')}[${i}]`;
+        const share = object(sh, sp);
+        return { groups: array(share['groups'], at(sp, 'groups'), 'group ids').map((g, k) => string(g, `${at(sp, 'groups')}[${k}]`)), cost: count(share['cost'], at(sp, 'cost')) };
+      }),
+    };
+  });
+  return { index, count: total, ...(plan !== undefined ? { plan } : {}) };
+}
+
+function checkPartial(value: unknown, path: string): PartialMarker {
+  const p = object(value, path);
+  const missingPoints: Record<string, string[]> = {};
+  for (const [id, keys] of Object.entries(object(p['missingPoints'], at(path, 'missingPoints')))) {
+    const kp = at(at(path, 'missingPoints'), id);
+    missingPoints[id] = array(keys, kp, 'ratio keys').map((k, i) => string(k, `${kp}[${i}]`));
+  }
+  return { missingShards: array(p['missingShards'], at(path, 'missingShards'), 'shard numbers').map((n, i) => count(n, `${at(path, 'missingShards')}[${i}]`)), missingPoints };
 }
 
 function checkGroup(value: unknown, id: string, path: string): ResultsGroup {

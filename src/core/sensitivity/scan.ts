@@ -15,7 +15,7 @@
  *   ratios from one pass over the network upstream of the group.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { DatasetIdentity, MetricName, PointEvent, SensitivityResults } from '../../shared/results';
+import type { DatasetIdentity, MetricName, PointEvent, SensitivityResults, ShardInfo } from '../../shared/results';
 import { normaliseRatio } from '../../shared/results';
 import { isModelHandle, type ModelHandle } from '../models/modelHandle';
 import { tfjsModel } from '../models/tfjsModel';
@@ -44,8 +44,8 @@ export interface SensitivityOptions extends LongTaskOptions {
   readonly earlyStopLoss?: number;
   /** Add to a file measured on another model, dataset, metric or criterion anyway. */
   readonly force?: boolean;
-  /** Set when this call measures one share of a scan split over processes (recorded in the file). */
-  readonly shard?: { readonly index: number; readonly count: number };
+  /** Set when this call measures one share of a scan split over processes (recorded in the file, with its plan). */
+  readonly shard?: ShardInfo;
   /** Where the model came from, recorded for display. */
   readonly modelPath?: string;
   /** Called after every point is written (measured or skipped). */

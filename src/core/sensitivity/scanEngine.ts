@@ -13,7 +13,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelHandle } from '../models/modelHandle';
-import { maskModel, type ChannelGroup, type PrunePlan } from '../pruning';
+import { maskModel, pruneModel, type ChannelGroup, type PrunePlan } from '../pruning';
 import type { MetricFn } from './metrics';
 
 /** One point of a group: its ratio and the plan pruning only that group (at least one channel). */
@@ -44,26 +44,33 @@ export function isScanEngine(x: MetricFn | ScanEngine): x is ScanEngine {
 
 /** The straightforward engine: every point evaluates a masked copy of `model` with `evaluate`. */
 export function metricFnEngine(model: tf.LayersModel, evaluate: MetricFn): ScanEngine {
-  return perPoint(model, maskModel, evaluate);
+  return perPoint(model, { mask: maskModel, prune: pruneModel }, evaluate);
 }
 
 /** The straightforward engine for a model of any format (the masked copies are handles). */
 export function perPointEngine(model: ModelHandle, evaluate: (model: ModelHandle) => Promise<number>): ScanEngine {
-  return perPoint(model, (m, plan) => m.mask(plan), evaluate);
+  return perPoint(model, { mask: (m, plan) => m.mask(plan), prune: (m, plan) => m.prune(plan) }, evaluate);
 }
 
-function perPoint<M extends { dispose(): void }>(model: M, mask: (model: M, plan: PrunePlan) => M, evaluate: (model: M) => Promise<number>): ScanEngine {
+/** How one kind of model is changed by a plan: masked (same shapes), or physically pruned. */
+interface PlanOps<M> {
+  mask(model: M, plan: PrunePlan): M;
+  prune(model: M, plan: PrunePlan): M;
+}
+
+function perPoint<M extends { dispose(): void }>(model: M, ops: PlanOps<M>, evaluate: (model: M) => Promise<number>): ScanEngine {
   return {
     name: 'per-point',
     baseline: () => evaluate(model),
-    openGroup: () =>
+    openGroup: (group) =>
       Promise.resolve({
         async metric(point: PlannedPoint): Promise<number> {
-          const masked = mask(model, point.plan);
+          // A group whose channels a mask cannot remove exactly is measured on the pruned model.
+          const changed = group.maskExact ? ops.mask(model, point.plan) : ops.prune(model, point.plan);
           try {
-            return await evaluate(masked);
+            return await evaluate(changed);
           } finally {
-            masked.dispose();
+            changed.dispose();
           }
         },
         close: () => Promise.resolve(),

@@ -6,8 +6,9 @@
  * the workers (the language server, or `prunelens sensitivity --workers N`) is the only
  * writer of the results file itself: it folds the shards into it as points arrive and once
  * more at the end, then deletes them, so the results file is always the whole truth and a
- * resumed job starts from it alone. `--shard i/N` runs one share by hand (on another
- * machine, say) into its shard file, for `prunelens merge` later.
+ * resumed job starts from it alone. `--shard i/N` (or `--shard auto` under Slurm or
+ * Kubernetes, src/core/cluster/autoShard.ts) runs one share into its shard file, for
+ * `prunelens merge` later.
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
@@ -15,20 +16,11 @@ import { mergeResults } from './merge';
 import { readResultsIfExists, writeResults } from './resultsFile';
 import type { SensitivityResults } from '../../shared/results';
 import { UsageError } from '../util/errors';
+import { SHARD_PATTERN, shardFile, stem } from './shardFiles';
 
-const SHARD_PATTERN = /\.shard-(\d+)-of-(\d+)\.json$/;
-
-function stem(main: string): string {
-  return main.endsWith('.json') ? main.slice(0, -'.json'.length) : main;
-}
-
-export function shardFile(main: string, index: number, count: number): string {
-  return `${stem(main)}.shard-${index}-of-${count}.json`;
-}
-
-export function isShardFile(file: string): boolean {
-  return SHARD_PATTERN.test(file);
-}
+// The shard files' names live in shardFiles.ts; which shard measures what, in shardShare.ts (it
+// needs the model, so the language server, which reads this module, never loads it).
+export { isShardFile, mainFileOf, shardFile } from './shardFiles';
 
 /** Every shard file of `main` on disk, whatever the worker count that wrote it. */
 export async function shardsOf(main: string): Promise<string[]> {
@@ -63,14 +55,6 @@ export async function foldShards(main: string, shards: readonly string[], force:
 
 export async function removeFiles(files: readonly string[]): Promise<void> {
   await Promise.all(files.map((f) => fsp.rm(f, { force: true })));
-}
-
-/** `results` cut down to the groups in `keep`: the starting point of one worker's shard. */
-export function restrictResults(results: SensitivityResults, keep: ReadonlySet<string>, shard: { index: number; count: number }): SensitivityResults {
-  const params = Object.fromEntries(Object.entries(results.params).filter(([, g]) => keep.has(g)));
-  const groups = Object.fromEntries(Object.entries(results.groups).filter(([id]) => keep.has(id)));
-  const points = Object.fromEntries(Object.entries(results.points).filter(([id]) => keep.has(id)));
-  return { ...results, metadata: { ...results.metadata, shard }, params, groups, points };
 }
 
 /** One share of a scan split over several processes: part `index` (1-based) of `count`, measured into `file`. */

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, batches, checkDatasetFitsModel, requireLabels } from '../data/batches';
 import { recalibrateBatchNorm } from './bnRecalibration';
+import { lossOf } from './lossOf';
 import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
@@ -104,6 +105,7 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
   const baseRate = opts.learningRate ?? DEFAULT_LEARNING_RATE[optimizerName];
   const schedule = opts.schedule ?? 'cosine';
   const { optimizer, setRate } = makeOptimizer(optimizerName, baseRate, opts.momentum ?? 0.9);
+  const lossFn = lossOf(model);
   const results: EpochResult[] = [];
   let globalStep = 0;
   try {
@@ -125,7 +127,7 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
           const cost = optimizer.minimize(() => {
             // Kept past minimize's own scope so the accuracy below reuses this forward pass.
             logits = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
-            return tf.losses.softmaxCrossEntropy(tf.oneHot(y, numClasses), logits);
+            return lossFn(tf.oneHot(y, numClasses), logits);
           }, true);
           if (!cost || !logits) throw new Error('optimizer returned no cost');
           return tf.stack([cost, ...hits(logits, y).map((t) => t.toFloat())]);

@@ -49,6 +49,7 @@ export const ONNX_SOFTMAX: OnnxOpClass = {
   channels: softmaxChannels,
   weights: {},
   macs: NO_MACS,
+  probabilities: true,
   tfjs: { convert: importSoftmax },
 };
 
