@@ -85,18 +85,19 @@ class SmallResNet(nn.Module):
 
 
 class SmallMobileNetV2(nn.Module):
-    """MobileNetV2's layout: ReLU6 (exported as Clip), depthwise convs, inverted residuals."""
+    """MobileNetV2's layout: ReLU6 (exported as Clip), depthwise convs, inverted residuals.
+    `blocks` are (in, out, stride, expand ratio) of the inverted residuals between the stem
+    conv (stride 2) and the last 1x1 conv."""
 
-    def __init__(self):
+    def __init__(self, image_channels=3, blocks=((8, 8, 1, 1), (8, 12, 2, 6), (12, 12, 1, 6)), last=32):
         super().__init__()
+        first = blocks[0][0]
         self.features = nn.Sequential(
-            Conv2dNormActivation(3, 8, stride=2, activation_layer=nn.ReLU6),
-            InvertedResidualV2(8, 8, 1, expand_ratio=1),
-            InvertedResidualV2(8, 12, 2, expand_ratio=6),
-            InvertedResidualV2(12, 12, 1, expand_ratio=6),
-            Conv2dNormActivation(12, 32, kernel_size=1, activation_layer=nn.ReLU6),
+            Conv2dNormActivation(image_channels, first, stride=2, activation_layer=nn.ReLU6),
+            *[InvertedResidualV2(cin, cout, stride, expand_ratio=expand) for cin, cout, stride, expand in blocks],
+            Conv2dNormActivation(blocks[-1][1], last, kernel_size=1, activation_layer=nn.ReLU6),
         )
-        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(32, CLASSES))
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(last, CLASSES))
 
     def forward(self, x):
         x = F.adaptive_avg_pool2d(self.features(x), (1, 1))
@@ -143,26 +144,6 @@ class SmallSqueezeNet(nn.Module):
 
     def forward(self, x):
         return torch.flatten(self.classifier(self.features(x)), 1)
-
-
-class MnistMobileNetV2(nn.Module):
-    """A small MobileNetV2 for 1x28x28 digits, exported with BatchNormalization kept: the
-    model of the ONNX workflow test and docs/onnx.md (scan, prune, fine-tune, evaluate)."""
-
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(
-            Conv2dNormActivation(1, 16, stride=2, activation_layer=nn.ReLU6),
-            InvertedResidualV2(16, 16, 1, expand_ratio=1),
-            InvertedResidualV2(16, 24, 2, expand_ratio=4),
-            InvertedResidualV2(24, 24, 1, expand_ratio=4),
-            Conv2dNormActivation(24, 64, kernel_size=1, activation_layer=nn.ReLU6),
-        )
-        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(64, CLASSES))
-
-    def forward(self, x):
-        x = F.adaptive_avg_pool2d(self.features(x), (1, 1))
-        return self.classifier(torch.flatten(x, 1))
 
 
 class OpsMix(nn.Module):
@@ -275,7 +256,9 @@ def main():
         export("mobilenetv3_se", SmallMobileNetV3(), 17, dynamic=False, seed=6),
         export("squeezenet_concat", SmallSqueezeNet(), 11, dynamic=True, seed=7),
         export("ops_mix", OpsMix(), 13, dynamic=False, seed=8),
-        export("mobilenetv2_mnist", MnistMobileNetV2(), 13, dynamic=True, bn="kept", seed=9, image=(1, 28, 28)),
+        # A small MobileNetV2 for 1x28x28 digits with BatchNormalization kept: the model of the
+        # ONNX workflow test and docs/onnx.md (scan, prune, fine-tune, evaluate).
+        export("mobilenetv2_mnist", SmallMobileNetV2(1, ((16, 16, 1, 1), (16, 24, 2, 4), (24, 24, 1, 4)), 64), 13, dynamic=True, bn="kept", seed=9, image=(1, 28, 28)),
     ]
     manifest = {
         "script": "scripts/onnx-fixtures/make_fixtures.py",
