@@ -83,9 +83,9 @@ function inputChannelAxis(model: OnnxIrModel, name: string, rank: number): numbe
   return rank === 4 && isNhwcInput(model, name) ? 3 : 1;
 }
 
-/** A weight input: a float initializer the entry declares as one (a scalar operand is a constant, not a weight). */
+/** A weight input: a float initializer the entry declares as one (an operand of one value is a constant, not a weight). */
 function isWeight(facet: OnnxWeightFacet, t: OnnxIrTensor | undefined): t is OnnxIrTensor {
-  return t !== undefined && t.dataType === OnnxElem.FLOAT && !(facet.stateDict === undefined && t.data.length <= 1);
+  return t !== undefined && t.dataType === OnnxElem.FLOAT && !(facet.operand === true && t.data.length <= 1);
 }
 
 class ParamNames {

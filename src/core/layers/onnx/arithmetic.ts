@@ -62,7 +62,7 @@ function arithmetic(className: string): OnnxOpClass {
     pruning: 'couples its operands channel by channel (broadcasting over positions); a constant with one value per channel is sliced with them',
     inputs: ['A', 'B'],
     channels: arithmeticChannels,
-    weights: { A: { input: 0 }, B: { input: 1 } },
+    weights: { A: { input: 0, operand: true }, B: { input: 1, operand: true } },
     macs: NO_MACS,
     channelAxis: broadcastAxis,
     tfjs: { convert: importArithmetic },

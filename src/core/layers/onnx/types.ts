@@ -22,6 +22,11 @@ export interface OnnxWeightFacet extends WeightRole {
    * with BatchNorm folded in) from the node's module path (`layer1.0.conv1.weight`).
    */
   readonly stateDict?: string;
+  /**
+   * An operand of an elementwise op: a weight when it has a value per channel to slice; a
+   * single value (`x * 0.5`) is a constant of the op, read into its config.
+   */
+  readonly operand?: boolean;
 }
 
 /** What the channel-axis facet sees of a node. */
