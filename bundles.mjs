@@ -6,6 +6,30 @@
 // decoder (sharp), which it never loads.
 // The report webview is bundled for the browser.
 
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The worker bundles TF.js's umbrella package `@tensorflow/tfjs` (glue that re-exports the
+ * core, layers, converter, data and the backends) instead of loading it from node_modules,
+ * because the umbrella requires packages PruneLens never runs: the WebGL backend (browsers
+ * only, 1 MB), the graph-model converter and tf.data. They are replaced by stubs that give
+ * the umbrella the version strings it reads; the packages it re-exports and PruneLens uses
+ * (core, layers, the cpu and wasm backends) stay external, so a user-installed tfjs-node
+ * shares them. (The language server never loads TF.js; the CLI is not in the .vsix and
+ * loads TF.js as installed.)
+ */
+const STUBBED = { 'tfjs-backend-webgl': 'version_webgl', 'tfjs-converter': 'version_converter', 'tfjs-data': 'version_data' };
+const tfjsUnusedStubbed = {
+  name: 'tfjs-unused-stubbed',
+  setup(build) {
+    build.onResolve({ filter: /^@tensorflow\/tfjs$/ }, () => ({ path: require.resolve('@tensorflow/tfjs') }));
+    build.onResolve({ filter: /^@tensorflow\/tfjs-(backend-webgl|converter|data)$/ }, (args) => ({ path: args.path.slice('@tensorflow/'.length), namespace: 'stub' }));
+    build.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: `exports.${STUBBED[args.path]} = 'not included';`, loader: 'js' }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 export const targets = [
   {
@@ -36,6 +60,7 @@ export const targets = [
     format: 'cjs',
     target: 'node20',
     packages: 'external',
+    plugins: [tfjsUnusedStubbed],
   },
   {
     // The report webview runs in the editor's browser: one script (with @vscode-elements and

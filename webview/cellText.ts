@@ -4,6 +4,7 @@
  *
  * No DOM here: this is unit-tested in Node.
  */
+import { formatPercent, formatRatio } from '../src/shared/format';
 import { isMeasured, type ResultsMetadata, type SensitivityPoint } from '../src/shared/results';
 import type { ReportColumn, ReportRow } from './reportData';
 
@@ -12,25 +13,23 @@ function groupName(row: ReportRow): string {
   return others > 0 ? `${row.group} (+${others} coupled)` : row.group;
 }
 
-/** What the cell says: the loss as a percentage, `skip`, or nothing. */
+/** What the cell says: the loss as a percentage (as everywhere: two decimals), `skip`, or nothing. */
 export function cellLabel(point: SensitivityPoint | undefined): string {
   if (point === undefined) return '';
   if (!isMeasured(point)) return 'skip';
-  const pct = 100 * point.loss;
-  // One decimal fits the cell; tiny non-zero losses keep their sign visible.
-  return `${Math.abs(pct) < 0.05 && pct !== 0 ? pct.toFixed(2) : pct.toFixed(1)}%`;
+  return formatPercent(point.loss);
 }
 
 export function cellTooltip(row: ReportRow, column: ReportColumn, point: SensitivityPoint | undefined, meta: ResultsMetadata): string {
-  const head = `${groupName(row)} at ratio ${column.key}`;
+  const head = `${groupName(row)} at ratio ${formatRatio(column.ratio)}`;
   if (!row.prunable) return `${head}\nnot prunable${row.reason ? `: ${row.reason}` : ''}`;
   if (point === undefined) return `${head}\nnot measured yet`;
   if (!isMeasured(point)) return `${head}\nskipped: ${point.reason}\n${point.finishedAt}`;
   return [
     head,
-    `loss ${point.loss} (${(100 * point.loss).toFixed(3)}%)`,
-    `${meta.metric} ${point.metric} against baseline ${meta.baseline}`,
+    `loss ${formatPercent(point.loss)}`,
+    `${meta.metric} ${formatPercent(point.metric)} against baseline ${formatPercent(meta.baseline)}`,
     `${point.channelsPruned} of ${row.channels} channels pruned`,
-    `${point.seconds.toFixed(3)} s, finished ${point.finishedAt}`,
+    `${point.seconds.toFixed(2)} s, finished ${point.finishedAt}`,
   ].join('\n');
 }

@@ -35,3 +35,16 @@ export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs = {
 export function tooltip(text: string): SVGTitleElement {
   return s('title', {}, text);
 }
+
+let measure: CanvasRenderingContext2D | null | undefined;
+
+/**
+ * How wide `text` is drawn in the page's font at `px` pixels, so labels get the room they
+ * need instead of a guess per character. Falls back to an estimate where there is no canvas.
+ */
+export function textWidth(text: string, px: number, bold = false): number {
+  measure ??= document.createElement('canvas').getContext('2d');
+  if (measure === null) return text.length * px * (bold ? 0.68 : 0.62);
+  measure.font = `${bold ? '700 ' : ''}${px}px ${getComputedStyle(document.body).fontFamily}`;
+  return measure.measureText(text).width;
+}

@@ -6,21 +6,24 @@
  * are outlined and a marker shows the ratio it picks for each row.
  *
  * While a job runs, cells fill in place as points arrive: the grid is rebuilt only when its
- * rows or columns change, otherwise only the cells are repainted.
+ * rows or columns change (or the pane's width), otherwise only the cells are repainted. The
+ * cells share the pane's width (webview/chartLayout.ts), and the legend below the grid is
+ * HTML that wraps, so nothing is cut off in a narrow panel.
  */
+import { formatPercent, formatRatio } from '../src/shared/format';
 import type { LossPalette } from '../src/shared/lossColour';
 import { isMeasured } from '../src/shared/results';
 import { cellLabel, cellTooltip } from './cellText';
+import { heatmapGeometry } from './chartLayout';
 import { cellColours, legendStops } from './colourScale';
-import { h, s, tooltip } from './dom';
-import { columnPosition, type ReportData } from './reportData';
+import { h, s, textWidth, tooltip } from './dom';
+import { columnPosition, type ReportData, type ReportRow } from './reportData';
 import type { ReportSnapshot } from './state';
 
-const CELL_W = 50;
 const CELL_H = 20;
 const HEAD_H = 22;
-const GAP = 8;
-const LEGEND_H = 46;
+/** Font sizes of the row labels and the cells' numbers (styles.css sets the same). */
+const LABEL_PX = 11;
 
 interface CellParts {
   readonly rect: SVGRectElement;
@@ -36,9 +39,13 @@ interface RowParts {
   readonly y: number;
 }
 
-function labelWidth(data: ReportData): number {
-  const longest = Math.max(8, ...data.rows.map((r) => r.group.length + (r.params.length > 1 ? 4 : 0)));
-  return Math.min(280, 16 + longest * 7);
+function rowLabel(row: ReportRow): string {
+  return row.params.length > 1 ? `${row.group} +${row.params.length - 1}` : row.group;
+}
+
+/** A small SVG for the legend: a swatch drawn as the heatmap draws that kind of cell. */
+function swatch(...parts: SVGElement[]): SVGSVGElement {
+  return s('svg', { class: 'swatch', width: 18, height: 14, 'aria-hidden': 'true' }, ...parts);
 }
 
 /** Rows and columns as text: the grid is rebuilt only when this changes. */
@@ -48,16 +55,19 @@ function structureOf(data: ReportData): string {
 
 export class Heatmap {
   private readonly svgHost: HTMLElement;
+  private readonly legendHost: HTMLElement;
   private structure = '';
   private rows: RowParts[] = [];
   private left = 0;
+  private cell = 50;
 
   constructor(
     container: HTMLElement,
     private readonly onSelect: (group: string) => void,
   ) {
     this.svgHost = h('div', { class: 'heatmap-scroll' });
-    container.append(this.svgHost);
+    this.legendHost = h('div', { class: 'heat-legend' });
+    container.append(this.svgHost, this.legendHost);
   }
 
   /** Results changed (or the theme): rebuild or repaint the cells. */
@@ -65,10 +75,11 @@ export class Heatmap {
     const data = snap.data;
     if (data === undefined) {
       this.svgHost.replaceChildren(h('p', { class: 'empty' }, snap.error ?? 'Waiting for the results...'));
+      this.legendHost.replaceChildren();
       this.structure = '';
       return;
     }
-    const structure = structureOf(data);
+    const structure = `${structureOf(data)}|${this.svgHost.clientWidth}`;
     if (force || structure !== this.structure) this.build(data, palette);
     this.structure = structure;
     this.paint(snap, data, palette);
@@ -77,38 +88,39 @@ export class Heatmap {
   }
 
   private build(data: ReportData, palette: LossPalette): void {
-    this.left = labelWidth(data);
-    // Wide enough for the legend's key even with few ratio columns.
-    const width = Math.max(this.left + Math.max(1, data.columns.length) * CELL_W + GAP, this.left + 540);
-    const gridH = HEAD_H + data.rows.length * CELL_H;
-    const svg = s('svg', { class: 'heatmap', width, height: gridH + GAP + LEGEND_H, role: 'grid', 'aria-label': 'Loss by group and pruning ratio' });
+    // Measured in bold: the selected row's label is bold.
+    const geometry = heatmapGeometry(this.svgHost.clientWidth, Math.max(0, ...data.rows.map((r) => textWidth(rowLabel(r), LABEL_PX, true))), data.columns.length);
+    this.left = geometry.left;
+    this.cell = geometry.cell;
+    const { width } = geometry;
+    const cell = this.cell;
+    const svg = s('svg', { class: 'heatmap', width, height: HEAD_H + data.rows.length * CELL_H + 2, role: 'grid', 'aria-label': 'Loss by group and pruning ratio' });
     svg.append(
       s('defs', {}, s('pattern', { id: 'skip-hatch', width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' }, s('line', { class: 'hatch-line', x1: 0, y1: 0, x2: 0, y2: 6 }))),
     );
     data.columns.forEach((c, j) => {
-      svg.append(s('text', { class: 'col-head', x: this.left + j * CELL_W + CELL_W / 2, y: HEAD_H - 7, 'text-anchor': 'middle' }, c.key));
+      svg.append(s('text', { class: 'col-head', x: this.left + j * cell + cell / 2, y: HEAD_H - 7, 'text-anchor': 'middle' }, formatRatio(c.ratio)));
     });
     this.rows = data.rows.map((row, i) => {
       const y = HEAD_H + i * CELL_H;
       const g = s('g', { class: 'heat-row', 'data-group': row.group, role: 'row' });
       g.addEventListener('click', () => this.onSelect(row.group));
-      const label = row.params.length > 1 ? `${row.group} +${row.params.length - 1}` : row.group;
       g.append(
         s('rect', { class: 'row-band', x: 0, y, width, height: CELL_H }),
-        s('text', { class: 'row-label', x: this.left - 6, y: y + 14, 'text-anchor': 'end' }, label, tooltip(`${row.params.join(', ')}\n${row.channels} channels`)),
+        s('text', { class: 'row-label', x: this.left - 6, y: y + 14, 'text-anchor': 'end' }, rowLabel(row), tooltip(`${row.params.join(', ')}\n${row.channels} channels`)),
       );
       let cells: CellParts[] = [];
       if (!row.prunable) {
         const text = `not prunable${row.reason ? `: ${row.reason}` : ''}`;
         g.append(
-          s('rect', { class: 'unprunable', x: this.left, y: y + 1, width: Math.max(1, data.columns.length) * CELL_W - 1, height: CELL_H - 2 }, tooltip(`${row.group}: ${text}`)),
+          s('rect', { class: 'unprunable', x: this.left, y: y + 1, width: Math.max(1, data.columns.length) * cell - 1, height: CELL_H - 2 }, tooltip(`${row.group}: ${text}`)),
           s('text', { class: 'cell-note', x: this.left + 6, y: y + 14 }, text),
         );
       } else {
         cells = data.columns.map((_, j) => {
           const title = tooltip('');
-          const rect = s('rect', { x: this.left + j * CELL_W + 1, y: y + 1, width: CELL_W - 2, height: CELL_H - 2, role: 'gridcell' }, title);
-          const text = s('text', { class: 'cell-value', x: this.left + j * CELL_W + CELL_W / 2, y: y + 14, 'text-anchor': 'middle' });
+          const rect = s('rect', { x: this.left + j * cell + 1, y: y + 1, width: cell - 2, height: CELL_H - 2, role: 'gridcell' }, title);
+          const text = s('text', { class: 'cell-value', x: this.left + j * cell + cell / 2, y: y + 14, 'text-anchor': 'middle' });
           g.append(rect, text);
           return { rect, text, title };
         });
@@ -118,30 +130,24 @@ export class Heatmap {
       svg.append(g);
       return { group: row.group, g, cells, marker, y };
     });
-    svg.append(this.legend(data, palette, gridH + GAP));
     this.svgHost.replaceChildren(svg);
+    this.legendHost.replaceChildren(...this.legend(data, palette));
   }
 
-  private legend(data: ReportData, palette: LossPalette, top: number): SVGGElement {
-    const g = s('g', { class: 'legend' });
-    const width = 240;
+  /** The colour scale and what the marks mean, as HTML items that wrap to the pane's width. */
+  private legend(data: ReportData, palette: LossPalette): HTMLElement[] {
+    const bar = h('span', { class: 'scale-bar', 'aria-hidden': 'true' });
     const stops = legendStops(data.lossScale, palette);
-    stops.forEach((stop, i) => g.append(s('rect', { x: this.left + (i * width) / stops.length, y: top, width: width / stops.length + 0.5, height: 10, fill: stop.fill })));
-    const tick = (x: number, text: string, anchor: string): SVGTextElement => s('text', { class: 'tick', x, y: top + 24, 'text-anchor': anchor }, text);
-    const pct = `${(100 * data.lossScale).toFixed(1)}%`;
-    g.append(tick(this.left, `-${pct} (gained)`, 'start'), tick(this.left + width / 2, '0', 'middle'), tick(this.left + width, `${pct} (lost)`, 'end'));
-    const keyX = this.left + width + 24;
-    g.append(
-      s('rect', { class: 'skipped', x: keyX, y: top, width: 18, height: 12 }),
-      s('text', { class: 'tick', x: keyX + 24, y: top + 10 }, 'skipped'),
-      s('rect', { class: 'missing', x: keyX + 90, y: top, width: 18, height: 12 }),
-      s('text', { class: 'tick', x: keyX + 114, y: top + 10 }, 'not measured'),
-      s('rect', { class: 'cell passes', x: keyX, y: top + 18, width: 18, height: 12, fill: 'none' }),
-      s('text', { class: 'tick', x: keyX + 24, y: top + 28 }, 'within the threshold'),
-      s('path', { class: 'chosen', d: `M${keyX + 150},${top + 17} v5 M${keyX + 150},${top + 31} v-5` }),
-      s('text', { class: 'tick', x: keyX + 160, y: top + 28 }, 'the ratio chosen'),
-    );
-    return g;
+    bar.style.backgroundImage = `linear-gradient(to right, ${stops.map((stop) => stop.fill).join(', ')})`;
+    const pct = formatPercent(data.lossScale);
+    const item = (mark: SVGSVGElement, text: string): HTMLElement => h('span', { class: 'key' }, mark, text);
+    return [
+      h('span', { class: 'key scale', title: 'Cell colour: the loss; intensity grows with its square root' }, `${pct} gained`, bar, `${pct} lost`),
+      item(swatch(s('rect', { class: 'skipped', x: 1, y: 1, width: 16, height: 12 })), 'skipped'),
+      item(swatch(s('rect', { class: 'missing', x: 1, y: 1, width: 16, height: 12 })), 'not measured'),
+      item(swatch(s('rect', { class: 'passes', x: 1, y: 1, width: 16, height: 12, fill: 'none' })), 'within the budget'),
+      item(swatch(s('path', { class: 'chosen', d: 'M9,0 v5 M9,14 v-5' })), 'the ratio chosen'),
+    ];
   }
 
   private paint(snap: ReportSnapshot, data: ReportData, palette: LossPalette): void {
@@ -194,7 +200,7 @@ export class Heatmap {
         return;
       }
       // Two ticks at the row's top and bottom edges, so the cell's number stays readable.
-      const x = (this.left + (columnPosition(ratio, data.columns) + 0.5) * CELL_W).toFixed(1);
+      const x = (this.left + (columnPosition(ratio, data.columns) + 0.5) * this.cell).toFixed(1);
       const y = parts.y;
       parts.marker.setAttribute('d', `M${x},${y} v5 M${x},${y + CELL_H} v-5`);
       parts.marker.setAttribute('visibility', 'visible');

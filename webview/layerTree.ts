@@ -1,7 +1,9 @@
 /**
  * The layer tree: one item per coupled channel group (the unit that is pruned and
  * measured), its member kernels under it, each described by its channels, weights and MACs
- * (before -> after the chosen ratios) and the ratio the threshold picks. Selecting an item
+ * (before -> after the chosen ratios) and the ratio the budget picks, which stands at the
+ * right edge (the item's decoration), where a long name can never push it out of sight; the
+ * description may shorten, the tooltip has every figure. Selecting an item
  * selects its group in the heatmap and the curves; double-clicking a member opens its
  * layer in the model file.
  *
@@ -13,13 +15,14 @@ import '@vscode-elements/elements/dist/vscode-tree-item/index.js';
 import type { VscodeTreeItem } from '@vscode-elements/elements/dist/vscode-tree-item/vscode-tree-item.js';
 import { prunedChannelCount, type LayerCost } from '../src/shared/flops';
 import { h } from './dom';
-import { formatCount, formatRatio } from './format';
+import { formatCount, formatRatio } from '../src/shared/format';
 import type { ReportData, ReportRow } from './reportData';
 import type { ReportSnapshot } from './state';
 
 interface ItemParts {
   readonly item: VscodeTreeItem;
   readonly description: HTMLElement;
+  readonly decoration: HTMLElement;
 }
 
 interface Totals {
@@ -51,13 +54,19 @@ function change(v: { before: number; after: number }): string {
   return v.after === v.before ? formatCount(v.before) : `${formatCount(v.before)} → ${formatCount(v.after)}`;
 }
 
+interface Described {
+  /** The item's right-hand figure: the chosen ratio, or why there is none. */
+  readonly ratio?: string;
+  readonly short: string;
+  readonly long: string;
+}
+
 /**
- * A short description (what is left after pruning, after the ratio) for the row, and the
- * whole story (before -> after) for its tooltip: the pane is narrow, the tooltip is not.
+ * A short description (what is left after pruning) for the row, and the whole story
+ * (before -> after) for its tooltip: the pane is narrow, the tooltip is not.
  */
-function describe(parts: { ratio?: string; channels?: { before: number; after: number } }, t: Totals | undefined, note?: string): { short: string; long: string } {
+function describe(parts: { ratio?: string; channels?: { before: number; after: number } }, t: Totals | undefined, note?: string): Described {
   const short = [
-    parts.ratio,
     parts.channels && `${parts.channels.after}/${parts.channels.before} ch`,
     t?.weights && `${formatCount(t.weights.after)} params`,
     t && `${formatCount(t.macs.after)} MACs`,
@@ -70,12 +79,12 @@ function describe(parts: { ratio?: string; channels?: { before: number; after: n
     t && `MACs ${change(t.macs)}`,
     note,
   ];
-  return { short: short.filter(Boolean).join(' · '), long: long.filter(Boolean).join('\n') };
+  return { ...(parts.ratio !== undefined ? { ratio: parts.ratio } : {}), short: short.filter(Boolean).join(' · '), long: long.filter(Boolean).join('\n') };
 }
 
-function groupDescription(row: ReportRow, data: ReportData, snap: ReportSnapshot): { short: string; long: string } {
+function groupDescription(row: ReportRow, data: ReportData, snap: ReportSnapshot): Described {
   const t = totals(row.params, data, snap.computed?.layers);
-  if (!row.prunable) return describe({ channels: { before: row.channels, after: row.channels } }, t, `not prunable${row.reason ? `: ${row.reason}` : ''}`);
+  if (!row.prunable) return describe({ ratio: 'not prunable', channels: { before: row.channels, after: row.channels } }, t, row.reason ? `not prunable: ${row.reason}` : undefined);
   const ratio = snap.computed?.groupRatios[row.group];
   const kept = ratio === undefined ? row.channels : row.channels - prunedChannelCount(row.channels, ratio);
   return describe({ ratio: ratio === undefined ? 'no points yet' : `ratio ${formatRatio(ratio)}`, channels: { before: row.channels, after: kept } }, t);
@@ -123,17 +132,19 @@ export class LayerTree {
 
   private item(label: string, group: string, param?: string): ItemParts {
     const description = h('span', { slot: 'description' });
-    const item = h('vscode-tree-item', { 'data-group': group, ...(param !== undefined ? { 'data-param': param } : {}) }, label, description) as VscodeTreeItem;
+    const decoration = h('span', { slot: 'decoration', class: 'ratio' });
+    const item = h('vscode-tree-item', { 'data-group': group, ...(param !== undefined ? { 'data-param': param } : {}) }, label, description, decoration) as VscodeTreeItem;
     if (param !== undefined) item.addEventListener('dblclick', () => this.onReveal(param));
-    return { item, description };
+    return { item, description, decoration };
   }
 
   private build(data: ReportData): void {
     this.groups = new Map();
     this.members = [];
     const items = data.rows.map((row) => {
-      // A group of one kernel is a leaf: the group and its only member are the same thing.
-      const parts = this.item(row.params.length > 1 ? `${row.group} (${row.params.length} coupled)` : row.group, row.group, row.params.length > 1 ? undefined : row.group);
+      // A group of one kernel is a leaf: the group and its only member are the same thing. A
+      // coupled group is a branch, its members under it.
+      const parts = this.item(row.group, row.group, row.params.length > 1 ? undefined : row.group);
       if (!row.prunable) parts.item.classList.add('unprunable');
       if (row.params.length > 1) {
         parts.item.branch = true;
@@ -152,13 +163,14 @@ export class LayerTree {
   updateRatios(snap: ReportSnapshot): void {
     const data = snap.data;
     if (data === undefined) return;
-    const show = (parts: ItemParts, text: { short: string; long: string }, name: string): void => {
+    const show = (parts: ItemParts, text: Described, name: string): void => {
       parts.description.textContent = text.short;
+      parts.decoration.textContent = text.ratio ?? '';
       parts.item.title = `${name}\n${text.long}`;
     };
     for (const row of data.rows) {
       const parts = this.groups.get(row.group);
-      if (parts !== undefined) show(parts, groupDescription(row, data, snap), row.params.length > 1 ? `${row.group}: ${row.params.join(', ')}` : row.group);
+      if (parts !== undefined) show(parts, groupDescription(row, data, snap), row.params.length > 1 ? `${row.group}, pruned with ${row.params.slice(1).join(', ')}` : row.group);
     }
     for (const { param, parts } of this.members) {
       const layer = data.layerOfParam.get(param);

@@ -10,7 +10,7 @@ import type { LossPalette } from '../src/shared/lossColour';
 import { paletteFor, parseCssColour, themeKindOf } from './colourScale';
 import { Curves } from './curves';
 import { h } from './dom';
-import { formatPercent } from './format';
+import { formatPercent } from '../src/shared/format';
 import { Heatmap } from './heatmap';
 import { LayerTree } from './layerTree';
 import { ReportController, type Changes, type ReportSnapshot } from './state';
@@ -44,12 +44,8 @@ const controls = h('section', { class: 'controls', 'aria-label': 'Threshold' });
 const treePane = h('section', { class: 'tree-pane', 'aria-label': 'Layers' });
 const heatPane = h('section', { class: 'heat-pane', 'aria-label': 'Heatmap' });
 const curvePane = h('section', { class: 'curve-pane', 'aria-label': 'Curves' });
-document.body.append(
-  h('header', {}, title, meta, jobLine, problem),
-  controls,
-  status,
-  h('div', { class: 'panes' }, treePane, h('div', { class: 'charts' }, heatPane, curvePane)),
-);
+const charts = h('div', { class: 'charts' }, heatPane, curvePane);
+document.body.append(h('header', {}, title, meta, jobLine, problem), controls, status, h('div', { class: 'panes' }, treePane, charts));
 
 let pending: Changes = {};
 let frame = 0;
@@ -119,7 +115,7 @@ function draw(changes: Changes, force = false): void {
     curves.updateSelection(snap);
     tree.updateSelection(snap.selected);
   }
-  if (changes.data || changes.ratios || changes.status) control.render(snap);
+  if (changes.data || changes.ratios || changes.status || changes.field) control.render(snap);
 }
 
 // A theme switch changes the body's class: recolour the heatmap for the new background.
@@ -127,6 +123,14 @@ new MutationObserver(() => {
   palette = currentPalette();
   draw({ data: true }, true);
 }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+// The charts are drawn at their pane's width in pixels: draw them again when it changes.
+let chartsWidth = 0;
+new ResizeObserver(() => {
+  if (charts.clientWidth === chartsWidth) return;
+  chartsWidth = charts.clientWidth;
+  draw({ data: true });
+}).observe(charts);
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => controller.receive(event.data));
 draw({ data: true, job: true, status: true, ratios: true });

@@ -8,7 +8,7 @@
  *
  * No DOM here: this is unit-tested in Node and timed by bench/webviewRecompute.ts.
  */
-import { layerCostsAfterPruning, type GroupRatios, type LayerCost } from '../src/shared/flops';
+import { layerCostsAfterPruning, prunedChannelCount, type GroupRatios, type LayerCost } from '../src/shared/flops';
 import { groupRatiosOf } from '../src/shared/ratios';
 import { ratiosFileFor, type RatiosFile } from '../src/shared/ratiosFile';
 import type { ReportData } from './reportData';
@@ -39,7 +39,7 @@ export interface Recomputed {
   readonly layers: ReadonlyMap<string, LayerCost>;
   readonly macs?: Reduction;
   readonly params?: Reduction;
-  /** Groups given a ratio above 0. */
+  /** Groups that lose at least one channel (a small ratio of a small group may remove none), as the pruning plan counts them. */
   readonly prunedGroups: number;
 }
 
@@ -70,6 +70,6 @@ export function recompute(data: ReportData, control: ThresholdControlValue, resu
     layers: new Map(costs.map((l) => [l.name, l])),
     ...(file.flops !== undefined ? { macs: reduction(file.flops.before, file.flops.after) } : {}),
     ...(data.hasParams ? { params: reduction(paramsBefore, paramsAfter) } : {}),
-    prunedGroups: Object.values(groupRatios).filter((r) => r > 0).length,
+    prunedGroups: Object.entries(groupRatios).filter(([g, r]) => prunedChannelCount(data.results.groups[g]?.channels ?? 0, r) > 0).length,
   };
 }

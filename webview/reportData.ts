@@ -9,7 +9,7 @@
 import type { FlopsLayer } from '../src/shared/flops';
 import { countsParams } from '../src/shared/flops';
 import type { PointMessage } from '../src/shared/webviewMessages';
-import { isMeasured, ratioKey, type SensitivityPoint, type SensitivityResults } from '../src/shared/results';
+import { groupOrder, isMeasured, ratioKey, type SensitivityPoint, type SensitivityResults } from '../src/shared/results';
 
 export interface ReportColumn {
   readonly key: string;
@@ -48,14 +48,6 @@ function columnsOf(results: SensitivityResults): ReportColumn[] {
   const keys = new Set(results.metadata.ratios.map(ratioKey));
   for (const table of Object.values(results.points)) for (const key of Object.keys(table)) keys.add(key);
   return [...keys].map((key) => ({ key, ratio: Number(key) })).sort((a, b) => a.ratio - b.ratio);
-}
-
-/** Groups in the order their parameters were asked about (network order for a scan). */
-function groupOrder(results: SensitivityResults): string[] {
-  const order = new Set<string>();
-  for (const group of Object.values(results.params)) if (results.groups[group] !== undefined) order.add(group);
-  for (const group of Object.keys(results.groups)) order.add(group);
-  return [...order];
 }
 
 export function reportData(results: SensitivityResults): ReportData {

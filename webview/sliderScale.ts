@@ -36,11 +36,3 @@ export function sliderFromFlopsTarget(target: number): number {
   const t = (target - FLOPS_TARGET_MIN) / (FLOPS_TARGET_MAX - FLOPS_TARGET_MIN);
   return Math.round(SLIDER_STEPS * Math.min(1, Math.max(0, t)));
 }
-
-/** A typed percentage ("1.5", "1.5%") as a fraction; undefined unless it lies in [min, max]. */
-export function parsePercentField(text: string, min: number, max: number): number | undefined {
-  const t = text.trim().replace(/%$/, '').trim();
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(t)) return undefined;
-  const value = Number(t) / 100;
-  return value >= min && value <= max ? value : undefined;
-}

@@ -8,13 +8,15 @@
  * No DOM here: it talks to the page through WebviewHost, so the tests drive it with a fake
  * postMessage.
  */
-import type { FromWebview, ReportJob, ToWebview } from '../src/shared/webviewMessages';
+import type { CombinedFigure, FromWebview, ReportJob, ToWebview } from '../src/shared/webviewMessages';
 import { isToWebview } from '../src/shared/webviewMessages';
 import { ratioKey } from '../src/shared/results';
 import { csvExportText, exportFileName, ratiosExportText } from './exports';
 import { effectiveMode, recompute, type Recomputed, type ThresholdControlValue, type ThresholdMode } from './recompute';
+import { formatPercent } from '../src/shared/format';
 import { reportData, withPoint, type ReportData } from './reportData';
 import { FLOPS_TARGET_MAX, FLOPS_TARGET_MIN } from './sliderScale';
+import { checkThresholdField } from './thresholdField';
 import { restoreState, type ViewState } from './viewState';
 
 /** The page's side of the webview API (acquireVsCodeApi), or a fake in tests. */
@@ -33,6 +35,8 @@ export interface Changes {
   readonly selection?: boolean;
   readonly job?: boolean;
   readonly status?: boolean;
+  /** The threshold field's text or message. */
+  readonly field?: boolean;
 }
 
 export interface Status {
@@ -40,11 +44,22 @@ export interface Status {
   readonly ok: boolean;
 }
 
+/** The threshold's number field while the user types in it, and what is wrong with the text. */
+export interface FieldState {
+  /** Text typed but not applied yet (undefined: the field shows the value in use). */
+  readonly draft?: string;
+  /** Why the text cannot be used; the value in use stays, and the message says which it is. */
+  readonly problem?: string;
+  /** A value that Enter would apply. */
+  readonly pending?: number;
+}
+
 export interface ReportSnapshot {
   readonly name: string;
   readonly data?: ReportData;
   readonly computed?: Recomputed;
   readonly control: ThresholdControlValue;
+  readonly field: FieldState;
   readonly selected?: string;
   readonly job?: ReportJob;
   /** Why the results could not be read; the last results read stay on screen. */
@@ -54,9 +69,11 @@ export interface ReportSnapshot {
   readonly fresh?: { readonly group: string; readonly key: string };
   /** How long the last recompute took, in milliseconds. */
   readonly recomputeMs?: number;
+  /** The last combined pruning measured (it applies while the threshold is its `threshold`). */
+  readonly combined?: CombinedFigure;
 }
 
-const REQUEST_LABEL: Readonly<Record<string, string>> = { prune: 'Prune and Save', saveText: 'Export', exportSvg: 'Export SVG' };
+const REQUEST_LABEL: Readonly<Record<string, string>> = { prune: 'Prune and Save', saveText: 'Export', exportSvg: 'Export SVG', measure: 'Measure together', fitModelLoss: 'Whole-model budget' };
 
 export class ReportController {
   private state: ViewState;
@@ -68,6 +85,8 @@ export class ReportController {
   private status: Status | undefined;
   private fresh: { group: string; key: string } | undefined;
   private recomputeMs: number | undefined;
+  private field: FieldState = {};
+  private combined: CombinedFigure | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, string>();
 
@@ -85,12 +104,14 @@ export class ReportController {
       ...(this.data !== undefined ? { data: this.data } : {}),
       ...(this.computed !== undefined ? { computed: this.computed } : {}),
       control: this.control(),
+      field: this.field,
       ...(this.state.selected !== undefined ? { selected: this.state.selected } : {}),
       ...(this.job !== undefined ? { job: this.job } : {}),
       ...(this.error !== undefined ? { error: this.error } : {}),
       ...(this.status !== undefined ? { status: this.status } : {}),
       ...(this.fresh !== undefined ? { fresh: this.fresh } : {}),
       ...(this.recomputeMs !== undefined ? { recomputeMs: this.recomputeMs } : {}),
+      ...(this.combined !== undefined ? { combined: this.combined } : {}),
     };
   }
 
@@ -135,9 +156,14 @@ export class ReportController {
       case 'reply': {
         const label = this.pending.get(message.id);
         if (label === undefined) return;
-        this.pending.delete(message.id);
+        if (message.pending !== true) this.pending.delete(message.id);
         this.status = { text: `${label}: ${message.message}`, ok: message.ok };
-        this.changed({ status: true });
+        if (message.combined !== undefined) {
+          this.combined = message.combined;
+          // A whole-model budget answers with the per-layer threshold it found: show its ratios.
+          if (message.combined.modelLoss !== undefined) this.setLoss(message.combined.threshold);
+        }
+        this.changed({ status: true, ratios: true });
         return;
       }
     }
@@ -175,6 +201,7 @@ export class ReportController {
     if (!(loss >= 0 && loss <= 1)) return;
     this.save({ ...this.state, loss, mode: 'loss' });
     this.recompute();
+    this.clearField();
     this.changed({ ratios: true });
   }
 
@@ -182,15 +209,60 @@ export class ReportController {
     if (!(target >= FLOPS_TARGET_MIN && target <= FLOPS_TARGET_MAX)) return;
     this.save({ ...this.state, flopsTarget: target, mode: 'flops' });
     this.recompute();
+    this.clearField();
     this.changed({ ratios: true });
   }
 
   setMode(mode: ThresholdMode): void {
-    // Leaving FLOPs mode keeps the threshold the search found, so the picture does not jump.
-    const loss = mode === 'loss' && this.state.mode === 'flops' && this.computed !== undefined ? this.computed.file.loss : this.state.loss;
+    // Leaving a FLOPs target that was reached keeps the loss budget its search found, so the
+    // picture does not jump; one the measurements cannot reach found nothing worth keeping
+    // (its search ends at a budget of 100%), so the budget the user had comes back.
+    const target = this.computed?.file.target;
+    const keepFound = mode === 'loss' && this.state.mode === 'flops' && target?.reached === true && this.computed !== undefined;
+    const loss = keepFound ? this.computed?.file.loss : this.state.loss;
     this.save({ ...this.state, mode, ...(loss !== undefined ? { loss } : {}) });
     this.recompute();
+    this.clearField();
     this.changed({ ratios: true });
+  }
+
+  /** Text typed into the threshold field: checked, never applied on a keystroke. */
+  typeThreshold(text: string): void {
+    const check = checkThresholdField(text, this.control().mode);
+    this.field = check.problem !== undefined ? { draft: text, problem: `${check.problem} ${this.inUse()}` } : { draft: text, pending: check.value };
+    this.changed({ field: true });
+  }
+
+  /** Enter, or the field lost focus: apply the typed value, or keep the one in use and say why. */
+  commitThreshold(): void {
+    const draft = this.field.draft;
+    if (draft === undefined) return;
+    const check = checkThresholdField(draft, this.control().mode);
+    if (check.value === undefined) {
+      this.field = { problem: `${check.problem} ${this.inUse()}` };
+      this.changed({ field: true });
+    } else if (this.control().mode === 'flops') {
+      this.setFlopsTarget(check.value);
+    } else {
+      this.setLoss(check.value);
+    }
+  }
+
+  /** Escape: back to the value in use. */
+  discardThreshold(): void {
+    this.clearField();
+  }
+
+  /** "The loss budget stays 1.00%.": what applies while the field holds something else. */
+  private inUse(): string {
+    const c = this.control();
+    return c.mode === 'flops' ? `The FLOPs target stays ${formatPercent(c.flopsTarget)}.` : `The loss budget stays ${formatPercent(this.computed?.file.loss ?? c.loss)}.`;
+  }
+
+  private clearField(): void {
+    if (this.field.draft === undefined && this.field.problem === undefined) return;
+    this.field = {};
+    this.changed({ field: true });
   }
 
   /** Select a group (from the tree, a heatmap row or a curve); the same group again keeps it. */
@@ -213,6 +285,18 @@ export class ReportController {
     if (this.computed === undefined) return;
     const { loss, source } = this.computed.file;
     this.request({ type: 'prune', id: this.nextId++, loss, criterion: source.criterion }, 'Prune and Save: choose where to write the pruned model.');
+  }
+
+  /** Measure the ratios on screen applied all at once (a job in the background). */
+  measureTogether(): void {
+    if (this.computed === undefined) return;
+    this.request({ type: 'measure', id: this.nextId++, loss: this.computed.file.loss }, 'Measure together: pruning every group at once and evaluating...');
+  }
+
+  /** Find the per-layer threshold whose ratios together lose at most `budget`, then show them. */
+  fitModelLoss(budget: number): void {
+    if (!(budget >= 0 && budget < 1) || this.data === undefined) return;
+    this.request({ type: 'fitModelLoss', id: this.nextId++, budget }, `Whole-model budget: searching the threshold that loses at most ${formatPercent(budget)} in all...`);
   }
 
   exportRatios(): void {

@@ -1,8 +1,10 @@
 /**
  * The threshold control: a loss budget or a FLOPs target, each set with a slider and a
  * number field (in percent), the totals they lead to (MACs and weights before -> after,
- * groups pruned), and the buttons that act on the ratios on screen. Every move goes to the
- * controller, which recomputes at once; the totals are redrawn from its snapshot.
+ * groups pruned), and the buttons that act on the ratios on screen. A slider move goes to
+ * the controller, which recomputes at once; typed text is checked as it is typed and
+ * applied on Enter or when the field loses focus, with a message under the field while the
+ * text cannot be used. Everything shown is redrawn from the controller's snapshot.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-radio/index.js';
@@ -11,24 +13,15 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { VscodeTextfield } from '@vscode-elements/elements/dist/vscode-textfield/vscode-textfield.js';
 import type { VscodeRadio } from '@vscode-elements/elements/dist/vscode-radio/vscode-radio.js';
 import { h } from './dom';
-import { formatCount, formatPercent } from './format';
+import { formatCount, formatPercent } from '../src/shared/format';
 import type { Reduction } from './recompute';
-import {
-  FLOPS_TARGET_MAX,
-  FLOPS_TARGET_MIN,
-  SLIDER_STEPS,
-  flopsTargetFromSlider,
-  lossFromSlider,
-  lossSliderMax,
-  parsePercentField,
-  sliderFromFlopsTarget,
-  sliderFromLoss,
-} from './sliderScale';
+import { SLIDER_STEPS, flopsTargetFromSlider, lossFromSlider, lossSliderMax, sliderFromFlopsTarget, sliderFromLoss } from './sliderScale';
 import type { ReportController, ReportSnapshot } from './state';
+import { checkThresholdField } from './thresholdField';
 
 function reductionText(what: string, r: Reduction | undefined, missing: string): string {
   if (r === undefined) return `${what}: ${missing}`;
-  return `${what} ${formatCount(r.before)} → ${formatCount(r.after)} (−${formatPercent(r.reduction, 1)})`;
+  return `${what} ${formatCount(r.before)} → ${formatCount(r.after)} (−${formatPercent(r.reduction)})`;
 }
 
 export class ThresholdControl {
@@ -37,7 +30,10 @@ export class ThresholdControl {
   private readonly slider: HTMLInputElement;
   private readonly field: VscodeTextfield;
   private readonly fieldLabel: HTMLElement;
+  private readonly fieldMessage: HTMLElement;
   private readonly summary: HTMLElement;
+  private readonly together: HTMLElement;
+  private readonly budgetField: VscodeTextfield;
   private readonly buttons: HTMLElement[];
   private sliderMax = 0.02;
 
@@ -53,8 +49,17 @@ export class ThresholdControl {
     this.slider = h('input', { type: 'range', min: 0, max: SLIDER_STEPS, step: 1, class: 'threshold-slider', 'aria-label': 'Threshold' });
     this.slider.addEventListener('input', () => this.slid());
     this.fieldLabel = h('span', { class: 'field-label' });
-    this.field = h('vscode-textfield', { type: 'number', step: 'any', min: '0', class: 'threshold-field', 'aria-label': 'Threshold in percent' }, h('span', { slot: 'content-after' }, '%')) as VscodeTextfield;
-    this.field.addEventListener('input', () => this.typed());
+    // A text field, not a number field: a number field empties itself on "abc" and hands
+    // "7.46" to its step check, so the message could not say what was typed.
+    this.field = h('vscode-textfield', { class: 'threshold-field', 'aria-label': 'Threshold in percent' }, h('span', { slot: 'content-after' }, '%')) as VscodeTextfield;
+    this.field.addEventListener('input', () => controller.typeThreshold(this.field.value));
+    this.field.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') controller.commitThreshold();
+      else if (e.key === 'Escape') controller.discardThreshold();
+    });
+    this.field.addEventListener('change', () => controller.commitThreshold());
+    this.field.addEventListener('focusout', () => controller.commitThreshold());
+    this.fieldMessage = h('div', { class: 'field-message', role: 'status', 'aria-live': 'polite' });
 
     this.summary = h('div', { class: 'summary', 'aria-live': 'polite' });
     const button = (label: string, run: () => void, secondary = true): HTMLElement => {
@@ -62,16 +67,32 @@ export class ThresholdControl {
       b.addEventListener('click', run);
       return b;
     };
+    // What the ratios cost together: measured in a job (every group pruned at once), and the
+    // per-layer threshold that keeps the whole model within a budget.
+    this.together = h('div', { class: 'together', 'aria-live': 'polite' });
+    this.budgetField = h('vscode-textfield', { class: 'model-budget-field', value: '1.00', 'aria-label': 'Whole-model loss budget in percent' }, h('span', { slot: 'content-after' }, '%')) as VscodeTextfield;
+    const fit = (): void => {
+      const check = checkThresholdField(this.budgetField.value, 'loss');
+      if (check.value !== undefined) controller.fitModelLoss(check.value);
+      else this.together.textContent = check.problem ?? '';
+    };
+    this.budgetField.addEventListener('keydown', (e) => e.key === 'Enter' && fit());
     this.buttons = [
       button('Prune and Save...', () => controller.prune(), false),
+      button('Measure Together', () => controller.measureTogether()),
       button('Export Ratios JSON', () => controller.exportRatios()),
       button('Export CSV', () => controller.exportCsv()),
       button('Export SVG', () => controller.exportSvg()),
     ];
+    const fitButton = button('Fit Whole-Model Budget', fit);
+    this.buttons.push(fitButton);
     container.append(
       h('div', { class: 'control-row' }, modes, this.fieldLabel, this.slider, this.field),
+      this.fieldMessage,
       this.summary,
-      h('div', { class: 'buttons' }, ...this.buttons),
+      this.together,
+      h('div', { class: 'buttons' }, ...this.buttons.filter((b) => b !== fitButton)),
+      h('div', { class: 'control-row model-budget' }, h('span', { class: 'field-label' }, 'Whole model loses at most'), this.budgetField, fitButton),
     );
   }
 
@@ -79,15 +100,6 @@ export class ThresholdControl {
     const position = Number(this.slider.value);
     if (this.flopsRadio.checked) this.controller.setFlopsTarget(flopsTargetFromSlider(position));
     else this.controller.setLoss(lossFromSlider(position, this.sliderMax));
-  }
-
-  private typed(): void {
-    const flops = this.flopsRadio.checked;
-    const value = flops ? parsePercentField(this.field.value, FLOPS_TARGET_MIN, FLOPS_TARGET_MAX) : parsePercentField(this.field.value, 0, 1);
-    this.field.invalid = value === undefined;
-    if (value === undefined) return;
-    if (flops) this.controller.setFlopsTarget(value);
-    else this.controller.setLoss(value);
   }
 
   /** Reflect the snapshot: mode, slider and field positions (unless being typed in), totals. */
@@ -103,14 +115,35 @@ export class ThresholdControl {
     this.fieldLabel.textContent = flops ? 'Remove' : 'Lose at most';
     this.slider.value = String(flops ? sliderFromFlopsTarget(shown) : sliderFromLoss(shown, this.sliderMax));
     this.slider.setAttribute('aria-valuetext', formatPercent(shown));
-    // Never rewrite the number while it is being typed.
-    if (document.activeElement !== this.field) {
-      this.field.value = (100 * shown).toFixed(2);
-      this.field.invalid = false;
-    }
+    this.renderField(snap, shown);
     this.renderSummary(snap);
+    this.renderTogether(snap);
     const ready = snap.computed !== undefined;
     for (const b of this.buttons) b.toggleAttribute('disabled', !ready);
+  }
+
+  /** The field shows the value in use unless text is being typed; the message says what Enter would do, or what is wrong. */
+  private renderField(snap: ReportSnapshot, shown: number): void {
+    const { draft, problem, pending } = snap.field;
+    if (draft === undefined) this.field.value = (100 * shown).toFixed(2);
+    this.field.invalid = problem !== undefined;
+    this.fieldMessage.classList.toggle('invalid', problem !== undefined);
+    this.fieldMessage.textContent = problem ?? (pending !== undefined ? `Enter applies ${formatPercent(pending)}.` : '');
+  }
+
+  /** The last combined measurement, and whether it is for the ratios on screen. */
+  private renderTogether(snap: ReportSnapshot): void {
+    const m = snap.combined;
+    const metric = snap.data?.results.metadata.metric ?? 'top1';
+    if (m === undefined) {
+      this.together.textContent = 'Each layer is measured alone; Measure Together evaluates every ratio on screen at once.';
+      return;
+    }
+    const current = snap.computed !== undefined && Math.abs(snap.computed.file.loss - m.threshold) < 1e-9;
+    const budget = m.modelLoss === undefined ? '' : `, the largest within a whole-model budget of ${formatPercent(m.modelLoss)} (${m.evaluations ?? 0} evaluations)`;
+    const text = `Together: ${metric} ${formatPercent(m.value)} (unpruned ${formatPercent(m.baseline)}), loss ${formatPercent(m.loss)}, measured at a per-layer budget of ${formatPercent(m.threshold)}${budget}`;
+    this.together.textContent = current ? text : `${text} (not the ratios on screen)`;
+    this.together.classList.toggle('stale', !current);
   }
 
   private renderSummary(snap: ReportSnapshot): void {
@@ -120,14 +153,14 @@ export class ThresholdControl {
       return;
     }
     const items = [
-      snap.control.mode === 'flops' ? `loss budget found: ${formatPercent(c.file.loss, 3)}` : `loss budget ${formatPercent(c.file.loss)}`,
+      snap.control.mode === 'flops' ? `loss budget found: ${formatPercent(c.file.loss)}` : `loss budget ${formatPercent(c.file.loss)}`,
       reductionText('MACs', c.macs, 'unknown (no FLOPs model in this file)'),
       reductionText('params', c.params, 'unknown (re-run the scan to count them)'),
       `${c.prunedGroups} of ${snap.data.rows.filter((r) => r.prunable).length} groups pruned`,
     ];
     const spans = items.map((t) => h('span', { class: 'figure' }, t));
     if (c.file.target !== undefined && !c.file.target.reached) {
-      spans.push(h('span', { class: 'figure warning' }, `the measured ratios cannot remove ${formatPercent(c.file.target.flopsReduction, 1)} of the FLOPs; measure higher ratios`));
+      spans.push(h('span', { class: 'figure warning' }, `the measured ratios cannot remove ${formatPercent(c.file.target.flopsReduction)} of the FLOPs; measure higher ratios`));
     }
     this.summary.replaceChildren(...spans);
     this.summary.title = snap.recomputeMs === undefined ? '' : `recomputed in ${snap.recomputeMs.toFixed(1)} ms`;

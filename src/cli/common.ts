@@ -140,6 +140,4 @@ export function runEnv(args: ParsedArgs): RunEnv {
   };
 }
 
-export function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
+export { formatPercent as pct } from '../shared/format';

@@ -5,6 +5,7 @@
  */
 import type { JobContext, JobEvents } from '../core/jobs/context';
 import { useBackend } from '../core/jobs/open';
+import { formatPercent } from '../shared/format';
 import type { JobResult, RunEnv } from '../shared/jobs';
 import type { PointEvent } from '../shared/results';
 import { isMeasured } from '../shared/results';
@@ -17,7 +18,7 @@ export function describePoint(e: PointEvent, metric: string): string {
   const head = `[${e.done}/${e.total}] ${e.group}${members} @ ${e.ratio}:`;
   if (!isMeasured(e.point)) return `${head} skipped (${e.point.reason})`;
   const p = e.point;
-  return `${head} ${metric} ${(100 * p.metric).toFixed(2)}%  loss ${(100 * p.loss).toFixed(2)}%  (${p.channelsPruned} channels, ${p.seconds.toFixed(1)} s)`;
+  return `${head} ${metric} ${formatPercent(p.metric)}  loss ${formatPercent(p.loss)}  (${p.channelsPruned} channels, ${p.seconds.toFixed(1)} s)`;
 }
 
 export interface CliJob extends JobContext {

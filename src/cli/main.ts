@@ -71,6 +71,11 @@ export async function main(argv: string[], ctx: CliContext): Promise<number> {
 
 if (require.main === module) {
   quietTfjs();
+  // `prunelens params M | head` closes the pipe early: that is the reader being done, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const controller = new AbortController();
   // The first Ctrl-C asks the running step to stop at its next batch; a second one exits.
   process.once('SIGINT', () => {

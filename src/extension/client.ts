@@ -1,10 +1,11 @@
 /**
  * The language client: how the server process is started (bundled dist/server.js over
  * Node IPC, with the configured runtime and Node options), which documents it serves, and
- * what it is told at initialisation (where to keep running jobs so they resume).
+ * what it is told at initialisation (where to keep running jobs so they resume, and that
+ * it need not report jobs as work-done progress).
  */
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions, type StaticFeature } from 'vscode-languageclient/node';
 import type { ServerInitOptions } from '../shared/protocol';
 import { SECTION, type Config } from './config';
 
@@ -25,5 +26,23 @@ export function createClient(context: vscode.ExtensionContext, config: Config, o
     initializationOptions,
     outputChannel: output,
   };
-  return new LanguageClient('prunelens', 'PruneLens', serverOptions, clientOptions);
+  const client = new LanguageClient('prunelens', 'PruneLens', serverOptions, clientOptions);
+  client.registerFeature(withoutWorkDoneProgress);
+  return client;
 }
+
+/**
+ * The extension shows every job itself (the status-bar item, the notification of a job the
+ * user started, the explorer and the report), so it tells the server it cannot show LSP
+ * work-done progress: the server then creates none, and a job has one progress item in the
+ * status bar instead of two. Registered after the client's own progress feature, whose
+ * capability it overrides.
+ */
+const withoutWorkDoneProgress: StaticFeature = {
+  fillClientCapabilities: (capabilities) => {
+    capabilities.window = { ...capabilities.window, workDoneProgress: false };
+  },
+  initialize: () => undefined,
+  getState: () => ({ kind: 'static' }),
+  clear: () => undefined,
+};

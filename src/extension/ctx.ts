@@ -6,26 +6,30 @@
  */
 import * as vscode from 'vscode';
 import { State, type LanguageClient } from 'vscode-languageclient/node';
-import { JobStatusNotification, PointNotificationType, ResultsChangedNotification } from '../shared/protocol';
+import { JobStatusNotification, PointNotificationType, ResultsChangedNotification, type JobInfo } from '../shared/protocol';
 import { createClient } from './client';
 import { Config } from './config';
-import { SensitivityExplorer } from './explorer';
+import { SensitivityExplorer, type ExplorerNode } from './explorer';
 import { JobTracker } from './jobs';
 import { ReportPanels } from './reportPanel';
 import { StatusBar } from './statusBar';
+import { counted } from '../shared/format';
 
 export class Ctx {
   readonly config = new Config();
   readonly output = vscode.window.createOutputChannel('PruneLens');
   readonly jobs: JobTracker;
   readonly explorer: SensitivityExplorer;
+  private readonly explorerView: vscode.TreeView<ExplorerNode>;
   readonly reports: ReportPanels;
   readonly statusBar = new StatusBar();
   private clientRun: { client: LanguageClient; subscriptions: vscode.Disposable[] } | undefined;
 
   constructor(readonly context: vscode.ExtensionContext) {
-    this.jobs = new JobTracker(() => this.client);
+    this.jobs = new JobTracker(() => this.client, { log: (line) => this.log(line), showReport: (file) => this.reports.show(file) });
     this.explorer = new SensitivityExplorer(() => this.client, this.jobs, this.config);
+    this.explorerView = vscode.window.createTreeView('prunelens.explorer', { treeDataProvider: this.explorer });
+    this.explorer.attach(this.explorerView);
     // Registers the panel serializer, which must happen during activation for panels to be restored.
     this.reports = new ReportPanels(this);
     context.subscriptions.push(
@@ -34,7 +38,7 @@ export class Ctx {
       this.jobs,
       this.explorer,
       this.statusBar,
-      vscode.window.registerTreeDataProvider('prunelens.explorer', this.explorer),
+      this.explorerView,
       this.jobs.onDidChange(() => this.statusBar.setJobs(this.jobs.running())),
       vscode.workspace.onDidChangeConfiguration((e) => void this.configurationChanged(e)),
     );
@@ -44,7 +48,13 @@ export class Ctx {
     return this.clientRun?.client;
   }
 
-  async start(): Promise<void> {
+  /** A line in the PruneLens output, with the time: job starts and outcomes, server restarts. */
+  log(line: string): void {
+    this.output.appendLine(`[${new Date().toLocaleTimeString()}] ${line}`);
+  }
+
+  /** Starts the language server; resolves with the jobs it runs (resumed ones, after a restart), or undefined when it did not start. */
+  async start(): Promise<JobInfo[] | undefined> {
     const client = createClient(this.context, this.config, this.output);
     const subscriptions = [
       client.onDidChangeState((e) => this.statusBar.setServer(e.newState === State.Running ? 'running' : e.newState === State.Starting ? 'starting' : 'stopped')),
@@ -64,12 +74,14 @@ export class Ctx {
       await client.start();
     } catch (err) {
       this.statusBar.setServer('stopped');
+      this.log(`the server did not start: ${(err as Error).message}`);
       void vscode.window.showErrorMessage(`PruneLens: the language server did not start: ${(err as Error).message}`);
-      return;
+      return undefined;
     }
-    await this.jobs.reload();
+    const running = await this.jobs.reload();
     this.explorer.refresh();
     this.reports.reloadAll();
+    return running;
   }
 
   async stop(): Promise<void> {
@@ -81,9 +93,17 @@ export class Ctx {
     this.statusBar.setServer('stopped');
   }
 
+  /** Restart Server: stops and starts the server in a progress notification, then says how it went. */
   async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
+    this.log('restarting the server');
+    const running = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'PruneLens: restarting the server...' }, async () => {
+      await this.stop();
+      return this.start();
+    });
+    if (running === undefined) return;
+    const resumed = running.length === 0 ? '' : `; ${counted(running.length, 'running job')} resumed`;
+    this.log(`the server restarted${resumed}`);
+    void vscode.window.showInformationMessage(`PruneLens: the server restarted${resumed}.`);
   }
 
   private async configurationChanged(e: vscode.ConfigurationChangeEvent): Promise<void> {

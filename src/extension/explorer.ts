@@ -1,30 +1,39 @@
 /**
- * The Sensitivity Explorer: results files in the workspace -> parameters (coloured by
- * their worst loss, described by the ratio the loss threshold picks) -> points. Running
- * jobs are shown with their progress: on their results file, or at the top for jobs that
- * have none. It refreshes as the server reports points and file changes.
+ * The Sensitivity Explorer: results files in the workspace -> channel groups (described by
+ * the ratio the loss budget picks, coloured by what that makes of the group) -> their
+ * points and coupled members. Running jobs are shown with their progress: on their results
+ * file, or at the top for jobs that have none. It refreshes as the server reports points
+ * and file changes.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ListResultsFilesRequest, ReadResultsRequest, type JobInfo, type ResultsFileEntry } from '../shared/protocol';
+import { formatPercent, formatRatio } from '../shared/format';
 import type { SensitivityResults } from '../shared/results';
 import type { Config } from './config';
-import { formatLoss, lossLevel, paramRows, type LossLevel, type ParamRow, type PointRow } from './explorerModel';
+import { budgetLevel, groupRows, type BudgetLevel, type GroupRow, type PointRow } from './explorerModel';
 import type { JobTracker } from './jobs';
 
 export type ExplorerNode =
   | { readonly kind: 'job'; readonly job: JobInfo }
   | { readonly kind: 'file'; readonly entry: ResultsFileEntry }
-  | { readonly kind: 'param'; readonly file: ResultsFileEntry; readonly row: ParamRow }
-  | { readonly kind: 'point'; readonly row: ParamRow; readonly point: PointRow };
+  | { readonly kind: 'group'; readonly file: ResultsFileEntry; readonly row: GroupRow }
+  | { readonly kind: 'member'; readonly file: ResultsFileEntry; readonly row: GroupRow; readonly param: string }
+  | { readonly kind: 'point'; readonly row: GroupRow; readonly point: PointRow };
 
-const LEVEL_COLOUR: Readonly<Record<LossLevel, string | undefined>> = {
+const LEVEL_COLOUR: Readonly<Record<BudgetLevel, string | undefined>> = {
   unmeasured: undefined,
-  fine: 'charts.green',
-  moderate: 'charts.yellow',
-  high: 'charts.orange',
-  severe: 'charts.red',
+  prunes: 'charts.green',
+  'prunes-little': 'charts.yellow',
+  keeps: 'charts.red',
+};
+
+const LEVEL_WORDS: Readonly<Record<BudgetLevel, string>> = {
+  unmeasured: 'no points yet',
+  prunes: 'the budget allows at least half the largest ratio scanned',
+  'prunes-little': 'the budget allows less than half the largest ratio scanned',
+  keeps: 'every ratio measured costs more than the budget',
 };
 
 /** Waits this long after a point before refreshing, so a fast scan redraws a few times a second at most. */
@@ -40,6 +49,7 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
   private files: ResultsFileEntry[] | undefined;
   private readonly results = new Map<string, Promise<{ results?: SensitivityResults; error?: string }>>();
   private timer: NodeJS.Timeout | undefined;
+  private view: vscode.TreeView<ExplorerNode> | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -48,6 +58,11 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
     private readonly config: Config,
   ) {
     this.subscriptions.push(jobs.onDidChange(() => this.refreshSoon()));
+  }
+
+  /** The view this provider fills: its message line names the budget the ratios are chosen at. */
+  attach(view: vscode.TreeView<ExplorerNode>): void {
+    this.view = view;
   }
 
   dispose(): void {
@@ -86,15 +101,21 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
         () => undefined,
       );
       const files = this.files ?? [];
+      // Said once above the tree, so that each group's row stays short enough for the side bar.
+      if (this.view !== undefined) this.view.message = files.length > 0 ? `Ratios at a loss budget of ${formatPercent(this.config.lossThreshold)}` : '';
       // A job shows on its results file once the file exists (after its first point), at the top until then.
       const jobs = this.jobs.running().filter((j) => j.file === undefined || !files.some((f) => path.resolve(f.path) === path.resolve(j.file as string)));
       return [...jobs.map((job) => ({ kind: 'job' as const, job })), ...files.map((entry) => ({ kind: 'file' as const, entry }))];
     }
     if (node.kind === 'file') {
       const { results } = await this.read(client, node.entry.uri);
-      return results ? paramRows(results, this.config.lossThreshold).map((row) => ({ kind: 'param' as const, file: node.entry, row })) : [];
+      return results ? groupRows(results, this.config.lossThreshold).map((row) => ({ kind: 'group' as const, file: node.entry, row })) : [];
     }
-    if (node.kind === 'param') return node.row.points.map((point) => ({ kind: 'point' as const, row: node.row, point }));
+    if (node.kind === 'group') {
+      const points = node.row.points.map((point) => ({ kind: 'point' as const, row: node.row, point }));
+      const members = node.row.params.slice(1).map((param) => ({ kind: 'member' as const, file: node.file, row: node.row, param }));
+      return [...points, ...members];
+    }
     return [];
   }
 
@@ -120,8 +141,10 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
         return this.jobItem(node.job);
       case 'file':
         return this.fileItem(node.entry);
-      case 'param':
-        return this.paramItem(node.row);
+      case 'group':
+        return this.groupItem(node.row);
+      case 'member':
+        return this.memberItem(node.row, node.param);
       case 'point':
         return this.pointItem(node.point);
     }
@@ -148,27 +171,38 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
     return item;
   }
 
-  private paramItem(row: ParamRow): vscode.TreeItem {
-    const item = new vscode.TreeItem(row.param, row.points.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    const threshold = this.config.lossThreshold;
+  private groupItem(row: GroupRow): vscode.TreeItem {
+    const expandable = row.points.length > 0 || row.params.length > 1;
+    const item = new vscode.TreeItem(row.id, expandable ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const budget = formatPercent(this.config.lossThreshold);
+    const lines = [`${row.id}: ${row.channels} channels${row.params.length > 1 ? `, pruned with ${row.params.slice(1).join(', ')}` : ''}`];
     if (!row.prunable) {
       item.iconPath = new vscode.ThemeIcon('circle-slash');
       item.description = 'not prunable';
+      lines.push(`not prunable: ${row.reason ?? 'no reason recorded'}`);
     } else {
-      const colour = LEVEL_COLOUR[lossLevel(row.worstLoss, threshold)];
+      const level = budgetLevel(row);
+      const colour = LEVEL_COLOUR[level];
       item.iconPath = colour ? new vscode.ThemeIcon('circle-filled', new vscode.ThemeColor(colour)) : new vscode.ThemeIcon('circle-outline');
-      item.description = row.chosen !== undefined ? `ratio ${row.chosen.toFixed(2)} at ≤ ${formatLoss(threshold)}` : 'no points yet';
+      item.description = row.chosen !== undefined ? `ratio ${formatRatio(row.chosen)}` : 'no points yet';
+      if (row.chosen !== undefined) lines.push(`ratio ${formatRatio(row.chosen)} at a loss budget of ${budget}: ${LEVEL_WORDS[level]}`);
     }
-    const lines = [`group ${row.group} (${row.channels} channels)`];
-    if (row.worstLoss !== undefined) lines.push(`worst loss ${formatLoss(row.worstLoss)}`);
-    if (row.reason) lines.push(`not prunable: ${row.reason}`);
     item.tooltip = lines.join('\n');
     item.contextValue = 'prunelens.param';
     return item;
   }
 
+  private memberItem(row: GroupRow, param: string): vscode.TreeItem {
+    const item = new vscode.TreeItem(param, vscode.TreeItemCollapsibleState.None);
+    item.description = 'coupled';
+    item.tooltip = `${param} is pruned with ${row.id}: its channels follow the group's, so it shares the group's points.`;
+    item.iconPath = new vscode.ThemeIcon('link');
+    item.contextValue = 'prunelens.param';
+    return item;
+  }
+
   private pointItem(point: PointRow): vscode.TreeItem {
-    const label = point.loss !== undefined ? `${point.ratio}: ${formatLoss(point.loss)}` : `${point.ratio}: skipped`;
+    const label = `${formatRatio(point.ratio)}: ${point.loss !== undefined ? formatPercent(point.loss) : 'skipped'}`;
     const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
     if (point.skipped) item.tooltip = point.skipped;
     item.contextValue = 'prunelens.point';

@@ -1,10 +1,12 @@
 /**
  * What the Sensitivity Explorer shows for one results file, as plain data: a row per
- * parameter with its points, its worst loss (for the icon colour) and the ratio the loss
- * threshold picks (its description). No `vscode` import, so it is unit-tested in Node.
+ * channel group (the layers pruned together, measured once), with its points, its member
+ * parameters, the ratio the loss budget picks (PaddleSlim's get_ratios_by_loss) and what
+ * that makes of the group, the icon's colour. No `vscode` import, so it is unit-tested in
+ * Node.
  */
 import { ratiosByLoss, sensitivitiesOf } from '../shared/ratios';
-import { isMeasured, type SensitivityResults } from '../shared/results';
+import { groupOrder, isMeasured, type ResultsGroup, type SensitivityResults } from '../shared/results';
 
 export interface PointRow {
   readonly ratio: number;
@@ -13,52 +15,36 @@ export interface PointRow {
   readonly skipped?: string;
 }
 
-export interface ParamRow {
-  readonly param: string;
-  readonly group: string;
-  readonly channels: number;
-  readonly prunable: boolean;
-  readonly reason?: string;
+/** A channel group as the results file describes it (id, members, channels, whether prunable), with its points. */
+export interface GroupRow extends ResultsGroup {
   readonly points: readonly PointRow[];
-  /** The largest measured loss, undefined before the first point. */
-  readonly worstLoss?: number;
-  /** The ratio the loss threshold picks (PaddleSlim's get_ratios_by_loss), once there are points. */
+  /** The ratio the loss budget picks, once there are points. */
   readonly chosen?: number;
 }
 
-/** How bad the worst loss is, relative to the threshold: the icon colour. */
-export type LossLevel = 'unmeasured' | 'fine' | 'moderate' | 'high' | 'severe';
+/**
+ * What the loss budget makes of a group, which colours its icon: `prunes` when the budget
+ * allows at least half the largest ratio scanned, `prunes-little` when it allows less,
+ * `keeps` when every ratio measured costs more than the budget (ratio 0), and `unmeasured`
+ * before the first point. It follows the budget, so a tight budget turns groups red and a
+ * loose one green, and it agrees with the ratio beside the icon.
+ */
+export type BudgetLevel = 'unmeasured' | 'prunes' | 'prunes-little' | 'keeps';
 
-export function lossLevel(worst: number | undefined, threshold: number): LossLevel {
-  if (worst === undefined) return 'unmeasured';
-  if (worst <= threshold) return 'fine';
-  if (worst <= Math.max(0.1, 5 * threshold)) return 'moderate';
-  if (worst <= 0.3) return 'high';
-  return 'severe';
+export function budgetLevel(row: GroupRow): BudgetLevel {
+  const scanned = Math.max(0, ...row.points.map((p) => p.ratio));
+  if (row.chosen === undefined || scanned === 0) return 'unmeasured';
+  if (row.chosen <= 0) return 'keeps';
+  return row.chosen >= scanned / 2 ? 'prunes' : 'prunes-little';
 }
 
-export function formatLoss(loss: number): string {
-  return `${(100 * loss).toFixed(2)}%`;
-}
-
-export function paramRows(results: SensitivityResults, threshold: number): ParamRow[] {
-  const chosen = ratiosByLoss(sensitivitiesOf(results), threshold);
-  return Object.entries(results.params).map(([param, groupId]) => {
-    const group = results.groups[groupId];
-    const table = results.points[groupId] ?? {};
-    const points: PointRow[] = Object.entries(table)
+export function groupRows(results: SensitivityResults, budget: number): GroupRow[] {
+  const chosen = ratiosByLoss(sensitivitiesOf(results), budget);
+  return groupOrder(results).map((id) => {
+    const group = results.groups[id] ?? { id, params: [id], channels: 0, prunable: true };
+    const points: PointRow[] = Object.entries(results.points[id] ?? {})
       .map(([key, p]) => (isMeasured(p) ? { ratio: Number(key), loss: p.loss } : { ratio: Number(key), skipped: p.reason }))
       .sort((a, b) => a.ratio - b.ratio);
-    const losses = points.flatMap((p) => (p.loss === undefined ? [] : [p.loss]));
-    return {
-      param,
-      group: groupId,
-      channels: group?.channels ?? 0,
-      prunable: group?.prunable ?? true,
-      ...(group?.reason !== undefined ? { reason: group.reason } : {}),
-      points,
-      ...(losses.length > 0 ? { worstLoss: Math.max(...losses) } : {}),
-      ...(chosen[param] !== undefined ? { chosen: chosen[param] } : {}),
-    };
+    return { ...group, points, ...(chosen[id] !== undefined ? { chosen: chosen[id] } : {}) };
   });
 }

@@ -66,7 +66,8 @@ class ReportPanel {
         await revealParamIn(this.ctx, this.uri, message.param);
         return;
       default: {
-        const reply = await answerRequest(this.ctx, this.file, this.uri, message).catch((err: Error) => ({ ok: false, message: err.message }));
+        const progress = (text: string): void => this.post({ type: 'reply', id: message.id, ok: true, message: text, pending: true });
+        const reply = await answerRequest(this.ctx, this.file, this.uri, message, progress).catch((err: Error) => ({ ok: false, message: err.message }));
         this.post({ type: 'reply', id: message.id, ...reply });
       }
     }

@@ -5,7 +5,8 @@
  */
 import { normaliseRatio } from '../shared/results';
 
-export type Parsed<T> = { readonly value: T; readonly error?: undefined } | { readonly value?: undefined; readonly error: string };
+/** A value, with an optional note to show under the box (e.g. how many things match), or an error. */
+export type Parsed<T> = { readonly value: T; readonly error?: undefined; readonly note?: string } | { readonly value?: undefined; readonly error: string; readonly note?: undefined };
 
 /** "0.1", "10%" -> 0.1; undefined for text that is not a number. */
 function fraction(text: string): number | undefined {
@@ -78,4 +79,43 @@ export function parseJsonFileName(text: string): Parsed<string> {
 export function newRatios(wanted: readonly number[], measured: readonly number[]): number[] {
   const have = new Set(measured.map(normaliseRatio));
   return wanted.filter((r) => !have.has(normaliseRatio(r)));
+}
+
+/**
+ * The conv kernels a parameter filter picks: text the name contains, or `/a regex/flags`.
+ * Says how many match (shown under the box as the user types), and what is wrong with a
+ * regex that does not compile or a filter that matches nothing.
+ */
+export function filterParams<T extends { readonly name: string }>(params: readonly T[], filter: string): Parsed<T[]> {
+  const text = filter.trim();
+  const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
+  let found: T[];
+  if (regex === null) {
+    found = params.filter((p) => p.name.includes(text));
+  } else {
+    let re: RegExp;
+    try {
+      re = new RegExp(regex[1] as string, regex[2]);
+    } catch (err) {
+      return { error: `not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}` };
+    }
+    found = params.filter((p) => re.test(p.name));
+  }
+  if (found.length === 0) return { error: `no conv kernel of the ${params.length} matches` };
+  return { value: found, note: `${found.length} of ${params.length} conv kernels match` };
+}
+
+/**
+ * The message for a merge the server refused because the files are not comparable, for
+ * people who can press Merge Anyway (not type a flag): the conflicts without the CLI's
+ * advice. Undefined for any other failure.
+ */
+export function mergeRefusal(error: string | undefined): string | undefined {
+  if (error === undefined || !/not comparable/.test(error)) return undefined;
+  const conflicts = error
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('(--force'));
+  return `These files were measured differently, so their losses are not comparable: ${conflicts.join('; ')}. Merge Anyway keeps the last file's description.`;
 }

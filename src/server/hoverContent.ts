@@ -1,8 +1,13 @@
 /**
- * The hover text for a layer or parameter: what the layer is, what it costs, how
- * sensitive its channel group measured, which ratio the current loss threshold picks, and
- * what is pruned with it. Pure: the provider gathers the facts, this writes Markdown.
+ * The hover text for a layer or parameter: what the layer is, what it costs, which ratio
+ * the current loss budget picks and how sensitive its channel group measured, and what is
+ * pruned with it. Pure: the provider gathers the facts, this writes Markdown.
+ *
+ * It is kept short: the editor's hover is about 250 px high at the default window size and
+ * scrolls beyond that, so the layer's facts take two lines, the ratio at the budget leads
+ * its section, and the group is one line. Numbers use the shared format (src/shared/format.ts).
  */
+import { formatCount, formatPercent, formatRatio } from '../shared/format';
 import { ratiosByLoss } from '../shared/ratios';
 import { isMeasured, type ResultsGroup, type SensitivityResults } from '../shared/results';
 import type { GroupFacts, LayerFacts, ModelFacts } from '../shared/modelFacts';
@@ -20,40 +25,28 @@ export interface HoverFacts {
 }
 
 const MAX_LISTED = 6;
-
-function count(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-function compact(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
-  return String(n);
-}
-
-function percent(x: number, digits = 2): string {
-  return `${(100 * x).toFixed(digits)}%`;
-}
+/** The coupled weights (BatchNorm's four per conv, biases) are many and matter less: fewer are named. */
+const MAX_COUPLED_LISTED = 3;
 
 function shape(dims: readonly (number | null)[]): string {
   return `[${dims.map((d) => (d === null ? 'N' : String(d))).join(', ')}]`;
 }
 
-function listed(names: readonly string[]): string {
-  const shown = names.slice(0, MAX_LISTED).map((n) => `\`${n}\``);
-  return names.length > MAX_LISTED ? `${shown.join(', ')} and ${names.length - MAX_LISTED} more` : shown.join(', ');
+function listed(names: readonly string[], max = MAX_LISTED): string {
+  const shown = names.slice(0, max).map((n) => `\`${n}\``);
+  return names.length > max ? `${shown.join(', ')} and ${names.length - max} more` : shown.join(', ');
 }
 
 function layerSection(layer: LayerFacts, model: ModelFacts): string[] {
-  const rows = [`**${layer.name}** · ${layer.className}`, '', '| | |', '|---|---|'];
-  if (layer.kernelShape) rows.push(`| kernel | ${shape(layer.kernelShape)} |`);
-  rows.push(`| output | ${shape(layer.outputShape)} |`);
-  rows.push(`| params | ${count(layer.params)} |`);
-  if (layer.macs > 0) rows.push(`| MACs | ${count(layer.macs)} (${percent(model.totalMacs > 0 ? layer.macs / model.totalMacs : 0, 1)} of ${compact(model.totalMacs)}) |`);
-  if (layer.outChannels !== undefined) rows.push(`| output channels | ${layer.outChannels} |`);
-  rows.push('', `Pruning: ${layer.pruning}.`);
-  return rows;
+  const what = [`**${layer.name}** · ${layer.className}`, layer.kernelShape && `kernel ${shape(layer.kernelShape)}`, `output ${shape(layer.outputShape)}`];
+  const share = model.totalMacs > 0 ? layer.macs / model.totalMacs : 0;
+  const cost = [
+    `${formatCount(layer.params)} params`,
+    layer.macs > 0 && `${formatCount(layer.macs)} MACs (${formatPercent(share)} of ${formatCount(model.totalMacs)})`,
+    layer.outChannels !== undefined && `${layer.outChannels} output channels`,
+  ];
+  // Three lines: Markdown line breaks (two spaces) between them, not paragraphs.
+  return [`${what.filter(Boolean).join(' · ')}  `, `${cost.filter(Boolean).join(' · ')}  `, `_Pruning: ${layer.pruning}._`];
 }
 
 /** The ratio the loss threshold picks for the group, as ratiosByLoss picks it for the file. */
@@ -68,23 +61,23 @@ function sensitivitySection(file: string, results: SensitivityResults, groupId: 
   const keys = Object.keys(table).sort((a, b) => Number(a) - Number(b));
   const name = file.split(/[\\/]/).pop() ?? file;
   const warning = stale ? ' ⚠ measured on another version of this model' : '';
-  const head = `**Sensitivity** (${name}, ${results.metadata.metric}, ${results.metadata.criterion})${warning}`;
-  if (keys.length === 0) return [head, '', '_no points measured yet_'];
+  const source = `**Sensitivity** (${name}, ${results.metadata.metric}, ${results.metadata.criterion})${warning}`;
+  if (keys.length === 0) return [source, '', '_no points measured yet_'];
   const cells = keys.map((k) => {
     const p = table[k];
-    return p === undefined ? '' : isMeasured(p) ? percent(p.loss) : 'skipped';
+    return p === undefined ? '' : isMeasured(p) ? formatPercent(p.loss) : 'skipped';
   });
-  const rows = [head, '', `| ratio | ${keys.join(' | ')} |`, `|---|${keys.map(() => '---:').join('|')}|`, `| loss | ${cells.join(' | ')} |`, ''];
   const chosen = chosenRatio(results, groupId, threshold);
-  rows.push(chosen === undefined ? `No measured point yet for loss ≤ ${percent(threshold)}.` : `Ratio at loss ≤ ${percent(threshold)}: **${chosen.toFixed(3)}**`);
-  return rows;
+  const head = chosen === undefined ? `No measured point yet for loss ≤ ${formatPercent(threshold)}` : `Ratio at loss ≤ ${formatPercent(threshold)}: **${formatRatio(chosen)}**`;
+  return [`${head} · ${source}`, '', `| ratio | ${keys.map((k) => formatRatio(Number(k))).join(' | ')} |`, `|---|${keys.map(() => '---:').join('|')}|`, `| loss | ${cells.join(' | ')} |`];
 }
 
 function groupSection(group: GroupFacts | ResultsGroup, members: readonly string[] | undefined): string[] {
-  const lines = [`**Channel group** \`${group.id}\` (${group.channels} channels): pruned together with ${listed(group.params)}`];
+  const others = group.params.filter((p) => p !== group.id);
+  const lines = [`**Channel group** \`${group.id}\` (${group.channels} channels)${others.length > 0 ? `, pruned with ${listed(others)}` : ''}  `];
   const coupled = (members ?? []).filter((m) => !group.params.includes(m));
-  if (coupled.length > 0) lines.push('', `Coupled weights: ${listed(coupled)}`);
-  if (!group.prunable) lines.push('', `⚠ Not prunable: ${group.reason ?? 'no reason recorded'}`);
+  if (coupled.length > 0) lines.push(`coupled weights: ${listed(coupled, MAX_COUPLED_LISTED)}  `);
+  if (!group.prunable) lines.push(`⚠ Not prunable: ${group.reason ?? 'no reason recorded'}`);
   return lines;
 }
 

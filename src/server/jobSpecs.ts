@@ -57,8 +57,9 @@ export function normaliseSpec(raw: unknown, base: string): JobSpec {
       need(Array.isArray(spec.inputs) && spec.inputs.every(isText) && isText(spec.output), 'a merge job needs input files and an output file');
       return { ...spec, inputs: spec.inputs.map((f) => abs(base, f)), output: abs(base, spec.output) };
     case 'ratios':
-      need(isText(spec.file) && isText(spec.output) && typeof spec.rule === 'object' && spec.rule !== null, 'a ratios job needs a results file, an output file and a rule');
-      return { ...spec, file: abs(base, spec.file), output: abs(base, spec.output as string) };
+      need(isText(spec.file) && typeof spec.rule === 'object' && spec.rule !== null, 'a ratios job needs a results file and a rule');
+      need(spec.output === undefined || isText(spec.output), 'the ratios file to write must be a path');
+      return { ...spec, file: abs(base, spec.file), ...(spec.output !== undefined ? { output: abs(base, spec.output) } : {}) };
     case 'prune': {
       need(isText(spec.output) && typeof spec.ratios === 'object' && spec.ratios !== null, 'a prune job needs ratios and an output folder');
       need(isText(spec.model) || 'results' in spec.ratios, 'a prune job needs a model (or ratios from a results file, which names its model)');
@@ -80,6 +81,13 @@ export function normaliseSpec(raw: unknown, base: string): JobSpec {
     case 'describe':
       checkModelSpec(spec, true, 'a describe job');
       return { ...spec, model: abs(base, spec.model) };
+    case 'cluster':
+      need(spec.scheduler === 'slurm' || spec.scheduler === 'k8s', 'the scheduler must be slurm or k8s');
+      need(isText(spec.model) && isText(spec.file) && isText(spec.output), 'a cluster job needs a model, a results file and an output folder');
+      need(Number.isInteger(spec.shards) && spec.shards >= 1, 'shards must be a whole number of at least 1');
+      need(Array.isArray(spec.scanArgs) && spec.scanArgs.every((a) => typeof a === 'string'), 'the scan options must be a list of words');
+      // Model, data and results paths are as the cluster sees them; only the output folder is local.
+      return { ...spec, output: abs(base, spec.output) };
     default:
       throw new SpecError(`unknown job kind ${JSON.stringify((spec as { kind?: unknown }).kind)}`);
   }
@@ -115,6 +123,8 @@ export function titleOf(spec: JobSpec): string {
       return `Evaluate ${spec.model.startsWith('zoo:') ? spec.model : name(path.dirname(spec.model)) + '/' + name(spec.model)}`;
     case 'describe':
       return `Describe ${name(spec.model)}`;
+    case 'cluster':
+      return `${spec.scheduler === 'slurm' ? 'Slurm' : 'Kubernetes'} files: ${name(spec.output)}`;
   }
 }
 

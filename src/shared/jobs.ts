@@ -92,8 +92,12 @@ export interface MergeJobSpec {
   readonly partial?: boolean;
 }
 
-/** How ratios are chosen from a results file: by a loss threshold, or for a share of FLOPs to remove. */
-export type RatiosRuleSpec = { readonly loss: number } | { readonly targetFlops: number };
+/**
+ * How ratios are chosen from a results file: by a per-layer loss threshold (PaddleSlim's
+ * rule), for a share of FLOPs to remove, or for a loss of the whole pruned model (the
+ * per-layer threshold searched by bisection on measured evaluations of the combined pruning).
+ */
+export type RatiosRuleSpec = { readonly loss: number; readonly monotone?: boolean } | { readonly targetFlops: number } | { readonly modelLoss: number };
 
 /**
  * Ratios per parameter from a results file, written as the ratios file `prunelens ratios`
@@ -106,6 +110,11 @@ export interface RatiosJobSpec extends Partial<ModelSource> {
   readonly rule: RatiosRuleSpec;
   /** With `model`: use it for a FLOPs target even if it is not the model measured. */
   readonly force?: boolean;
+  /**
+   * Also measure the combined pruning (every chosen ratio at once) on the scan's data: its
+   * metric and loss beside the per-layer budget. Always done for a `modelLoss` rule.
+   */
+  readonly measure?: boolean;
 }
 
 /** Where a prune job's ratios come from. */
@@ -126,6 +135,8 @@ export interface PruneJobSpec extends Partial<ModelSource> {
   readonly allLayers?: boolean;
   /** Write each weight quantized as the source model stored it (uint8, uint16, float16); default float32. */
   readonly keepQuantization?: boolean;
+  /** With ratios from a results file: measure the pruned model on the scan's data, beside the unpruned one. */
+  readonly measure?: boolean;
 }
 
 /** Train a zoo model from scratch, or fine-tune a model.json, and save it to `output`. */
@@ -158,7 +169,40 @@ export interface DescribeJobSpec extends ModelSource {
   readonly allLayers?: boolean;
 }
 
-export type JobSpec = SensitivityJobSpec | MergeJobSpec | RatiosJobSpec | PruneJobSpec | TrainJobSpec | EvaluateJobSpec | DescribeJobSpec;
+/**
+ * Write the job files that run a sensitivity scan split into `shards` on a cluster: Slurm
+ * (an sbatch array, a dependent merge, submit.sh) or Kubernetes (an Indexed Job, a merge Job,
+ * a volume claim, submit.sh). Paths are as the tasks see them on the shared folder or volume
+ * (relative ones resolve against `workdir` or the volume's mount). docs/scale-out.md.
+ */
+export interface ClusterJobSpec {
+  readonly kind: 'cluster';
+  readonly scheduler: 'slurm' | 'k8s';
+  readonly model: string;
+  /** The results file; shard files go beside it. */
+  readonly file: string;
+  readonly dataset?: DatasetSpec;
+  readonly shards: number;
+  /** Further `prunelens sensitivity` options every task runs with (--regex, --ratios, --criterion, ...). */
+  readonly scanArgs: readonly string[];
+  /** The folder the files are written into. */
+  readonly output: string;
+  /** Replace files already in `output`. */
+  readonly force?: boolean;
+  /** How the tasks run prunelens, as words (default ["prunelens"]). */
+  readonly prunelens?: readonly string[];
+  /** Cores per task (its ONNX Runtime threads), memory per task, retries of a failed task, tasks at once. */
+  readonly cpus?: number;
+  readonly memory?: string;
+  readonly retries?: number;
+  readonly maxParallel?: number;
+  /** Prefix of the job names and log files. */
+  readonly name?: string;
+  readonly slurm?: { readonly workdir: string; readonly time?: string; readonly partition?: string; readonly account?: string; readonly setup?: readonly string[] };
+  readonly k8s?: { readonly image: string; readonly namespace?: string; readonly claim?: string; readonly storage?: string; readonly storageClass?: string; readonly mountPath?: string };
+}
+
+export type JobSpec = SensitivityJobSpec | MergeJobSpec | RatiosJobSpec | PruneJobSpec | TrainJobSpec | EvaluateJobSpec | DescribeJobSpec | ClusterJobSpec;
 export type JobKind = JobSpec['kind'];
 
 /** Settings a job runs under that are not part of what it computes. */

@@ -15,7 +15,27 @@ export const RATIOS_FORMAT = 'prunelens-ratios';
 export const RATIOS_VERSION = 1;
 
 /** How the ratios were chosen: a loss threshold, or a FLOPs reduction to reach. */
-export type RatiosRule = { readonly loss: number } | { readonly targetFlops: number };
+export type RatiosRule = { readonly loss: number; readonly monotone?: boolean } | { readonly targetFlops: number };
+
+/** One measured evaluation of a combined pruning: every ratio applied at once. */
+export interface CombinedEvaluation {
+  /** The per-layer loss threshold whose ratios were applied. */
+  readonly threshold: number;
+  /** The pruned model's metric and its loss relative to the unpruned model's. */
+  readonly metric: number;
+  readonly loss: number;
+}
+
+/** What the chosen ratios cost together, measured on the scan's data. */
+export interface CombinedMeasurement {
+  readonly metric: MetricName;
+  readonly baseline: number;
+  /** The evaluation of the ratios in this file. */
+  readonly chosen: CombinedEvaluation;
+  /** For a whole-model budget: the loss asked for, and every evaluation the bisection made, in order. */
+  readonly modelLoss?: number;
+  readonly evaluations?: readonly CombinedEvaluation[];
+}
 
 export interface RatiosFile {
   readonly format: typeof RATIOS_FORMAT;
@@ -35,6 +55,10 @@ export interface RatiosFile {
   readonly flops?: { readonly before: number; readonly after: number; readonly reduction: number };
   /** Parameter -> ratio; members of one group share a ratio. */
   readonly ratios: ParamRatios;
+  /** Set when the safe reading of non-monotone curves was asked for (--monotone). */
+  readonly monotone?: true;
+  /** The combined pruning measured (--measure, or a whole-model budget). */
+  readonly measured?: CombinedMeasurement;
 }
 
 /**
@@ -50,7 +74,7 @@ export function ratiosFileFor(results: SensitivityResults, rule: RatiosRule, res
   let target: RatiosFile['target'];
   if ('loss' in rule) {
     loss = rule.loss;
-    ratios = ratiosByLoss(sensitivities, loss);
+    ratios = ratiosByLoss(sensitivities, loss, { monotone: rule.monotone === true });
   } else {
     if (flopsModel === undefined || macsAfter === undefined) throw new Error('this results file has no FLOPs model, so a FLOPs target cannot be used');
     const found = ratiosForFlopsTarget(sensitivities, rule.targetFlops, macsAfter, flopsModel.totalMacs);
@@ -70,6 +94,7 @@ export function ratiosFileFor(results: SensitivityResults, rule: RatiosRule, res
     },
     loss,
     ...(target !== undefined ? { target } : {}),
+    ...('loss' in rule && rule.monotone === true ? { monotone: true as const } : {}),
     ...(flopsModel !== undefined && after !== undefined
       ? { flops: { before: flopsModel.totalMacs, after, reduction: flopsModel.totalMacs > 0 ? 1 - after / flopsModel.totalMacs : 0 } }
       : {}),

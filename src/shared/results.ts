@@ -193,6 +193,17 @@ export function ratioKey(r: number): RatioKey {
 }
 
 /**
+ * The group ids of a file in the order their parameters were asked about (network order
+ * for a scan), then any group no parameter names: the order every view lists groups in.
+ */
+export function groupOrder(results: SensitivityResults): string[] {
+  const order = new Set<string>();
+  for (const group of Object.values(results.params)) if (results.groups[group] !== undefined) order.add(group);
+  for (const group of Object.keys(results.groups)) order.add(group);
+  return [...order];
+}
+
+/**
  * One point of a scan as it is reported while the scan runs: by the core's `onPoint`, by a
  * worker process to the server, and by the server to the editor (which add where it goes).
  */

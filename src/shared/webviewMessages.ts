@@ -53,13 +53,35 @@ export interface JobMessage {
   readonly job?: ReportJob;
 }
 
-/** Extension -> webview: the outcome of a request, for the status line. */
+/**
+ * Extension -> webview: the outcome of a request, for the status line. A request that
+ * starts a job is answered twice: `pending` while it runs ("running ..."), then its outcome
+ * when it ends ("finished: pruned 11 groups ...").
+ */
 export interface ReplyMessage {
   readonly type: 'reply';
   readonly id: number;
   readonly ok: boolean;
-  /** What happened, in words: "Saved to ...", "Prune job started: ...", "Cancelled". */
+  /** What happened, in words: "saved to ...", "running ...", "finished: ...", "cancelled". */
   readonly message: string;
+  /** The request goes on: another reply of this id follows. */
+  readonly pending?: boolean;
+  /** For a measure or fitModelLoss request that succeeded: what the ratios cost together. */
+  readonly combined?: CombinedFigure;
+}
+
+/**
+ * The combined pruning, measured: every ratio of per-layer threshold `threshold` applied at
+ * once and the model evaluated on the scan's data (the file's metric), beside the unpruned
+ * model. For a whole-model budget, the budget and how many evaluations its search made.
+ */
+export interface CombinedFigure {
+  readonly threshold: number;
+  readonly baseline: number;
+  readonly value: number;
+  readonly loss: number;
+  readonly modelLoss?: number;
+  readonly evaluations?: number;
 }
 
 export type ToWebview = LoadMessage | PointMessage | JobMessage | ReplyMessage;
@@ -108,13 +130,30 @@ export interface ExportSvgMessage {
   readonly fileName: string;
 }
 
+/** Webview -> extension: measure the ratios of per-layer threshold `loss` applied all at once (a ratios job with measure). */
+export interface MeasureMessage {
+  readonly type: 'measure';
+  readonly id: number;
+  readonly loss: number;
+}
+
+/**
+ * Webview -> extension: find the largest per-layer threshold whose ratios, measured
+ * together, lose at most `budget` (a ratios job with a whole-model budget).
+ */
+export interface FitModelLossMessage {
+  readonly type: 'fitModelLoss';
+  readonly id: number;
+  readonly budget: number;
+}
+
 /** Webview -> extension: show where a parameter's layer is declared in its model.json. */
 export interface RevealMessage {
   readonly type: 'reveal';
   readonly param: string;
 }
 
-export type FromWebview = ReadyMessage | ReloadMessage | PruneMessage | SaveTextMessage | ExportSvgMessage | RevealMessage;
+export type FromWebview = ReadyMessage | ReloadMessage | PruneMessage | SaveTextMessage | ExportSvgMessage | MeasureMessage | FitModelLossMessage | RevealMessage;
 
 /** Messages of FromWebview that the extension answers with a ReplyMessage. */
 export type WebviewRequest = Extract<FromWebview, { readonly id: number }>;
@@ -127,5 +166,5 @@ export function isToWebview(value: unknown): value is ToWebview {
 
 export function isFromWebview(value: unknown): value is FromWebview {
   const type = (value as { type?: unknown } | null)?.type;
-  return type === 'ready' || type === 'reload' || type === 'prune' || type === 'saveText' || type === 'exportSvg' || type === 'reveal';
+  return type === 'ready' || type === 'reload' || type === 'prune' || type === 'saveText' || type === 'exportSvg' || type === 'measure' || type === 'fitModelLoss' || type === 'reveal';
 }

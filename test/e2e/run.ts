@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { packageVsix } from '../../scripts/package';
+import { describePackage, externalRequires, packageVsix } from '../../scripts/package';
 import { buildSuite } from '../suite/build';
 import { launchBrowser } from './browser';
 import { installExtension, makeDirs, startCodeServer, type CodeServer } from './codeServer';
@@ -29,14 +29,21 @@ function step(what: string): void {
   console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
 }
 
-/** The packaged engines load from the installed extension alone: TF.js (wasm too) and ONNX Runtime. */
+/**
+ * The packaged engines load from the installed extension alone: every package the worker
+ * bundle requires (TF.js's, ONNX Runtime), the TF.js wasm backend with its binaries, and
+ * the built-in digits.
+ */
 function checkPackagedEngines(extensionPath: string): void {
+  const packages = externalRequires(fs.readFileSync(path.join(extensionPath, 'dist', 'worker.js'), 'utf8'));
+  for (const needed of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-node']) {
+    if (!packages.includes(needed)) throw new Error(`dist/worker.js does not load ${needed}: ${packages.join(', ')}`);
+  }
   const script = [
-    "const tf = require('@tensorflow/tfjs');",
-    "require('@tensorflow/tfjs-backend-wasm');",
-    "const ort = require('onnxruntime-node');",
+    `for (const p of ${JSON.stringify(packages)}) require(p);`,
+    "const tf = require('@tensorflow/tfjs-core');",
     "require.resolve('mnist/src/digits/0.json');",
-    "tf.setBackend('wasm').then((ok) => { if (!ok || typeof ort.InferenceSession.create !== 'function') process.exit(1); });",
+    "tf.setBackend('wasm').then((ok) => { if (!ok || typeof require('onnxruntime-node').InferenceSession.create !== 'function') process.exit(1); });",
   ].join('\n');
   execFileSync(process.execPath, ['-e', script], { cwd: extensionPath, stdio: 'inherit' });
 }
@@ -52,8 +59,9 @@ async function main(): Promise<void> {
     step('bundling the in-host tests');
     const testsIndex = await buildSuite();
     step('packaging the extension');
-    const { file: vsix, bytes } = packageVsix({ out: path.join(tmp, 'prunelens.vsix') });
-    step(`packaged ${(bytes / 1024 / 1024).toFixed(1)} MB; training the test model`);
+    const packaged = packageVsix({ out: path.join(tmp, 'prunelens.vsix') });
+    const vsix = packaged.file;
+    step(`packaged ${describePackage(packaged)}; training the test model`);
     const uiFolder = path.join(tmp, 'workspace');
     const hostFolder = path.join(tmp, 'host-workspace');
     await writeTrainedModel(uiFolder);

@@ -66,6 +66,23 @@ export class Workbench {
     await this.quickInput.locator('.quick-input-title', { hasText: title }).waitFor();
   }
 
+  /** The message under the prompt's box (its validation error or note), once it holds `text`. */
+  async promptMessage(text: string | RegExp): Promise<string> {
+    const message = this.quickInput.locator('.quick-input-message', { hasText: text });
+    await message.waitFor();
+    return message.innerText();
+  }
+
+  /** Types into the prompt without accepting it. */
+  async type(text: string): Promise<void> {
+    await this.quickInput.locator('input').fill(text);
+  }
+
+  /** Toggles every item of a multi-select quick pick (the check box above the list). */
+  async toggleAll(): Promise<void> {
+    await this.quickInput.locator('.quick-input-header').getByRole('checkbox', { name: 'Toggle all checkboxes' }).click();
+  }
+
   /** Waits for the quick pick whose placeholder is `placeholder` (steps without a title of their own). */
   async pickList(placeholder: string): Promise<void> {
     await this.quickInput.locator(`input[placeholder="${placeholder}"]`).waitFor();
@@ -109,7 +126,12 @@ export class Workbench {
 
   /** A row of the side bar's tree whose label contains `label`. */
   treeRow(label: string): Locator {
-    return this.page.locator('.sidebar .pane-body .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: label }) }).first();
+    return this.treeRows(label).first();
+  }
+
+  /** Every row of the side bar's tree whose label contains `label`. */
+  treeRows(label: string): Locator {
+    return this.page.locator('.sidebar .pane-body .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: label }) });
   }
 
   /** Expands a tree row with its twistie (a click on the label would run the item's command). */
@@ -131,17 +153,37 @@ export class Workbench {
     await this.page.locator('.tabs-container .tab').first().waitFor({ state: 'hidden' });
   }
 
-  /** Drags the side bar's edge, so that tree descriptions show in full. */
-  async widenSideBar(by: number): Promise<void> {
-    const box = await this.page.locator('.part.sidebar').boundingBox();
-    if (box === null) throw new Error('the side bar is not showing');
-    const y = box.y + box.height / 2;
-    await this.page.mouse.move(box.x + box.width, y);
-    await this.page.mouse.down();
-    await this.page.mouse.move(box.x + box.width + by, y, { steps: 5 });
-    await this.page.mouse.up();
-    // Away from the edge, which stays highlighted while the mouse is over it.
-    await this.page.mouse.move(box.x + box.width + by + 300, y);
+  /**
+   * Starts counting the status-bar items whose text or label matches `pattern`; the function
+   * returned stops and gives the most there ever were at once.
+   */
+  async countStatusItems(pattern: RegExp): Promise<() => Promise<number>> {
+    // Page-side code as text: this project compiles without the DOM library.
+    await this.page.evaluate(`(() => {
+      const re = new RegExp(${JSON.stringify(pattern.source)});
+      const count = () => [...document.querySelectorAll('.part.statusbar .statusbar-item')]
+        .filter((e) => re.test(e.textContent || '') || re.test((e.querySelector('[aria-label]') || e).getAttribute('aria-label') || '')).length;
+      const state = { most: count() };
+      state.observer = new MutationObserver(() => { state.most = Math.max(state.most, count()); });
+      state.observer.observe(document.querySelector('.part.statusbar'), { subtree: true, childList: true, characterData: true, attributes: true });
+      window.__statusItems = state;
+    })()`);
+    return () => this.page.evaluate<number>('(() => { window.__statusItems.observer.disconnect(); return window.__statusItems.most; })()');
+  }
+
+  /**
+   * The text the PruneLens output channel shows (opened with Show Output), once it holds
+   * `text`; the editor draws spaces as no-break spaces, which come back as plain ones.
+   */
+  async outputText(text: string): Promise<string> {
+    await this.runCommand('PruneLens: Show Output');
+    const pattern = new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s'));
+    const view = this.page.locator('.part.panel .monaco-editor .view-lines', { hasText: pattern });
+    await view.waitFor();
+    const shown = (await view.innerText()).replace(/\u00a0/g, ' ');
+    await this.runCommand('View: Hide Panel');
+    await view.waitFor({ state: 'hidden' });
+    return shown;
   }
 
   // --- editor, notifications, webviews --------------------------------------------------
@@ -156,6 +198,18 @@ export class Workbench {
     return hover.innerText();
   }
 
+  /** Fails unless the hover shows all of its content: nothing to scroll to either way, and `text` inside its box. */
+  async hoverShownWhole(text: string): Promise<void> {
+    const hover = this.page.locator('.monaco-hover').filter({ hasText: text, visible: true });
+    const box = await hover.boundingBox();
+    const line = await hover.getByText(text).first().boundingBox();
+    if (box === null || line === null) throw new Error(`the hover or its "${text}" is not showing`);
+    if (line.y < box.y || line.y + line.height > box.y + box.height) throw new Error(`"${text}" is cut off the hover (${JSON.stringify(line)} in ${JSON.stringify(box)})`);
+    type Sizes = { scrollHeight: number; clientHeight: number; scrollWidth: number; clientWidth: number };
+    const size = await hover.locator('.monaco-scrollable-element').first().evaluate((e: Sizes) => ({ scrollHeight: e.scrollHeight, clientHeight: e.clientHeight, scrollWidth: e.scrollWidth, clientWidth: e.clientWidth }));
+    if (size.scrollHeight > size.clientHeight + 1 || size.scrollWidth > size.clientWidth + 1) throw new Error(`the hover scrolls: ${JSON.stringify(size)}`);
+  }
+
   /** Opens the notification center (where every message stays until dismissed) and waits for one matching `text`. */
   async notification(text: RegExp): Promise<Locator> {
     const center = this.page.locator('.notifications-center');
@@ -163,6 +217,20 @@ export class Workbench {
     const item = center.locator('.notification-list-item').filter({ hasText: text }).first();
     await item.waitFor();
     return item;
+  }
+
+  /** A notification as it first shows, in the corner (no click needed, so the focus stays where it was). */
+  async toast(text: RegExp): Promise<Locator> {
+    const item = this.page.locator('.notifications-toasts .notification-list-item').filter({ hasText: text }).first();
+    await item.waitFor();
+    return item;
+  }
+
+  /** Closes the notification center, if it is open. */
+  async closeNotificationCenter(): Promise<void> {
+    const center = this.page.locator('.notifications-center');
+    if (await center.isVisible()) await this.statusItem('status.notifications').click();
+    await center.waitFor({ state: 'hidden' });
   }
 
   /** The contents of the webview panel in the active editor group. */

@@ -20,6 +20,6 @@ describe('language client', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, doc.positionAt(offset + 2));
     const text = hoverText(hovers);
     assert.match(text, /\*\*conv2_1_sep\*\* · Conv2D/);
-    assert.match(text, /\| MACs \| [\d,]+ /);
+    assert.match(text, /\d+ params · [\d.]+k MACs \(\d+\.\d\d% of [\d.]+k\)/);
   });
 });

@@ -6,8 +6,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FlopsModel } from '../../src/shared/flops';
 import { macsAfterPruning } from '../../src/shared/flops';
-import { groupRatiosOf, ratiosByLoss, ratiosForFlopsTarget, sensitivitiesOf, type ParamRatios } from '../../src/shared/ratios';
-import { handResults } from './sensitivityFixtures';
+import * as path from 'node:path';
+import { writeResults } from '../../src/core/sensitivity/resultsFile';
+import { groupRatiosOf, ratiosBeyondBudget, ratiosByLoss, ratiosForFlopsTarget, sensitivitiesOf, type ParamRatios } from '../../src/shared/ratios';
+import { runCli } from './cliHarness';
+import { handResults, tempDir } from './sensitivityFixtures';
 
 function close(actual: number | undefined, expected: number, what: string): void {
   assert.ok(actual !== undefined && Math.abs(actual - expected) < 1e-12, `${what}: expected ${expected}, got ${actual}`);
@@ -104,5 +107,37 @@ describe('ratiosForFlopsTarget', () => {
     assert.equal(found.loss, 1);
     assert.deepEqual(found.ratios, { A: 0.6, B: 0.4 });
     assert.equal(found.reduction, 0.5);
+  });
+});
+
+describe('non-monotone curves: the warning and --monotone', () => {
+  // 41.5% loss at 0.3 but 3.5% at 0.5: PaddleSlim's reading picks 0.5 at a 5% budget.
+  const sens = { conv1_weights: { '0.1': 0.01, '0.3': 0.415, '0.5': 0.035 }, conv2_weights: { '0.1': 0.001, '0.3': 0.02 } };
+
+  it("PaddleSlim's reading picks past the point over the budget; the warning names it", () => {
+    const chosen = ratiosByLoss(sens, 0.05);
+    assert.equal(chosen['conv1_weights'], 0.5);
+    const beyond = ratiosBeyondBudget(sens, chosen, 0.05);
+    assert.equal(beyond.length, 1);
+    assert.deepEqual({ ...beyond[0], safe: Number(beyond[0]?.safe.toFixed(6)) }, { param: 'conv1_weights', ratio: 0.5, over: { ratio: 0.3, loss: 0.415 }, safe: 0.119753 });
+  });
+
+  it('--monotone stops at the first point over the budget, and agrees with PaddleSlim on monotone curves', () => {
+    const safe = ratiosByLoss(sens, 0.05, { monotone: true });
+    assert.ok(Math.abs((safe['conv1_weights'] as number) - (0.1 + (0.04 * 0.2) / 0.405)) < 1e-12);
+    assert.equal(safe['conv2_weights'], ratiosByLoss(sens, 0.05)['conv2_weights']);
+    assert.deepEqual(ratiosByLoss({ a: { '0.1': 0.2 } }, 0.05, { monotone: true }), { a: 0 });
+  });
+
+  it('prunelens ratios warns, and --monotone takes the safe ratio', async () => {
+    const dir = await tempDir('ratios-monotone');
+    const file = path.join(dir, 'sens.json');
+    await writeResults(file, handResults({ conv1_weights: { 0.1: 0.01, 0.3: 0.415, 0.5: 0.035 } }));
+    const plain = await runCli('ratios', file, '--loss', '0.05');
+    assert.equal(plain.code, 0, plain.err);
+    assert.match(plain.out, /warning: conv1_weights: ratio 0\.50 lies beyond ratio 0\.30, whose loss 41\.50% is over the budget .*--monotone chooses 0\.12/);
+    const safe = await runCli('ratios', file, '--loss', '0.05', '--monotone');
+    assert.match(safe.out, /conv1_weights\s+0\.12/);
+    assert.doesNotMatch(safe.out, /warning/);
   });
 });

@@ -47,17 +47,17 @@ it('labels a cell with its loss and explains it in the tooltip: value, metric, c
   const column = data.columns[1];
   assert.ok(row !== undefined && column !== undefined);
   const point = { loss: 0.012345, metric: 0.8889, channelsPruned: 6, seconds: 1.2345, finishedAt: '2025-01-01T00:00:01.000Z' };
-  assert.equal(cellLabel(point), '1.2%');
+  assert.equal(cellLabel(point), '1.23%');
   assert.equal(cellLabel({ ...point, loss: -0.0002 }), '-0.02%');
   assert.equal(cellLabel(undefined), '');
   assert.equal(cellLabel({ skipped: 'early-stop', reason: 'r', finishedAt: 't' }), 'skip');
   const tip = cellTooltip(row, column, point, results.metadata);
-  for (const part of ['conv0_weights at ratio 0.4', 'loss 0.012345', 'top1 0.8889 against baseline 0.9', '6 of 16 channels pruned', '1.234 s', '2025-01-01T00:00:01.000Z']) {
+  for (const part of ['conv0_weights at ratio 0.40', 'loss 1.23%', 'top1 88.89% against baseline 90.00%', '6 of 16 channels pruned', '1.23 s', '2025-01-01T00:00:01.000Z']) {
     assert.ok(tip.includes(part), `${JSON.stringify(tip)} lacks ${part}`);
   }
   const coupled = data.rows[4];
   assert.ok(coupled !== undefined);
-  assert.ok(cellTooltip(coupled, column, undefined, results.metadata).startsWith('conv4_weights (+1 coupled) at ratio 0.4\nnot measured yet'));
+  assert.ok(cellTooltip(coupled, column, undefined, results.metadata).startsWith('conv4_weights (+1 coupled) at ratio 0.40\nnot measured yet'));
   const unprunable = data.rows[5];
   assert.ok(unprunable !== undefined && cellTooltip(unprunable, column, undefined, results.metadata).includes('not prunable: conv5 feeds the model output'));
 });

@@ -113,6 +113,20 @@ it('sends Prune and Save and the exports as requests with ids, and shows each re
   assert.deepEqual(posted.at(-1), { type: 'reveal', param: 'conv4_dw_weights' });
 });
 
+it('follows Prune and Save to its end: "running" while the job runs, then "finished" with its summary', () => {
+  const { controller, posted } = harness();
+  controller.receive(load);
+  controller.prune();
+  const id = posted.at(-1)?.type === 'prune' ? 1 : 0;
+  assert.equal(id, 1);
+  controller.receive({ type: 'reply', id, ok: true, message: 'running "Prune: sens.json"...', pending: true });
+  assert.deepEqual(controller.snapshot.status, { text: 'Prune and Save: running "Prune: sens.json"...', ok: true });
+  controller.receive({ type: 'reply', id, ok: true, message: 'finished: pruned 5 groups' });
+  assert.deepEqual(controller.snapshot.status, { text: 'Prune and Save: finished: pruned 5 groups', ok: true });
+  controller.receive({ type: 'reply', id, ok: true, message: 'late' });
+  assert.equal(controller.snapshot.status?.text, 'Prune and Save: finished: pruned 5 groups', 'nothing after the final reply');
+});
+
 it('sends nothing before it has results, and ignores what is not one of its messages', () => {
   const { controller, posted, changes } = harness();
   controller.prune();

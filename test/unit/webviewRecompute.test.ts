@@ -12,7 +12,7 @@ import { ratiosFileFor } from '../../src/shared/ratiosFile';
 import { isMeasured, type SensitivityResults } from '../../src/shared/results';
 import { effectiveMode, recompute } from '../../webview/recompute';
 import { columnPosition, reportData, withPoint } from '../../webview/reportData';
-import { flopsTargetFromSlider, lossFromSlider, lossSliderMax, parsePercentField, sliderFromFlopsTarget, sliderFromLoss } from '../../webview/sliderScale';
+import { flopsTargetFromSlider, lossFromSlider, lossSliderMax, sliderFromFlopsTarget, sliderFromLoss } from '../../webview/sliderScale';
 import { syntheticResults } from './webviewFixtures';
 
 const results = syntheticResults({ groups: 12, ratios: 6 });
@@ -46,6 +46,16 @@ describe('recompute', () => {
     const none = recompute(data, { mode: 'loss', loss: -1, flopsTarget: 0.5 });
     assert.equal(none.prunedGroups, 0);
     assert.equal(none.macs?.reduction, 0);
+  });
+
+  it('counts as pruned only the groups that lose a channel, as the pruning plan does', () => {
+    // A ratio of 0.01 passes a zero budget but removes none of a group's 16 channels.
+    const base = syntheticResults({ groups: 3, ratios: 2 });
+    const point = { loss: 0, metric: 0.9, channelsPruned: 0, seconds: 0.1, finishedAt: 't' };
+    const results = withPoint(base, { type: 'point', group: 'conv0_weights', params: ['conv0_weights'], ratio: 0.01, point }) as SensitivityResults;
+    const computed = recompute(reportData(results), { mode: 'loss', loss: 0, flopsTarget: 0.5 });
+    assert.equal(computed.groupRatios['conv0_weights'], 0.01);
+    assert.equal(computed.prunedGroups, Object.entries(computed.groupRatios).filter(([g, r]) => r > 0 && g !== 'conv0_weights').length);
   });
 
   it('meets a FLOPs target, and the threshold it settles on gives the prune job the same ratios', () => {
@@ -123,11 +133,4 @@ describe('threshold slider scale', () => {
     for (const target of [0.01, 0.3, 0.5, 0.95]) assert.equal(flopsTargetFromSlider(sliderFromFlopsTarget(target)), target);
   });
 
-  it('reads typed percentages within their range only', () => {
-    assert.equal(parsePercentField('1.5', 0, 1), 0.015);
-    assert.equal(parsePercentField(' 50 % ', 0.01, 0.95), 0.5);
-    assert.equal(parsePercentField('120', 0, 1), undefined);
-    assert.equal(parsePercentField('abc', 0, 1), undefined);
-    assert.equal(parsePercentField('', 0, 1), undefined);
-  });
 });

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
-import { k8sManifests } from '../../core/cluster/k8s';
 import { splitCommand } from '../../core/cluster/shell';
-import { slurmScripts } from '../../core/cluster/slurm';
-import { writeGeneratedFiles } from '../../core/cluster/writeFiles';
+import { clusterJob } from '../../core/jobs/clusterJob';
 import { UsageError } from '../../core/util/errors';
 import { bool, int, str, type CommandSpec, type ParsedArgs } from '../args';
+import type { ClusterJobSpec } from '../../shared/jobs';
 import type { CliContext } from '../context';
+import { cliJob, printResult } from '../jobEvents';
 
 function required(args: ParsedArgs, name: string, what: string): string {
   const value = str(args, name);
@@ -18,19 +18,42 @@ function strings(args: ParsedArgs, name: string): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
 }
 
-/** What both generators take, from the command line. */
-function scanOf(args: ParsedArgs, model: string, scanArgs: string[]): { model: string; file: string; data?: string; shards: number; scanArgs: string[]; prunelens: string[]; threads: number } {
-  const data = str(args, 'data');
+/** The job spec the command's arguments describe. */
+function specOf(args: ParsedArgs, scheduler: 'slurm' | 'k8s', model: string, scanArgs: string[]): ClusterJobSpec {
   const shards = int(args, 'shards');
   if (shards === undefined) throw new UsageError('cluster: --shards N is required (how many shards to split the scan into)');
+  const data = str(args, 'data');
+  const maxParallel = int(args, 'max-parallel');
+  const mem = str(args, 'mem');
+  const opt = <K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> => (value === undefined ? {} : ({ [key]: value } as Record<K, string>));
   return {
+    kind: 'cluster',
+    scheduler,
     model,
     file: required(args, 'file', 'the results file on the shared volume'),
-    ...(data !== undefined && data !== 'builtin' ? { data } : {}),
+    ...(data !== undefined ? { dataset: data } : {}),
     shards,
     scanArgs,
+    output: str(args, 'out') ?? `prunelens-${scheduler}`,
+    force: bool(args, 'force'),
     prunelens: splitCommand(str(args, 'prunelens') ?? 'prunelens'),
-    threads: int(args, 'cpus') ?? 4,
+    cpus: int(args, 'cpus') ?? 4,
+    retries: int(args, 'retries', 0) ?? 2,
+    name: str(args, 'name') ?? 'prunelens',
+    ...(maxParallel !== undefined ? { maxParallel } : {}),
+    ...(mem !== undefined ? { memory: mem } : {}),
+    ...(scheduler === 'slurm'
+      ? { slurm: { workdir: path.resolve(str(args, 'workdir') ?? '.'), time: str(args, 'time') ?? '02:00:00', setup: strings(args, 'setup'), ...opt('partition', str(args, 'partition')), ...opt('account', str(args, 'account')) } }
+      : {
+          k8s: {
+            image: required(args, 'image', 'an image with Node 20 and prunelens'),
+            ...opt('namespace', str(args, 'namespace')),
+            ...opt('claim', str(args, 'claim')),
+            ...opt('storage', str(args, 'storage')),
+            ...opt('storageClass', str(args, 'storage-class')),
+            mountPath: str(args, 'mount') ?? '/work',
+          },
+        }),
   };
 }
 
@@ -68,46 +91,7 @@ export function clusterCommand(ctx: CliContext): CommandSpec {
     async run(args) {
       const [kind, model, ...scanArgs] = args.positionals;
       if ((kind !== 'slurm' && kind !== 'k8s') || model === undefined) throw new UsageError(`cluster: expected slurm or k8s, then MODEL\nUsage: prunelens ${spec.usage}`);
-      const scan = scanOf(args, model, scanArgs);
-      const maxParallel = int(args, 'max-parallel');
-      const common = { ...scan, name: str(args, 'name') ?? 'prunelens', retries: int(args, 'retries', 0) ?? 2, ...(maxParallel !== undefined ? { maxParallel } : {}) };
-      const out = path.resolve(str(args, 'out') ?? `prunelens-${kind}`);
-      const force = bool(args, 'force');
-      let written: string[];
-      if (kind === 'slurm') {
-        const partition = str(args, 'partition');
-        const account = str(args, 'account');
-        const files = slurmScripts({
-          ...common,
-          workdir: path.resolve(str(args, 'workdir') ?? '.'),
-          memory: str(args, 'mem') ?? '8G',
-          time: str(args, 'time') ?? '02:00:00',
-          setup: strings(args, 'setup'),
-          ...(partition !== undefined ? { partition } : {}),
-          ...(account !== undefined ? { account } : {}),
-        });
-        written = await writeGeneratedFiles(out, { ...files }, force);
-        ctx.log(`wrote ${written.join(', ')}`);
-        ctx.log(`put the model${scan.data !== undefined ? ' and the data' : ''} where the paths above say (the shared folder), then submit: bash ${path.join(out, 'submit.sh')}`);
-      } else {
-        const name = common.name;
-        const namespace = str(args, 'namespace');
-        const storage = str(args, 'storage');
-        const storageClass = str(args, 'storage-class');
-        const files = k8sManifests({
-          ...common,
-          image: required(args, 'image', 'an image with Node 20 and prunelens'),
-          claim: str(args, 'claim') ?? `${name}-work`,
-          mountPath: str(args, 'mount') ?? '/work',
-          memory: str(args, 'mem') ?? '8Gi',
-          ...(namespace !== undefined ? { namespace } : {}),
-          ...(storage !== undefined ? { storage } : {}),
-          ...(storageClass !== undefined ? { storageClass } : {}),
-        });
-        written = await writeGeneratedFiles(out, { ...files }, force);
-        ctx.log(`wrote ${written.join(', ')}`);
-        ctx.log(`copy the model${scan.data !== undefined ? ' and the data' : ''} onto the volume (the paths in scan-job.json), then run: sh ${path.join(out, 'submit.sh')}`);
-      }
+      printResult(await clusterJob(specOf(args, kind, model, scanArgs), cliJob(ctx, {})), ctx);
     },
   };
   return spec;

@@ -92,6 +92,8 @@ export function demoCommand(ctx: CliContext): CommandSpec {
       const step = (title: string): void => ctx.log(`\n== ${title}`);
       const file = (name: string): string => path.join(out, name);
       const run = demoJob(ctx, args);
+      // Jobs whose own lines the demo replaces with the seed's.
+      const quiet = { ...run, events: { ...run.events, log: () => undefined, progress: () => undefined } };
 
       step('1. Framework');
       await startBackend(run.env, ctx);
@@ -142,8 +144,19 @@ export function demoCommand(ctx: CliContext): CommandSpec {
       printSensitivities(merged, params, ctx);
 
       step(`8.1 get_ratios_by_loss(sensitivities, loss=${LOSS_BUDGET})`);
-      const byLoss = (await ratiosJob({ kind: 'ratios', file: file('sensitivities.json'), rule: { loss: LOSS_BUDGET }, output: file('ratios.json') }, run)).file;
+      const byLoss = (await ratiosJob({ kind: 'ratios', file: file('sensitivities.json'), rule: { loss: LOSS_BUDGET }, output: file('ratios.json'), measure: true }, quiet)).file;
       for (const p of params) ctx.log(`  ${p}: ${(byLoss.ratios[p] ?? 0).toFixed(4)}`);
+      const together = byLoss.measured;
+      if (together) {
+        ctx.log(`  every ratio at once, measured: top1 ${pct(together.chosen.metric)} (unpruned ${pct(together.baseline)}): loss ${pct(together.chosen.loss)}, though each layer alone loses at most ${pct(LOSS_BUDGET)}`);
+      }
+      const whole = (await ratiosJob({ kind: 'ratios', file: file('sensitivities.json'), rule: { modelLoss: LOSS_BUDGET } }, quiet)).file.measured;
+      if (whole) {
+        ctx.log(
+          `  a whole-model budget of ${pct(LOSS_BUDGET)} instead: per-layer threshold ${pct(whole.chosen.threshold)}, measured top1 ${pct(whole.chosen.metric)}, loss ${pct(whole.chosen.loss)} ` +
+            `(${whole.evaluations?.length ?? 0} evaluations of the combined pruning)`,
+        );
+      }
       const byFlops = (await ratiosJob({ kind: 'ratios', file: file('sensitivities.json'), rule: { targetFlops: 0.5 } }, run)).file;
       const reachedText = byFlops.target?.reached ? 'reached' : 'not reachable with these params and ratios; the closest';
       ctx.log(`  for a 50% FLOPs cut (${reachedText}): loss threshold ${byFlops.loss.toFixed(4)}, estimated FLOPs reduction ${pct(byFlops.flops?.reduction ?? 0)}`);

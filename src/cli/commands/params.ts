@@ -5,6 +5,7 @@ import { bool, onePositional, str, type CommandSpec } from '../args';
 import { MODEL_HELP, ZOO_OPTIONS, modelSource } from '../common';
 import type { CliContext } from '../context';
 import { cliJob } from '../jobEvents';
+import { counted } from '../../shared/format';
 
 function matches(name: string, filter: string | RegExp | undefined): boolean {
   if (filter === undefined) return true;
@@ -43,7 +44,7 @@ export function paramsCommand(ctx: CliContext): CommandSpec {
       const width = Math.max(4, ...params.map((p) => p.name.length));
       ctx.log(`${'name'.padEnd(width)}  ${'kernel shape'.padEnd(18)}  out channels`);
       for (const p of params) ctx.log(`${p.name.padEnd(width)}  ${p.shape.join('x').padEnd(18)}  ${p.outChannels ?? ''}`);
-      ctx.log(`${params.length} param${params.length === 1 ? '' : 's'}`);
+      ctx.log(counted(params.length, 'param'));
     },
   };
   return spec;

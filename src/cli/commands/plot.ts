@@ -1,15 +1,17 @@
 import { sensitivityPlotSvg, type PlotPanels } from '../../core/sensitivity/plot';
 import { loadResults } from '../../core/sensitivity/resultsFile';
+import { groupOrder } from '../../shared/results';
 import { writeFileAtomic } from '../../core/util/atomicWrite';
 import { UsageError } from '../../core/util/errors';
 import { choice, num, onePositional, str, type CommandSpec } from '../args';
 import type { CliContext } from '../context';
+import { counted } from '../../shared/format';
 
 export function plotCommand(ctx: CliContext): CommandSpec {
   const spec: CommandSpec = {
     name: 'plot',
     usage: 'plot SENS.json -o FILE.svg [--loss T] [--panels both|curves|heatmap]',
-    summary: 'Draw a sensitivity results file as an SVG: loss curves per param with the loss threshold, and a param x ratio heatmap.',
+    summary: 'Draw a sensitivity results file as an SVG: loss curves per channel group with the loss threshold, and a group x ratio heatmap.',
     options: {
       out: { type: 'string', short: 'o', value: 'FILE', help: 'SVG file to write' },
       loss: { type: 'string', value: 'T', default: '0.01', help: 'loss threshold to draw' },
@@ -25,7 +27,7 @@ export function plotCommand(ctx: CliContext): CommandSpec {
       const panels = choice<PlotPanels>(args, 'panels', ['both', 'curves', 'heatmap']) ?? 'both';
       const results = await loadResults(file);
       await writeFileAtomic(out, sensitivityPlotSvg(results, { threshold, panels }));
-      ctx.log(`wrote ${out} (${Object.keys(results.params).length} params)`);
+      ctx.log(`wrote ${out} (${counted(groupOrder(results).length, 'channel group')}, ${counted(Object.keys(results.params).length, 'param')})`);
     },
   };
   return spec;

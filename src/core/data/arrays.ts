@@ -168,7 +168,7 @@ export function openArrayDataset(file: string, opts: ArrayDatasetOptions): Store
   const per = elementCount(header.shape.slice(1)) * (dtype === 'uint8' ? 1 : 4);
   const source = located.bytes(per);
   if (located.labels === undefined && !opts.labelsOptional) {
-    throw new PruneLensError(`has no labels array beside it (see docs/data.md for the names looked for; without labels, use --metric agreement)`, imagesName);
+    throw new PruneLensError(`has no labels array beside it (see docs/data.md for the names looked for; without labels, a sensitivity scan can use --metric agreement; training and eval need labels)`, imagesName);
   }
   const labels = located.labels ? labelArray(located.labels(), count, opts.numClasses, located.labelsName as string) : new Int32Array(count);
   return {

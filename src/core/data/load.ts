@@ -68,7 +68,7 @@ export function loadDataset(spec: string, split: BuiltinSplit, numClasses = 10, 
   if (!stat.isDirectory()) throw new PruneLensError('expected a folder of MNIST-format IDX files', spec);
   const stems = FILE_STEMS[split];
   const images = findFile(spec, stems.images);
-  const labels = opts.labelsOptional ? findFileIfAny(spec, stems.labels) : findFile(spec, stems.labels, ' (without labels, use the label-free metric: --metric agreement)');
+  const labels = opts.labelsOptional ? findFileIfAny(spec, stems.labels) : findFile(spec, stems.labels, ' (training and eval need labels; without them a sensitivity scan can use the label-free metric, --metric agreement)');
   const idxOptions = { numClasses, ...(opts.preprocessing ? { preprocessing: opts.preprocessing } : {}) };
   return labels === undefined ? readIdxImages(images, idxOptions) : readIdxDataset(images, labels, idxOptions);
 }

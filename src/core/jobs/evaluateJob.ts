@@ -2,6 +2,7 @@
  * The evaluate job: the seed's test(), top-1 and top-5 accuracy over a whole split, on
  * ONNX Runtime (default) or TF.js.
  */
+import { formatPercent } from '../../shared/format';
 import type { EvaluateJobSpec, JobResult } from '../../shared/jobs';
 import type { EvalEngineName } from '../../shared/vocabulary';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
@@ -11,10 +12,6 @@ import type { ModelHandle } from '../models/modelHandle';
 import type { JobContext } from './context';
 import { openData, openModel } from './open';
 import { engineFor } from './engines';
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
 
 /** Evaluates an open model as the job does. */
 export async function evaluateModel(model: ModelHandle, data: ImageDataset, engine: EvalEngineName, batchSize: number, ctx: JobContext): Promise<EvaluationResult> {
@@ -29,7 +26,7 @@ export async function evaluateModel(model: ModelHandle, data: ImageDataset, engi
 
 /** The seed's line for a test() result. */
 export function finalEvalLine(r: Pick<EvaluationResult, 'top1' | 'top5'>): string {
-  return `Final eval - acc_top1: ${pct(r.top1)}; acc_top5: ${pct(r.top5)}`;
+  return `Final eval - acc_top1: ${formatPercent(r.top1)}; acc_top5: ${formatPercent(r.top5)}`;
 }
 
 export async function evaluateJob(spec: EvaluateJobSpec, ctx: JobContext): Promise<JobResult> {
@@ -41,7 +38,7 @@ export async function evaluateJob(spec: EvaluateJobSpec, ctx: JobContext): Promi
   const r = await evaluateModel(model, data, engine, spec.batchSize ?? DEFAULT_BATCH_SIZE, ctx);
   const secs = (performance.now() - start) / 1000;
   return {
-    summary: `top-1 ${pct(r.top1)}, top-5 ${pct(r.top5)} over ${r.count} ${split} images`,
+    summary: `top-1 ${formatPercent(r.top1)}, top-5 ${formatPercent(r.top5)} over ${r.count} ${split} images`,
     details: [`${finalEvalLine(r)}  (${r.count} images, ${(r.count / secs).toFixed(0)} img/s)`],
     outputs: [],
     metrics: { top1: r.top1, top5: r.top5, count: r.count },

@@ -8,6 +8,7 @@ import { mergeCheckedFiles } from '../sensitivity/shardMerge';
 import { writeResults } from '../sensitivity/resultsFile';
 import { UsageError } from '../util/errors';
 import type { JobContext } from './context';
+import { counted } from '../../shared/format';
 
 export async function mergeJob(spec: MergeJobSpec, ctx: JobContext): Promise<JobResult> {
   if (spec.inputs.length === 0) throw new UsageError('nothing to merge: give at least one results file');
@@ -16,8 +17,8 @@ export async function mergeJob(spec: MergeJobSpec, ctx: JobContext): Promise<Job
   await writeResults(spec.output, results);
   const points = Object.values(results.points).reduce((n, t) => n + Object.keys(t).length, 0);
   const params = Object.keys(results.params).length;
-  const files = `${spec.inputs.length} file${spec.inputs.length === 1 ? '' : 's'}`;
-  const warned = warnings.length > 0 ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : '';
+  const files = counted(spec.inputs.length, 'file');
+  const warned = warnings.length > 0 ? ` (${counted(warnings.length, 'warning')})` : '';
   return {
     summary: `merged ${files}: ${params} params, ${points} points into ${path.basename(spec.output)}${warned}`,
     details: [`merged ${files}: ${params} params, ${points} points -> ${spec.output}`],

@@ -5,7 +5,8 @@
  * and after.
  */
 import type { JobResult, PruneJobSpec, PruneRatiosSpec } from '../../shared/jobs';
-import { ratiosFileFor } from '../../shared/ratiosFile';
+import { counted, formatCount, formatPercent } from '../../shared/format';
+import { ratiosFileFor, type CombinedMeasurement } from '../../shared/ratiosFile';
 import { DEFAULT_CRITERION } from '../../shared/vocabulary';
 import {
   checkOutputFolder,
@@ -18,6 +19,8 @@ import {
   type WrittenPrunedModel,
 } from '../pruning';
 import { loadResults } from '../sensitivity/resultsFile';
+import { UsageError } from '../util/errors';
+import { openCombinedEvaluator } from './combined';
 import type { JobContext } from './context';
 import { openModel, recordedModelPath, requireModel } from './open';
 
@@ -34,10 +37,6 @@ async function ratiosOf(spec: PruneRatiosSpec): Promise<Record<string, number>> 
   return ratiosFileFor(await loadResults(spec.results), { loss: spec.loss }, spec.results).ratios;
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
-
 /** One line per group the plan prunes. */
 export function describePlan(plan: PrunePlan): string[] {
   return plan.groups
@@ -46,6 +45,18 @@ export function describePlan(plan: PrunePlan): string[] {
       const coupled = g.params.length > 1 ? ` (+${g.params.length - 1} coupled: ${g.params.slice(1).join(', ')})` : '';
       return `${g.id}${coupled}: ${g.channels} -> ${g.kept.length} channels at ratio ${g.ratio}`;
     });
+}
+
+/** The pruned model measured beside the unpruned one on the data its results file was measured on. */
+async function measurePruned(spec: PruneJobSpec, ratios: Readonly<Record<string, number>>, ctx: JobContext): Promise<CombinedMeasurement> {
+  if (!('results' in spec.ratios)) throw new UsageError('measuring the pruned model needs ratios from a results file (it says which data to measure on)');
+  const file = spec.ratios.results;
+  const evaluator = await openCombinedEvaluator(await loadResults(file), file, { ...(spec.model !== undefined ? { model: spec.model } : {}) }, ctx);
+  try {
+    return { metric: evaluator.metric, baseline: evaluator.baseline, chosen: await evaluator.measure(ratios, spec.ratios.loss) };
+  } finally {
+    evaluator.release();
+  }
 }
 
 export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<PruneOutcome> {
@@ -63,13 +74,27 @@ export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<Pru
   ctx.events.progress({ stage: 'write', done: 2, total: 3 });
   const written = await pruned.writePruned(spec.output, plan, { source: recordedModelPath(source.model), sourceFingerprint: model.fingerprint(), flops }, { keepQuantization: spec.keepQuantization === true });
   ctx.events.progress({ stage: 'write', done: 3, total: 3 });
+  const measured = spec.measure === true ? await measurePruned(spec, plan.ratios, ctx) : undefined;
   const cut = flops.before.macs > 0 ? 1 - flops.after.macs / flops.before.macs : 0;
   const groups = plan.groups.filter((g) => g.pruned.length > 0).length;
+  const cost = measured === undefined ? '' : `; ${measured.metric} ${formatPercent(measured.chosen.metric)} (unpruned ${formatPercent(measured.baseline)}, loss ${formatPercent(measured.chosen.loss)})`;
   const result: JobResult = {
-    summary: `pruned ${groups} group${groups === 1 ? '' : 's'}: MACs ${flops.before.macs} -> ${flops.after.macs} (-${pct(cut)}), written to ${written.dir}`,
-    details: [...describePlan(plan), formatFlopsComparison(flops).split('\n').at(-1) ?? '', `wrote ${written.modelJson} and ${written.plan}`],
+    summary: `pruned ${groups} of ${counted(plan.groups.length, 'group')}: MACs ${formatCount(flops.before.macs)} -> ${formatCount(flops.after.macs)} (-${formatPercent(cut)})${cost}, written to ${written.dir}`,
+    details: [
+      ...describePlan(plan),
+      formatFlopsComparison(flops).split('\n').at(-1) ?? '',
+      ...(measured ? [`measured on the scan's data: ${measured.metric} ${formatPercent(measured.baseline)} -> ${formatPercent(measured.chosen.metric)} (loss ${formatPercent(measured.chosen.loss)})`] : []),
+      `wrote ${written.modelJson} and ${written.plan}`,
+    ],
     outputs: [written.modelJson, written.plan],
-    metrics: { groups, macsBefore: flops.before.macs, macsAfter: flops.after.macs, paramsBefore: flops.before.params, paramsAfter: flops.after.params },
+    metrics: {
+      groups,
+      macsBefore: flops.before.macs,
+      macsAfter: flops.after.macs,
+      paramsBefore: flops.before.params,
+      paramsAfter: flops.after.params,
+      ...(measured ? { metricBefore: measured.baseline, metricAfter: measured.chosen.metric, loss: measured.chosen.loss } : {}),
+    },
   };
   return { result, plan, flops, written };
 }

@@ -2,13 +2,10 @@
  * How a sensitivity job reports what its results file holds, for a terminal, an output
  * channel and a notification alike.
  */
+import { formatPercent } from '../../shared/format';
 import * as path from 'node:path';
 import type { JobResult } from '../../shared/jobs';
 import { isMeasured, type SensitivityResults } from '../../shared/results';
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
 
 /** The job result of a scan whose results are in `file`. */
 export function scanResult(results: SensitivityResults, file: string, how = ''): JobResult {
@@ -20,7 +17,7 @@ export function scanResult(results: SensitivityResults, file: string, how = ''):
   const measured = points.filter(isMeasured).length;
   const skipped = points.length - measured;
   const counted = `${measured} points measured${how}${skipped > 0 ? `, ${skipped} skipped by early stop` : ''}`;
-  const baseline = `baseline ${results.metadata.metric} ${pct(results.metadata.baseline)}`;
+  const baseline = `baseline ${results.metadata.metric} ${formatPercent(results.metadata.baseline)}`;
   details.push(`${counted}; ${baseline}; results in ${file}`);
   return {
     summary: `${counted} in ${path.basename(file)} (${baseline})`,

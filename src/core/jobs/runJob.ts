@@ -4,6 +4,7 @@
  * outcomes, e.g. a plan to print as JSON).
  */
 import type { JobResult, JobSpec } from '../../shared/jobs';
+import { clusterJob } from './clusterJob';
 import type { JobContext } from './context';
 import { describeJob } from './describeJob';
 import { evaluateJob } from './evaluateJob';
@@ -14,11 +15,15 @@ import { ratiosJob } from './ratiosJob';
 import { runSensitivityJob } from './sensitivityJob';
 import { trainJob } from './trainJob';
 
-/** Jobs that only read and write files need no TF.js backend. */
-const FILE_JOBS: ReadonlySet<JobSpec['kind']> = new Set(['merge', 'ratios']);
+/** Jobs that only read and write files (merging, choosing ratios without measuring them) need no TF.js backend. */
+function needsBackend(spec: JobSpec): boolean {
+  if (spec.kind === 'merge' || spec.kind === 'cluster') return false;
+  if (spec.kind === 'ratios') return spec.measure === true || 'modelLoss' in spec.rule;
+  return true;
+}
 
 export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobResult> {
-  if (!FILE_JOBS.has(spec.kind)) ctx.events.log(`backend: ${await useBackend(ctx.env)}`);
+  if (needsBackend(spec)) ctx.events.log(`backend: ${await useBackend(ctx.env)}`);
   switch (spec.kind) {
     case 'sensitivity':
       return runSensitivityJob(spec, ctx);
@@ -32,6 +37,8 @@ export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobResult>
       return (await trainJob(spec, ctx)).result;
     case 'evaluate':
       return evaluateJob(spec, ctx);
+    case 'cluster':
+      return clusterJob(spec, ctx);
     case 'describe': {
       const facts = await describeJob(spec, ctx);
       return { summary: `${facts.name}: ${facts.layers.length} layers, ${facts.totalParams} params, ${facts.totalMacs} MACs`, outputs: [] };

@@ -24,6 +24,7 @@ import type { JobContext } from './context';
 import { engineFor } from './engines';
 import { openData, openModel, recordedModelPath, requireModel } from './open';
 import { scanResult } from './results';
+import { counted } from '../../shared/format';
 
 /**
  * The conv params a spec asks for: those it names and those its filter matches, the first
@@ -82,7 +83,7 @@ export async function runSensitivityJob(spec: SensitivityJobSpec, ctx: JobContex
   };
   const fast = engineName === 'fast' ? await createFastEngine(model, data, { ...common, ...(spec.cacheMb !== undefined ? { cacheBytes: Math.round(spec.cacheMb * 2 ** 20) } : {}) }) : undefined;
   const engine: ScanEngine = fast ?? perPointEngine(model, handleMetric(model, data, { ...common, engine: engineName === 'tfjs' ? 'tfjs' : 'ort' }));
-  events.log(`analysing ${params.length} param${params.length === 1 ? '' : 's'} on ${data.count} ${split} images (${metric}, engine ${engineName}); results in ${file}`);
+  events.log(`analysing ${counted(params.length, 'param')} on ${data.count} ${split} images (${metric}, engine ${engineName}); results in ${file}`);
   try {
     const results = await sensitivity(model, params, engine, {
       file,

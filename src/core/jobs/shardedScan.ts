@@ -16,6 +16,7 @@ import { Coalesced } from '../util/coalesced';
 import { CancelledError } from '../util/errors';
 import { scanResult } from './results';
 import { JobCancelledError } from './workerRun';
+import { counted } from '../../shared/format';
 
 /** How the caller runs one shard's job in a worker process. */
 export interface ShardRunner {
@@ -56,7 +57,7 @@ export async function runShardedScan(spec: SensitivityJobSpec, count: number, en
   const force = spec.force ?? false;
   await foldLeftovers(spec.file, force, hooks);
   const threads = Math.max(1, Math.floor(os.availableParallelism() / count));
-  hooks.log(`${count} worker processes, ${threads} ONNX Runtime thread${threads === 1 ? '' : 's'} each`);
+  hooks.log(`${count} worker processes, ${counted(threads, 'ONNX Runtime thread')} each`);
   const files = Array.from({ length: count }, (_, i) => shardFile(spec.file, i + 1, count));
   const fold = async (): Promise<void> => {
     if (await foldShards(spec.file, files, force)) hooks.onFolded?.(spec.file);

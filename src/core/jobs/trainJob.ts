@@ -4,6 +4,7 @@
  * imported (NCHW weights to NHWC), trained, and its trained weights written back into the
  * ONNX graph, which keeps the source's interface and names.
  */
+import { counted, formatPercent } from '../../shared/format';
 import type { JobResult, TrainJobSpec } from '../../shared/jobs';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
 import type { ModelHandle } from '../models/modelHandle';
@@ -18,13 +19,9 @@ export interface TrainOutcome {
   readonly model: ModelHandle;
 }
 
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
-
 /** The epoch line the CLI and the output channel print. */
 export function epochLine(r: EpochResult): string {
-  return `epoch ${r.epoch}: train top1 ${pct(r.top1)}  top5 ${pct(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
+  return `epoch ${r.epoch}: train top1 ${formatPercent(r.top1)}  top5 ${formatPercent(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
 }
 
 export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<TrainOutcome> {
@@ -43,9 +40,9 @@ export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<Tra
   const trained = back(model);
   const saved = await trained.save(spec.output);
   const last = epochs.at(-1);
-  const figures = last ? `: train top-1 ${pct(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
+  const figures = last ? `: train top-1 ${formatPercent(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
   const result: JobResult = {
-    summary: `trained ${epochs.length} epoch${epochs.length === 1 ? '' : 's'}${figures}; saved ${saved.file}`,
+    summary: `trained ${counted(epochs.length, 'epoch')}${figures}; saved ${saved.file}`,
     details: [...epochs.map(epochLine), `saved ${saved.file}`],
     outputs: [saved.file],
     ...(last ? { metrics: { top1: last.top1, top5: last.top5, loss: last.loss } } : {}),

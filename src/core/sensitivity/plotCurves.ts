@@ -1,9 +1,9 @@
 /**
  * The loss-curve panel of the sensitivity plot: x is the pruning ratio, y the loss, one line
- * per parameter, and the loss threshold as a dashed line, so the ratio each layer can take
+ * per channel group, and the loss threshold as a dashed line, so the ratio each layer can take
  * is where its curve crosses the threshold. Negative losses plot below the zero line.
  */
-import type { PlotRow } from './plotData';
+import { rowLabel, type PlotRow } from './plotData';
 import { CURVE_COLOURS, esc, niceTicks, percent, px, textWidth } from './svg';
 
 export interface Panel {
@@ -30,17 +30,12 @@ function yRange(rows: readonly PlotRow[], threshold: number): [number, number] {
   return [lo, hi];
 }
 
-function legendLabel(row: PlotRow): string {
-  if (!row.prunable) return `${row.param} (not prunable)`;
-  return row.groupSize > 1 ? `${row.param} (group of ${row.groupSize})` : row.param;
-}
-
 export function curvesPanel(rows: readonly PlotRow[], threshold: number): Panel {
   const [lo, hi] = yRange(rows, threshold);
   const x = (r: number): number => LEFT + r * PLOT_W;
   const y = (l: number): number => TOP + ((hi - l) / (hi - lo)) * PLOT_H;
   const parts: string[] = [];
-  parts.push(`<text class="title" x="${LEFT}" y="20">Loss by pruning ratio (one line per parameter)</text>`);
+  parts.push(`<text class="title" x="${LEFT}" y="20">Loss by pruning ratio (one line per channel group)</text>`);
   parts.push(`<rect class="frame" x="${LEFT}" y="${TOP}" width="${PLOT_W}" height="${PLOT_H}"/>`);
   for (const t of niceTicks(0, 1, 10)) {
     parts.push(`<line class="grid" x1="${px(x(t))}" y1="${TOP}" x2="${px(x(t))}" y2="${TOP + PLOT_H}"/>`);
@@ -66,15 +61,15 @@ export function curvesPanel(rows: readonly PlotRow[], threshold: number): Panel 
     const points = measured.map((c) => `${px(x(c.ratio))},${px(y(c.loss as number))}`).join(' ');
     const tip = measured.map((c) => `${c.key}: ${percent(c.loss as number, 2)}`).join(', ');
     parts.push(`<g class="curve" data-param="${esc(row.param)}" stroke="${colour}" fill="${colour}">`);
-    parts.push(`<title>${esc(`${legendLabel(row)}: ${tip || 'no measured points'}`)}</title>`);
+    parts.push(`<title>${esc(`${rowLabel(row)}: ${tip || 'no measured points'}`)}</title>`);
     if (measured.length > 0) parts.push(`<polyline points="${points}" fill="none" stroke-width="1.5"${dashAttr}/>`);
     for (const c of measured) parts.push(`<circle cx="${px(x(c.ratio))}" cy="${px(y(c.loss as number))}" r="2.5"/>`);
     parts.push('</g>');
     const ly = TOP + 8 + i * LEGEND_ROW;
     parts.push(`<line x1="${legendX}" y1="${ly}" x2="${legendX + 18}" y2="${ly}" stroke="${colour}" stroke-width="2"${dashAttr}/>`);
-    parts.push(`<text class="legend" x="${legendX + 24}" y="${ly + 4}">${esc(legendLabel(row))}</text>`);
+    parts.push(`<text class="legend" x="${legendX + 24}" y="${ly + 4}">${esc(rowLabel(row))}</text>`);
   });
-  const legendWidth = 24 + Math.max(80, ...rows.map((r) => textWidth(legendLabel(r))));
+  const legendWidth = 24 + Math.max(80, ...rows.map((r) => textWidth(rowLabel(r))));
   return {
     svg: parts.join('\n'),
     width: legendX + legendWidth + 8,

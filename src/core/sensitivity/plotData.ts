@@ -1,10 +1,11 @@
 /**
- * What the sensitivity plots show, taken out of a results file once: one row per parameter
- * (members of a coupled group each get the group's points) and one column per ratio that
- * was asked for or measured.
+ * What the sensitivity plots show, taken out of a results file once: one row per channel
+ * group (a coupled group is pruned as one, so it is one curve, named by its first parameter)
+ * in the order every view lists groups, and one column per ratio that was asked for or
+ * measured.
  */
 import type { SensitivityResults } from '../../shared/results';
-import { isMeasured, ratioKey } from '../../shared/results';
+import { groupOrder, isMeasured, ratioKey } from '../../shared/results';
 
 export interface PlotCell {
   readonly key: string;
@@ -16,6 +17,7 @@ export interface PlotCell {
 }
 
 export interface PlotRow {
+  /** The group's first parameter, which names the row. */
   readonly param: string;
   readonly groupId: string;
   /** Parameters in the group, this one included. */
@@ -36,8 +38,9 @@ export function plotData(results: SensitivityResults): PlotData {
   const keys = new Set(results.metadata.ratios.map(ratioKey));
   for (const table of Object.values(results.points)) for (const key of Object.keys(table)) keys.add(key);
   const columns = [...keys].map((key) => ({ key, ratio: Number(key) })).sort((a, b) => a.ratio - b.ratio);
-  const rows = Object.entries(results.params).map(([param, groupId]): PlotRow => {
+  const rows = groupOrder(results).map((groupId): PlotRow => {
     const group = results.groups[groupId];
+    const param = group?.params[0] ?? groupId;
     const table = results.points[groupId] ?? {};
     const cells = columns.flatMap(({ key, ratio }): PlotCell[] => {
       const point = table[key];
@@ -54,4 +57,10 @@ export function plotData(results: SensitivityResults): PlotData {
     };
   });
   return { rows, columns };
+}
+
+/** How both panels name a row: its parameter, and what else the reader must know about it. */
+export function rowLabel(row: PlotRow): string {
+  if (!row.prunable) return `${row.param} (not prunable)`;
+  return row.groupSize > 1 ? `${row.param} (group of ${row.groupSize})` : row.param;
 }

@@ -1,11 +1,11 @@
 /**
- * The heatmap panel of the sensitivity plot: one row per parameter, one column per ratio,
+ * The heatmap panel of the sensitivity plot: one row per channel group, one column per ratio,
  * each cell coloured by its loss on a diverging scale (red lost, blue gained, white none)
  * and labelled with the number. Cells that hold no number say why: early-stop skips are
  * hatched, unprunable rows are grey with the reason, unmeasured cells are left empty.
  */
 import type { Panel } from './plotCurves';
-import type { PlotData, PlotRow } from './plotData';
+import { rowLabel, type PlotData, type PlotRow } from './plotData';
 import { esc, lossColour, needsLightText, percent, px, textWidth } from './svg';
 
 const CELL_W = 52;
@@ -61,17 +61,17 @@ function colourKey(left: number, top: number, scale: number): string[] {
 }
 
 export function heatmapPanel(data: PlotData, threshold: number): Panel {
-  const labelWidth = 12 + Math.max(60, ...data.rows.map((r) => textWidth(r.param)));
+  const labelWidth = 12 + Math.max(60, ...data.rows.map((r) => textWidth(rowLabel(r))));
   const left = labelWidth;
   const scale = lossScale(data.rows);
-  const parts = [`<text class="title" x="8" y="20">Loss by parameter and pruning ratio</text>`];
+  const parts = [`<text class="title" x="8" y="20">Loss by channel group and pruning ratio</text>`];
   data.columns.forEach((col, j) => {
     parts.push(`<text class="tick" x="${left + j * CELL_W + CELL_W / 2}" y="${TOP - 8}" text-anchor="middle">${esc(col.key)}</text>`);
   });
   data.rows.forEach((row, i) => {
     const top = TOP + i * CELL_H;
     parts.push(`<g class="heat-row" data-param="${esc(row.param)}">`);
-    parts.push(`<text class="row-label" x="${left - 6}" y="${top + 14}" text-anchor="end">${esc(row.param)}</text>`);
+    parts.push(`<text class="row-label" x="${left - 6}" y="${top + 14}" text-anchor="end">${esc(rowLabel(row))}</text>`);
     parts.push(...rowCells(row, data, left, top, scale, threshold));
     parts.push('</g>');
   });

@@ -12,6 +12,7 @@
  * order and by shard number.
  */
 import type { PlannedShare, ShardPlan } from '../../shared/results';
+import { counted } from '../../shared/format';
 
 /** A prunable group to place and its estimated cost (0 when its points are all measured). */
 export interface PlanItem {
@@ -61,5 +62,5 @@ export function costShare(plan: ShardPlan, index: number): number {
 /** "3 groups, 24% of the estimated cost": shard `index`'s share, for logs. */
 export function describeShare(plan: ShardPlan, index: number): string {
   const groups = plan.shares[index - 1]?.groups.length ?? 0;
-  return `${groups} group${groups === 1 ? '' : 's'}, ${Math.round(100 * costShare(plan, index))}% of the estimated cost`;
+  return `${counted(groups, 'group')}, ${Math.round(100 * costShare(plan, index))}% of the estimated cost`;
 }

@@ -25,6 +25,7 @@ import { planShards, samePlan } from './shardPlan';
 import { mainFileOf, shardFile } from './shardFiles';
 import type { ShardTask } from './shards';
 import { checkRatios, DEFAULT_RATIOS } from './scanState';
+import { counted } from '../../shared/format';
 
 /** `results` cut down to the groups in `keep`: the starting point of one worker's shard. */
 export function restrictResults(results: SensitivityResults, keep: ReadonlySet<string>, shard: ShardInfo): SensitivityResults {
@@ -56,7 +57,7 @@ async function prepareShardFile(shard: ShardTask, existing: SensitivityResults |
     if (stray > 0) {
       const main = path.basename(mainFileOf(shard.file));
       throw new PruneLensError(
-        `was written under another shard plan and holds ${stray} point${stray === 1 ? '' : 's'} that ${main} lacks; ` +
+        `was written under another shard plan and holds ${counted(stray, 'point')} that ${main} lacks; ` +
           `merge the shard files into ${main} first (prunelens merge ${main} <its shard files> -o ${main}), then run again`,
         shard.file,
       );

@@ -6,49 +6,44 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
-import { ModelParamsRequest, ReadResultsRequest, type ParamEntry } from '../../shared/protocol';
-import { CRITERIA } from '../../shared/vocabulary';
+import { ModelParamsRequest, ReadResultsRequest } from '../../shared/protocol';
+import { CRITERIA, type Criterion } from '../../shared/vocabulary';
 import type { Ctx } from '../ctx';
-import { newRatios, parseCount, parseJsonFileName, parseRatioList, type Parsed } from '../validate';
+import { filterParams, newRatios, parseCount, parseJsonFileName, parseRatioList, type Parsed } from '../validate';
 import { askValue, pickDataset, pickModel, pickOne, pickResultsFile, relativeToRoot, resolveTyped } from './pick';
 
 const TITLE = 'Analyze Sensitivity';
 const STEPS = 7;
 
-function matching(params: readonly ParamEntry[], filter: string): ParamEntry[] {
-  const regex = /^\/(.+)\/([a-z]*)$/.exec(filter);
-  if (regex === null) return params.filter((p) => p.name.includes(filter));
-  try {
-    const re = new RegExp(regex[1] as string, regex[2]);
-    return params.filter((p) => re.test(p.name));
-  } catch {
-    return [];
-  }
-}
+type Step = (n: number) => { title: string; step: number; steps: number };
 
-async function pickParams(ctx: Ctx, model: string): Promise<string[] | undefined> {
+async function pickParams(ctx: Ctx, model: string, step: Step): Promise<string[] | undefined> {
   const listed = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Reading the model...' }, () =>
     ctx.client?.sendRequest(ModelParamsRequest, { model }) ?? Promise.resolve(undefined),
   );
   if (listed === undefined) return undefined;
-  const filter = await askValue({ title: TITLE, step: 3, steps: STEPS }, 'Parameter filter: text the name contains, or /a regex/ (empty: every conv)', '_sep_weights', (text): Parsed<string> => {
-    const found = matching(listed.params, text);
-    if (found.length === 0) return { error: `no conv parameter of ${listed.modelName} matches` };
-    return { value: text };
-  });
-  if (filter === undefined) return undefined;
-  const items = matching(listed.params, filter).map((p) => ({
+  const prompt = `Parameter filter: text the name contains, or /a regex/ (empty: every conv of ${listed.modelName})`;
+  const found = await askValue(step(3), prompt, '_sep_weights', (text) => filterParams(listed.params, text));
+  if (found === undefined) return undefined;
+  const items = found.map((p) => ({
     label: p.name,
     description: `[${p.shape.join(', ')}], ${p.outChannels} channels`,
     ...(p.prunable ? {} : { detail: `not prunable: ${p.reason ?? 'no reason given'}` }),
     picked: p.prunable,
   }));
-  const picked = await vscode.window.showQuickPick(items, { title: `${TITLE} (3/${STEPS})`, placeHolder: 'Parameters to analyse', canPickMany: true, ignoreFocusOut: true });
-  return picked === undefined || picked.length === 0 ? undefined : picked.map((p) => p.label);
+  // Deselecting every parameter leaves nothing to measure: say so, and offer the list again.
+  for (;;) {
+    const { title, steps } = step(3);
+    const picked = await vscode.window.showQuickPick(items, { title: `${title} (3/${steps})`, placeHolder: 'Parameters to analyse', canPickMany: true, ignoreFocusOut: true });
+    if (picked === undefined) return undefined;
+    if (picked.length > 0) return picked.map((p) => p.label);
+    const again = await vscode.window.showWarningMessage(`${title}: no parameter was selected, so there is nothing to measure.`, 'Choose Again');
+    if (again !== 'Choose Again') return undefined;
+  }
 }
 
 /** A results file name; an existing results file is extended, anything else is refused. */
-function checkResultsTarget(text: string): Parsed<string> {
+export function checkResultsTarget(text: string): Parsed<string> {
   const parsed = parseJsonFileName(text);
   if (parsed.error !== undefined) return parsed;
   const file = resolveTyped(parsed.value);
@@ -56,25 +51,40 @@ function checkResultsTarget(text: string): Parsed<string> {
   return { value: file };
 }
 
-export async function analyzeSensitivity(ctx: Ctx, arg?: unknown): Promise<void> {
-  const step = (n: number): { title: string; step: number; steps: number } => ({ title: TITLE, step: n, steps: STEPS });
+/** What a scan measures, as the wizard's first five steps ask it (Analyze, and Run on a Cluster). */
+export interface ScanChoices {
+  readonly model: string;
+  readonly dataset: string;
+  readonly params: string[];
+  readonly ratios: number[];
+  readonly criterion: Criterion;
+}
+
+export async function askScan(ctx: Ctx, step: Step, arg?: unknown): Promise<ScanChoices | undefined> {
   const model = await pickModel(step(1), { arg });
-  if (model === undefined) return;
+  if (model === undefined) return undefined;
   const dataset = await pickDataset(step(2));
-  if (dataset === undefined) return;
-  const params = await pickParams(ctx, model);
-  if (params === undefined) return;
+  if (dataset === undefined) return undefined;
+  const params = await pickParams(ctx, model, step);
+  if (params === undefined) return undefined;
   const ratios = await askValue(step(4), 'Pruning ratios, e.g. 0.1, 0.2, 0.3 (or 10%, 20%)', ctx.config.ratios.join(', '), parseRatioList);
-  if (ratios === undefined) return;
+  if (ratios === undefined) return undefined;
   const criteria = [ctx.config.criterion, ...CRITERIA.filter((c) => c !== ctx.config.criterion)];
-  const criterion = await pickOne(step(5), 'Which channels go first', criteria.map((c) => ({ label: c })));
-  if (criterion === undefined) return;
+  const criterion = await pickOne(step(5), 'Which channels go first', criteria.map((c) => ({ label: c, value: c })));
+  if (criterion === undefined) return undefined;
+  return { model, dataset, params, ratios, criterion: criterion.value };
+}
+
+export async function analyzeSensitivity(ctx: Ctx, arg?: unknown): Promise<void> {
+  const step: Step = (n) => ({ title: TITLE, step: n, steps: STEPS });
+  const scan = await askScan(ctx, step, arg);
+  if (scan === undefined) return;
   const cores = os.availableParallelism();
   const workers = await askValue(step(6), `Worker processes (this machine has ${cores} cores)`, String(Math.min(ctx.config.workers, cores)), (t) => parseCount(t, 1, Math.max(cores, 1), 'the number of workers'));
   if (workers === undefined) return;
   const file = await askValue(step(7), 'Results file (an existing one is resumed and extended)', 'sensitivities.json', checkResultsTarget);
   if (file === undefined) return;
-  await ctx.jobs.start({ kind: 'sensitivity', file, model, dataset, params, ratios, criterion: criterion.label, workers });
+  await ctx.jobs.start({ kind: 'sensitivity', file, ...scan, workers });
 }
 
 export async function extendRatios(ctx: Ctx, arg?: unknown): Promise<void> {

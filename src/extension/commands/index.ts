@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { analyzeSensitivity, extendRatios } from './analyze';
+import { runOnCluster } from './cluster';
 import { cancelJob, startJob } from './jobs';
 import { mergeResults } from './merge';
 import { evaluateModel, trainModel } from './model';
@@ -17,6 +18,7 @@ type Command = (ctx: Ctx, arg?: never) => Promise<void> | void;
 const COMMANDS: Readonly<Record<string, Command>> = {
   'prunelens.analyzeSensitivity': analyzeSensitivity,
   'prunelens.extendRatios': extendRatios,
+  'prunelens.runOnCluster': runOnCluster,
   'prunelens.mergeResults': mergeResults,
   'prunelens.ratiosByLoss': ratiosByLoss,
   'prunelens.ratiosForFlops': ratiosForFlops,

@@ -1,19 +1,20 @@
 /**
  * Merge Sensitivity Files...: PaddleSlim's merge_sensitive on picked files. Files measured
- * on different models or datasets are refused by the server; the error offers to merge
- * them anyway.
+ * on different models or datasets are refused by the server; the error says why and offers
+ * to merge them anyway.
  */
 import * as vscode from 'vscode';
 import type { MergeJobSpec } from '../../shared/protocol';
 import type { Ctx } from '../ctx';
-import { parseJsonFileName } from '../validate';
+import { mergeRefusal, parseJsonFileName } from '../validate';
 import { askValue, pickResultsFiles, resolveTyped } from './pick';
 
 async function start(ctx: Ctx, spec: MergeJobSpec): Promise<void> {
   await ctx.jobs.start(spec, {
     onFailed: async (info) => {
-      if (spec.force || !/not comparable/.test(info.error ?? '')) return false;
-      const choice = await vscode.window.showErrorMessage(`${info.title} failed: ${info.error ?? ''}`, 'Merge Anyway');
+      const refusal = mergeRefusal(info.error);
+      if (spec.force || refusal === undefined) return false;
+      const choice = await vscode.window.showErrorMessage(`${info.title}: ${refusal}`, 'Merge Anyway');
       if (choice === 'Merge Anyway') await start(ctx, { ...spec, force: true });
       return true;
     },

@@ -38,14 +38,21 @@ export function relativeToRoot(file: string): string {
   return rel.startsWith('..') ? file : rel;
 }
 
-/** An input box whose text is parsed on every keystroke; resolves with the parsed value. */
+/**
+ * An input box whose text is parsed on every keystroke, with the parser's error (or its
+ * note, such as a count of matches) under the box; resolves with the parsed value.
+ */
 export async function askValue<T>(s: Step, prompt: string, value: string, parse: (text: string) => Parsed<T> | Promise<Parsed<T>>): Promise<T | undefined> {
   const text = await vscode.window.showInputBox({
     title: titled(s),
     prompt,
     value,
     ignoreFocusOut: true,
-    validateInput: async (t) => (await parse(t)).error ?? null,
+    validateInput: async (t) => {
+      const parsed = await parse(t);
+      if (parsed.error !== undefined) return parsed.error;
+      return parsed.note === undefined ? null : { message: parsed.note, severity: vscode.InputBoxValidationSeverity.Info };
+    },
   });
   if (text === undefined) return undefined;
   const parsed = await parse(text);
@@ -57,12 +64,14 @@ export async function pickOne<T extends vscode.QuickPickItem>(s: Step, placeHold
 }
 
 const BROWSE = '$(folder-opened) Browse...';
+const BROWSE_FILES = 'Browse...';
 
 /** A results file: the one a command was invoked on (explorer node or file), else a pick. */
 export async function pickResultsFile(ctx: Ctx, s: Step, arg?: unknown): Promise<string | undefined> {
   if (arg instanceof vscode.Uri) return arg.fsPath;
   const node = arg as ExplorerNode | undefined;
-  if (node?.kind === 'file' || node?.kind === 'param') return node.kind === 'file' ? node.entry.path : node.file.path;
+  if (node?.kind === 'file') return node.entry.path;
+  if (node?.kind === 'group' || node?.kind === 'member') return node.file.path;
   const files = (await ctx.client?.sendRequest(ListResultsFilesRequest, {}))?.files ?? [];
   const items = [...files.map((f) => ({ label: relativeToRoot(f.path), description: f.modelName ?? f.error ?? '', file: f.path })), { label: BROWSE, description: '', file: '' }];
   const picked = await pickOne(s, files.length > 0 ? 'Sensitivity results file' : 'No results file in the workspace yet; browse for one', items);
@@ -72,14 +81,27 @@ export async function pickResultsFile(ctx: Ctx, s: Step, arg?: unknown): Promise
   return chosen?.[0]?.fsPath;
 }
 
-/** Several results files (for merging). */
+/**
+ * Several results files (for merging): picked from the workspace's, with a Browse entry for
+ * others. With none in the workspace a message says so and offers Browse.
+ */
 export async function pickResultsFiles(ctx: Ctx, s: Step): Promise<string[] | undefined> {
-  const files = (await ctx.client?.sendRequest(ListResultsFilesRequest, {}))?.files ?? [];
+  const files = ((await ctx.client?.sendRequest(ListResultsFilesRequest, {}))?.files ?? []).filter((f) => f.error === undefined);
+  const browse = async (): Promise<string[] | undefined> =>
+    (await vscode.window.showOpenDialog({ title: titled(s), canSelectMany: true, filters: { 'Results files': ['json'] } }))?.map((u) => u.fsPath);
+  if (files.length === 0) {
+    const choice = await vscode.window.showInformationMessage(`${s.title}: there are no sensitivity results files in this workspace.`, BROWSE_FILES);
+    return choice === BROWSE_FILES ? browse() : undefined;
+  }
   const picked = await vscode.window.showQuickPick(
-    files.filter((f) => f.error === undefined).map((f) => ({ label: relativeToRoot(f.path), description: f.modelName ?? '', file: f.path })),
+    [...files.map((f) => ({ label: relativeToRoot(f.path), description: f.modelName ?? '', file: f.path })), { label: BROWSE, description: 'results files outside the workspace', file: '' }],
     { title: titled(s), placeHolder: 'Results files to merge (later files win for the same point)', canPickMany: true, ignoreFocusOut: true },
   );
-  return picked?.map((p) => p.file);
+  if (picked === undefined) return undefined;
+  const chosen = picked.filter((p) => p.file !== '').map((p) => p.file);
+  if (picked.length === chosen.length) return chosen;
+  const more = await browse();
+  return more === undefined ? undefined : [...chosen, ...more];
 }
 
 /** A model.json or .onnx file in the workspace (or browsed to); with `zoo`, a fresh zoo model too. */

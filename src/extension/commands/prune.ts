@@ -39,9 +39,10 @@ export async function pruneModel(ctx: Ctx, arg?: unknown): Promise<void> {
   const source = await ratiosSource(ctx, arg);
   if (source === undefined) return;
   const criteria = [ctx.config.criterion, ...CRITERIA.filter((c) => c !== ctx.config.criterion)];
-  const criterion = await pickOne({ title: TITLE, step: 3, steps: 4 }, 'Which channels go', criteria.map((c) => ({ label: c })));
+  const criterion = await pickOne({ title: TITLE, step: 3, steps: 4 }, 'Which channels go', criteria.map((c) => ({ label: c, value: c })));
   if (criterion === undefined) return;
   const output = await askValue({ title: TITLE, step: 4, steps: 4 }, 'Folder for the pruned model (new or empty)', 'pruned-model', checkOutputFolder);
   if (output === undefined) return;
-  await ctx.jobs.start({ kind: 'prune', ...source, criterion: criterion.label, output });
+  // Ratios from a results file say which data they were measured on: the job measures what the pruning costs there.
+  await ctx.jobs.start({ kind: 'prune', ...source, criterion: criterion.value, output, ...('results' in source.ratios ? { measure: true } : {}) });
 }

@@ -16,6 +16,6 @@ export async function showReport(ctx: Ctx, arg?: unknown): Promise<void> {
 
 export async function revealParam(ctx: Ctx, arg?: unknown): Promise<void> {
   const node = arg as ExplorerNode | undefined;
-  if (node?.kind !== 'param' || ctx.client === undefined) return;
-  await revealParamIn(ctx, node.file.uri, node.row.param);
+  if ((node?.kind !== 'group' && node?.kind !== 'member') || ctx.client === undefined) return;
+  await revealParamIn(ctx, node.file.uri, node.kind === 'member' ? node.param : node.row.id);
 }
