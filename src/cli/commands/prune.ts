@@ -32,7 +32,7 @@ export function pruneCommand(ctx: CliContext): CommandSpec {
   const spec: CommandSpec = {
     name: 'prune',
     usage: 'prune MODEL (--ratios FILE | --ratio NAME=R ...) [--criterion C] [--round-to K] --out DIR',
-    summary: `Remove channels physically and write the pruned model (TF.js Layers format) with pruning-plan.json. ${MODEL_HELP}.`,
+    summary: `Remove channels physically and write the pruned model in its own format (TF.js Layers, or ONNX with the source's input and output names) with pruning-plan.json. ${MODEL_HELP}.`,
     options: {
       ratios: { type: 'string', value: 'FILE', help: 'JSON {param: ratio} or {"ratios": {param: ratio}}' },
       ratio: { type: 'string', value: 'NAME=R', multiple: true, help: 'prune parameter NAME by ratio R in [0, 1); repeatable' },

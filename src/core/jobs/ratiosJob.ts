@@ -8,8 +8,6 @@ import { formatCount, formatPercent, formatRatio } from '../../shared/format';
 import { ratiosBeyondBudget, sensitivitiesOf } from '../../shared/ratios';
 import { formatRatiosFile, ratiosFileFor, type CombinedEvaluation, type RatiosFile } from '../../shared/ratiosFile';
 import { isMeasured, type SensitivityResults } from '../../shared/results';
-import { modelFingerprint } from '../models/fingerprint';
-import { buildDependencyGraph } from '../pruning';
 import { buildFlopsModel } from '../sensitivity/flopsModel';
 import { loadResults } from '../sensitivity/resultsFile';
 import { writeFileAtomic } from '../util/atomicWrite';
@@ -31,10 +29,10 @@ async function withFlopsModel(results: SensitivityResults, spec: RatiosJobSpec):
     throw new UsageError('has no FLOPs model (it was written without one), so a FLOPs target needs the model it was measured on (--model MODEL); or choose ratios by loss', spec.file);
   }
   const model = await openModel({ model: spec.model, ...(spec.zoo ? { zoo: spec.zoo } : {}) });
-  if (modelFingerprint(model) !== results.metadata.model.fingerprint && spec.force !== true) {
+  if (model.fingerprint() !== results.metadata.model.fingerprint && spec.force !== true) {
     throw new PruneLensError('is not the model the results were measured on (fingerprints differ); --force uses it anyway', spec.model);
   }
-  return { ...results, flops: buildFlopsModel(model, buildDependencyGraph(model)) };
+  return { ...results, flops: buildFlopsModel(model, model.dependencyGraph()) };
 }
 
 /**
