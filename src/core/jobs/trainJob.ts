@@ -9,12 +9,12 @@
 import * as path from 'node:path';
 import { counted, formatPercent } from '../../shared/format';
 import type { JobResult, TrainJobSpec } from '../../shared/jobs';
-import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
+import { DEFAULT_BATCH_SIZE, ZOO_PREFIX } from '../../shared/vocabulary';
 import type { ModelHandle } from '../models/modelHandle';
 import { checkOutputFolder, writeOutputFolder } from '../util/outputFolder';
 import { train, type EpochResult } from '../train/train';
 import type { JobContext } from './context';
-import { openData, openModel } from './open';
+import { isOnnxFile, modelFilePath, openData, openModel } from './open';
 
 export interface TrainOutcome {
   readonly result: JobResult;
@@ -28,11 +28,14 @@ export function epochLine(r: EpochResult): string {
   return `epoch ${r.epoch}: train top1 ${formatPercent(r.top1)}  top5 ${formatPercent(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
 }
 
-const MODEL_FILES = 'the model files (model.json and weights.bin, or the .onnx file)';
+/** The files a trained model replaces in a folder it overwrites, as messages name them. */
+function modelFilesOf(spec: TrainJobSpec): string {
+  return !spec.model.startsWith(ZOO_PREFIX) && isOnnxFile(modelFilePath(spec.model)) ? 'the .onnx file' : 'model.json and weights.bin';
+}
 
 export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<TrainOutcome> {
   // Checked before training, so that a folder holding another model fails at once, and again when written.
-  const overwrite = { overwrite: spec.overwrite === true, what: MODEL_FILES };
+  const overwrite = { overwrite: spec.overwrite === true, what: modelFilesOf(spec) };
   await checkOutputFolder(spec.output, overwrite);
   const source = await openModel(spec);
   const data = await openData(spec.dataset, spec.datasetOptions, 'train', source, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
