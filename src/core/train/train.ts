@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, batches, checkDatasetFitsModel, requireLabels } from '../data/batches';
 import { recalibrateBatchNorm } from './bnRecalibration';
+import { fuseBatchNormLayers } from './fusedBatchNorm';
 import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
@@ -105,6 +106,8 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
   const { optimizer, setRate } = makeOptimizer(optimizerName, baseRate, opts.momentum ?? 0.9);
   const results: EpochResult[] = [];
   let globalStep = 0;
+  // BatchNormalization through the fused kernels where the backend has them (wasm).
+  const unfuse = fuseBatchNormLayers(model);
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const start = performance.now();
@@ -146,15 +149,16 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
       }
       results.push({ epoch: epoch + 1, loss: loss / seen, top1: top1 / seen, top5: top5 / seen, images: seen, seconds: (performance.now() - start) / 1000 });
     }
+    await recalibrateBatchNorm(model, data, {
+      batches: opts.recalibrationBatches ?? 20,
+      batchSize,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   } finally {
     optimizer.dispose();
+    unfuse();
   }
-  await recalibrateBatchNorm(model, data, {
-    batches: opts.recalibrationBatches ?? 20,
-    batchSize,
-    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
   return results;
 }

@@ -21,12 +21,15 @@
  *   Add. Everything else these receive goes to the backend's own kernel.
  * wasmKernels/common.ts says why no kernel holds a view of the wasm heap across an allocation.
  */
+import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTraining, batchNormTrainingGrad, batchNormTrainingGradConfig } from './wasmKernels/batchNormTraining';
 import { conv2DBackpropFilter } from './wasmKernels/conv2dBackpropFilter';
 import { conv2DBackpropInput } from './wasmKernels/conv2dBackpropInput';
 import { depthwiseBackpropFilter } from './wasmKernels/depthwiseBackpropFilter';
 import { depthwiseBackpropInput } from './wasmKernels/depthwiseBackpropInput';
 import { batchNorm } from './wasmKernels/fusedBatchNorm';
 import { identity } from './wasmKernels/identity';
+import { conv2D, fusedConv2D } from './wasmKernels/pointwiseConv';
 import { meanLeading, sumLeading } from './wasmKernels/reductions';
 // Importing the registry registers the wasm backend and its kernels first, so that the
 // replacements below find (and keep) the backend's own.
@@ -58,8 +61,14 @@ export function registerWasmGradients(options: WasmGradientOptions = {}): void {
   replaceKernel('Conv2DBackpropFilter', conv2DBackpropFilter);
   replaceKernel('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);
   replaceKernel('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter);
+  // Training-mode batch norm of our own (see fusedBatchNorm.ts), registered for wasm only.
+  replaceKernel(BATCH_NORM_TRAINING, batchNormTraining);
+  replaceKernel(BATCH_NORM_TRAINING_GRAD, batchNormTrainingGrad);
+  tf.registerGradient(batchNormTrainingGradConfig);
   if (options.replaceSlowKernels ?? true) {
     replaceKernel('Conv2DBackpropInput', conv2DBackpropInput);
+    replaceKernel('Conv2D', conv2D);
+    replaceKernel('FusedConv2D', fusedConv2D);
     replaceKernel('Tile', tile);
     replaceKernel('Sum', sumLeading);
     replaceKernel('Mean', meanLeading);

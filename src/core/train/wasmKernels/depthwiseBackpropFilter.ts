@@ -1,10 +1,14 @@
 /**
- * DepthwiseConv2dNativeBackpropFilter (depth multiplier 1), which the wasm backend lacks: a
- * loop over NHWC data with the channel innermost, reading the wasm heap directly.
+ * DepthwiseConv2dNativeBackpropFilter (depth multiplier 1), which the wasm backend lacks:
+ * per filter tap, the sum over every output position of x under the tap times dy, four
+ * channels at a time in WebAssembly SIMD (simd/simdKernels.ts); where the channel count is
+ * not divisible by 4, a loop over NHWC data with the channel innermost in JavaScript.
  */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { as4D, heap, requireFloat32 } from './common';
-import type { KernelArgs, PadAttr, RoundingAttr, TensorInfo } from './common';
+import type { Conv2DInfo, KernelArgs, PadAttr, RoundingAttr, TensorInfo } from './common';
 import { depthwiseInfo } from './convInfo';
+import { simdKernels } from './simd/simdKernels';
 
 interface DepthwiseBackpropFilterAttrs {
   strides: [number, number] | number;
@@ -24,6 +28,62 @@ export function depthwiseBackpropFilter(
   requireFloat32(dy, name, 'dy');
   const filterShape = as4D(attrs.filterShape, `${name} filterShape`);
   const ci = depthwiseInfo(name, as4D(x.shape, `${name} x`), filterShape, attrs);
+  const out = backend.makeOutput([...filterShape], 'float32');
+  const acc = ci.inChannels % 4 === 0 && simdKernels(backend) !== undefined ? filterGradientSimd(backend, x, dy, ci) : filterGradientJs(heap(backend, x), heap(backend, dy), ci);
+  heap(backend, out).set(acc);
+  return out;
+}
+
+/** Images summed in float32 by the SIMD loop before their sums join the float64 totals. */
+const SIMD_BLOCK_IMAGES = 16;
+
+/**
+ * The first and one-past-last output index whose input index o * stride + offset lies in
+ * [0, size): the outputs a tap reaches inside the image, padding excluded.
+ */
+function validRange(outSize: number, stride: number, offset: number, size: number): [number, number] {
+  const first = Math.max(0, Math.ceil(-offset / stride));
+  const end = Math.min(outSize, Math.floor((size - 1 - offset) / stride) + 1);
+  return [first, Math.max(first, end)];
+}
+
+function filterGradientSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, ci: Conv2DInfo): Float64Array {
+  const simd = simdKernels(backend)!;
+  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, filterHeight, filterWidth } = ci;
+  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = ci;
+  const taps = filterHeight * filterWidth;
+  const rowBytes = C * 4;
+  const scratch = backend.makeOutput([taps * C], 'float32');
+  const accView = heap(backend, scratch);
+  const [xAt, dyAt, accAt] = [heap(backend, x).byteOffset, heap(backend, dy).byteOffset, accView.byteOffset];
+  const xStrides = Int32Array.from([inHeight * inWidth * rowBytes, strideHeight * inWidth * rowBytes, strideWidth * rowBytes]);
+  const dyStrides = Int32Array.from([outHeight * outWidth * rowBytes, outWidth * rowBytes, rowBytes]);
+  const total = new Float64Array(taps * C);
+  for (let n0 = 0; n0 < batchSize; n0 += SIMD_BLOCK_IMAGES) {
+    const images = Math.min(SIMD_BLOCK_IMAGES, batchSize - n0);
+    accView.fill(0);
+    for (let kh = 0; kh < filterHeight; kh++) {
+      const rowOffset = kh * dilationHeight - ci.padInfo.top;
+      const [oh0, oh1] = validRange(outHeight, strideHeight, rowOffset, inHeight);
+      for (let kw = 0; kw < filterWidth; kw++) {
+        const colOffset = kw * dilationWidth - ci.padInfo.left;
+        const [ow0, ow1] = validRange(outWidth, strideWidth, colOffset, inWidth);
+        if (oh0 === oh1 || ow0 === ow1) continue;
+        const ih0 = oh0 * strideHeight + rowOffset;
+        const iw0 = ow0 * strideWidth + colOffset;
+        const xStart = xAt + n0 * xStrides[0]! + (ih0 * inWidth + iw0) * rowBytes;
+        const dyStart = dyAt + n0 * dyStrides[0]! + (oh0 * outWidth + ow0) * rowBytes;
+        simd.depthwiseTap(xStart, dyStart, accAt + (kh * filterWidth + kw) * rowBytes, rowBytes, images, oh1 - oh0, ow1 - ow0, xStrides, dyStrides);
+      }
+    }
+    for (let i = 0; i < taps * C; i++) total[i] = total[i]! + accView[i]!;
+  }
+  backend.disposeData(scratch.dataId);
+  return total;
+}
+
+/** The same sums in JavaScript, for any channel count. */
+function filterGradientJs(xv: Float32Array, dyv: Float32Array, ci: Conv2DInfo): Float64Array {
   const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, filterHeight, filterWidth } = ci;
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = ci;
   const top = ci.padInfo.top;
@@ -31,9 +91,6 @@ export function depthwiseBackpropFilter(
 
   // Sums run over N * OH * OW terms; accumulate in double precision.
   const acc = new Float64Array(filterHeight * filterWidth * C);
-  const out = backend.makeOutput([...filterShape], 'float32');
-  const xv = heap(backend, x);
-  const dyv = heap(backend, dy);
   let dyOff = 0;
   for (let n = 0; n < batchSize; n++) {
     const nBase = n * inHeight;
@@ -72,6 +129,5 @@ export function depthwiseBackpropFilter(
       }
     }
   }
-  heap(backend, out).set(acc);
-  return out;
+  return acc;
 }

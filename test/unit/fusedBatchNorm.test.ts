@@ -1,0 +1,109 @@
+/**
+ * The fused training-mode BatchNorm kernels on wasm against tf.layers' own composition
+ * (moments + batchNorm) on the cpu backend: outputs, batch statistics, moving averages and
+ * gradients.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { fuseBatchNormLayers } from '../../src/core/train/fusedBatchNorm';
+import { initWasmBackend } from '../../src/core/train/wasmBackend';
+import { BATCH_NORM_TRAINING } from '../../src/core/train/wasmKernels/batchNormTraining';
+import { assertClose, onBackend, randomValues, size } from './wasmTestUtil';
+
+before(async () => {
+  await initWasmBackend();
+});
+
+const EPSILON = 1e-3;
+
+/** y, mean, variance and the gradients of sum(y * r) for x, gamma, beta; fused or composed. */
+function batchNormCase(shape: number[], seed: number, fused: boolean): () => tf.Tensor[] {
+  const C = shape[shape.length - 1]!;
+  const xv = randomValues(size(shape), seed).map((v, i) => v * 3 + (i % C) * 0.25);
+  const gv = randomValues(C, seed + 1).map((v) => v + 1.2);
+  const bv = randomValues(C, seed + 2);
+  const rv = randomValues(size(shape), seed + 3);
+  return () => {
+    const x = tf.tensor(xv, shape);
+    const gamma = tf.tensor1d(gv);
+    const beta = tf.tensor1d(bv);
+    const r = tf.tensor(rv, shape);
+    const axes = shape.slice(0, -1).map((_, i) => i);
+    const forward = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor[] => {
+      if (fused) return tf.engine().runKernel(BATCH_NORM_TRAINING, { x: a, gamma: g, beta: b }, { epsilon: EPSILON }) as tf.Tensor[];
+      const { mean, variance } = tf.moments(a, axes);
+      return [tf.batchNorm(a, mean, variance, b, g, EPSILON), mean, variance];
+    };
+    const [y, mean, variance] = forward(x, gamma, beta);
+    const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(forward(a, g, b)[0]!, r)))([x, gamma, beta]);
+    return [y!, mean!, variance!, ...grads];
+  };
+}
+
+describe('fused training BatchNorm on wasm matches tf.layers composition on cpu', () => {
+  const shapes = [
+    [4, 5, 6, 7],
+    [3, 16],
+    [2, 1, 1, 64],
+    [128, 2, 2, 9],
+    [5, 3, 3, 1],
+    [20, 6, 6, 8],
+  ];
+  shapes.forEach((shape, i) => {
+    test(`shape [${shape.join(', ')}]`, async () => {
+      const ref = await onBackend('cpu', batchNormCase(shape, 10 + i * 5, false));
+      const got = await onBackend('wasm', batchNormCase(shape, 10 + i * 5, true));
+      ['y', 'mean', 'variance', 'dx', 'dGamma', 'dBeta'].forEach((what, k) => assertClose(got[k]!, ref[k]!, `${what} of [${shape.join(', ')}]`, 2e-4, 1e-5));
+    });
+  });
+
+  test('wrong parameter shapes are refused with a clear error', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.zeros([2, 3, 3, 4]);
+    assert.throws(() => tf.engine().runKernel(BATCH_NORM_TRAINING, { x, gamma: tf.ones([3]), beta: tf.zeros([4]) }, { epsilon: EPSILON }), /gamma must have shape \[4\]/);
+    x.dispose();
+  });
+});
+
+function bnModel(): tf.LayersModel {
+  const input = tf.input({ shape: [5, 5, 6] });
+  const bn = tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: 'bn' }).apply(input) as tf.SymbolicTensor;
+  const out = tf.layers.reLU().apply(bn) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: out });
+}
+
+describe('fuseBatchNormLayers', () => {
+  test('training output, gradients and moving statistics equal the layer on cpu; inference and restore untouched', async () => {
+    const shape = [6, 5, 5, 6];
+    const xv = randomValues(size(shape), 77).map((v, i) => v * 2 + (i % 6));
+    const rv = randomValues(size(shape), 78);
+    const run = async (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const model = bnModel();
+      const gamma = model.getLayer('bn').weights[0]!;
+      gamma.write(tf.tensor1d(randomValues(6, 79).map((v) => v + 1)));
+      const unfuse = fuseBatchNormLayers(model);
+      const patched = Object.hasOwn(model.getLayer('bn'), 'call');
+      assert.equal(patched, backend === 'wasm', `patched on ${backend}`);
+      const values = await onBackend(backend, () => {
+        const x = tf.tensor(xv, shape);
+        const r = tf.tensor(rv, shape);
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, r)) as tf.Scalar);
+        const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(model.apply(a, { training: true }) as tf.Tensor, r)))(x);
+        const inference = model.apply(x, { training: false }) as tf.Tensor;
+        const stats = model.getLayer('bn').weights.slice(2).map((w) => w.read().clone());
+        return [value, dx, ...model.trainableWeights.map((w) => grads[w.name]!), ...stats, inference];
+      });
+      unfuse();
+      assert.equal(Object.hasOwn(model.getLayer('bn'), 'call'), false, 'restored');
+      model.dispose();
+      return values;
+    };
+    const ref = await run('cpu');
+    const got = await run('wasm');
+    ['loss', 'dx', 'dGamma', 'dBeta', 'moving mean (two updates)', 'moving variance (two updates)', 'inference output'].forEach((what, k) =>
+      assertClose(got[k]!, ref[k]!, what, 2e-4, 1e-5),
+    );
+  });
+});
