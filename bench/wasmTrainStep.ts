@@ -1,9 +1,9 @@
 /**
- * `npx tsx bench/wasmTrainStep.ts [--batch 128] [--steps 6] [--warmup 2] [--profile] [--stock-bn] [--gradients-only]`
+ * `npx tsx bench/wasmTrainStep.ts [--batch 128] [--steps 6] [--warmup 2] [--profile] [--stock-layers] [--gradients-only]`
  *
  * One training step of the zoo's MobileNetV1 for 28x28x1 inputs on the TF.js wasm backend, as
- * `train()` runs it (SGD with momentum, softmax cross-entropy on the logits, BatchNorm through
- * the fused kernels). --stock-bn keeps tf.layers' own BatchNorm; --gradients-only registers
+ * `train()` runs it (SGD with momentum, softmax cross-entropy on the logits, BatchNorm and ReLU
+ * through the fused kernels). --stock-layers keeps tf.layers' own; --gradients-only registers
  * only the missing gradients, not the replacements of slow backend kernels. Random data,
  * seeded weights. Prints the median wall-clock img/s of the timed steps and the process CPU
  * time per step (all threads; CPU well below wall means the machine was busy with other
@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src/core/models/zoo';
-import { fuseBatchNormLayers } from '../src/core/train/fusedBatchNorm';
+import { fuseLayersForTraining } from '../src/core/train/fusedLayers';
 import { initWasmBackend } from '../src/core/train/wasmBackend';
 import { registerWasmGradients } from '../src/core/train/wasmGradients';
 import { median } from './stats';
@@ -25,7 +25,7 @@ const BATCH = arg('batch', 128);
 const STEPS = arg('steps', 6);
 const WARMUP = arg('warmup', 2);
 const PROFILE = process.argv.includes('--profile');
-const STOCK_BN = process.argv.includes('--stock-bn');
+const STOCK_LAYERS = process.argv.includes('--stock-layers');
 const GRADIENTS_ONLY = process.argv.includes('--gradients-only');
 
 /** Kernel time, calls and (when the profiler saw them) bytes of one training step, by kernel. */
@@ -53,9 +53,9 @@ async function main(): Promise<void> {
   registerWasmGradients({ replaceSlowKernels: !GRADIENTS_ONLY });
   await initWasmBackend();
   const model = buildModel('mobilenetV1', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
-  if (!STOCK_BN) fuseBatchNormLayers(model);
+  if (!STOCK_LAYERS) fuseLayersForTraining(model);
   console.log(
-    `backend ${tf.getBackend()}${GRADIENTS_ONLY ? ' (missing gradients only)' : ''}, BatchNorm ${STOCK_BN ? "tf.layers' own" : 'fused'}, ` +
+    `backend ${tf.getBackend()}${GRADIENTS_ONLY ? ' (missing gradients only)' : ''}, BatchNorm and ReLU ${STOCK_LAYERS ? "tf.layers' own" : 'fused'}, ` +
       `batch ${BATCH}, ${STEPS} timed steps after ${WARMUP} warm-up`,
   );
   const optimizer = tf.train.momentum(0.05, 0.9);

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchCount, batches, checkDatasetFitsModel, requireLabels } from '../data/batches';
 import { recalibrateBatchNorm } from './bnRecalibration';
-import { fuseBatchNormLayers } from './fusedBatchNorm';
+import { fuseLayersForTraining } from './fusedLayers';
 import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
@@ -106,8 +106,8 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
   const { optimizer, setRate } = makeOptimizer(optimizerName, baseRate, opts.momentum ?? 0.9);
   const results: EpochResult[] = [];
   let globalStep = 0;
-  // BatchNormalization through the fused kernels where the backend has them (wasm).
-  const unfuse = fuseBatchNormLayers(model);
+  // BatchNormalization and ReLU through the fused kernels where the backend has them (wasm).
+  const unfuse = fuseLayersForTraining(model);
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const start = performance.now();

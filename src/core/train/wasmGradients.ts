@@ -30,6 +30,7 @@ import { depthwiseBackpropInput } from './wasmKernels/depthwiseBackpropInput';
 import { batchNorm } from './wasmKernels/fusedBatchNorm';
 import { identity } from './wasmKernels/identity';
 import { conv2D, fusedConv2D } from './wasmKernels/pointwiseConv';
+import { RELU_TRAINING, RELU_TRAINING_GRAD, reluTraining, reluTrainingGrad, reluTrainingGradConfig } from './wasmKernels/reluTraining';
 import { meanLeading, sumLeading } from './wasmKernels/reductions';
 // Importing the registry registers the wasm backend and its kernels first, so that the
 // replacements below find (and keep) the backend's own.
@@ -61,10 +62,13 @@ export function registerWasmGradients(options: WasmGradientOptions = {}): void {
   replaceKernel('Conv2DBackpropFilter', conv2DBackpropFilter);
   replaceKernel('DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInput);
   replaceKernel('DepthwiseConv2dNativeBackpropFilter', depthwiseBackpropFilter);
-  // Training-mode batch norm of our own (see fusedBatchNorm.ts), registered for wasm only.
+  // Training-mode batch norm and ReLU of our own (see fusedLayers.ts), for wasm only.
   replaceKernel(BATCH_NORM_TRAINING, batchNormTraining);
   replaceKernel(BATCH_NORM_TRAINING_GRAD, batchNormTrainingGrad);
   tf.registerGradient(batchNormTrainingGradConfig);
+  replaceKernel(RELU_TRAINING, reluTraining);
+  replaceKernel(RELU_TRAINING_GRAD, reluTrainingGrad);
+  tf.registerGradient(reluTrainingGradConfig);
   if (options.replaceSlowKernels ?? true) {
     replaceKernel('Conv2DBackpropInput', conv2DBackpropInput);
     replaceKernel('Conv2D', conv2D);

@@ -1,0 +1,116 @@
+/**
+ * Training-mode BatchNormalization and ReLU layers through PruneLens's own wasm kernels
+ * (wasmKernels/batchNormTraining.ts, wasmKernels/reluTraining.ts) instead of the ops
+ * tf.layers composes them of.
+ *
+ * tf.layers offers no hook for this, so `fuseLayersForTraining` gives each such layer of a
+ * model its own `call` for the duration of a training run and takes it away afterwards. The
+ * replacement computes what the layer's own code computes (for BatchNormalization in
+ * training mode: the output normalised with the batch's mean and biased variance, then the
+ * same moving-average updates) and hands everything it does not cover (inference, other
+ * backends, other configurations) to the layer's own `call`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_TRAINING } from './wasmKernels/batchNormTraining';
+import { RELU_TRAINING } from './wasmKernels/reluTraining';
+
+type LayerCall = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+
+interface BatchNormConfig {
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+}
+
+interface BatchNormVariables {
+  readonly gamma: tf.LayerVariable;
+  readonly beta: tf.LayerVariable;
+  readonly movingMean: tf.LayerVariable;
+  readonly movingVariance: tf.LayerVariable;
+}
+
+/** The layer's variables by their names ('<layer>/gamma', ...), or undefined if one is missing. */
+function variablesOf(layer: tf.layers.Layer): BatchNormVariables | undefined {
+  const find = (suffix: string): tf.LayerVariable | undefined => layer.weights.find((w) => w.originalName.endsWith(`/${suffix}`) || w.originalName === suffix);
+  const [gamma, beta, movingMean, movingVariance] = ['gamma', 'beta', 'moving_mean', 'moving_variance'].map(find);
+  if (!gamma || !beta || !movingMean || !movingVariance) return undefined;
+  return { gamma, beta, movingMean, movingVariance };
+}
+
+/** variable <- variable - (variable - value) * (1 - momentum), in the op order tf.layers uses. */
+function movingAverage(variable: tf.LayerVariable, value: tf.Tensor, momentum: number): void {
+  tf.tidy(() => {
+    const current = variable.read();
+    variable.write(tf.sub(current, tf.mul(tf.sub(current, value), 1 - momentum)));
+  });
+}
+
+/** The one float32 input of a single-input layer on the wasm backend, else undefined. */
+function wasmInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | undefined {
+  const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
+  return x !== undefined && x.dtype === 'float32' && tf.getBackend() === 'wasm' ? x : undefined;
+}
+
+/** A BatchNormalization layer's training branch on the fused kernels, or undefined if not covered. */
+function batchNormCall(layer: tf.layers.Layer, own: LayerCall): LayerCall | undefined {
+  const config = layer.getConfig() as unknown as BatchNormConfig;
+  const vars = variablesOf(layer);
+  if (!config.center || !config.scale || vars === undefined) return undefined;
+  return (inputs, kwargs) => {
+    const x = wasmInput(inputs);
+    const rank = x?.shape.length ?? 0;
+    const channelsLast = config.axis === -1 || config.axis === rank - 1;
+    if (kwargs['training'] !== true || x === undefined || !channelsLast || rank < 2) return own(inputs, kwargs);
+    return tf.tidy(() => {
+      const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAINING, { x, gamma: vars.gamma.read(), beta: vars.beta.read() }, { epsilon: config.epsilon }) as tf.Tensor[];
+      movingAverage(vars.movingMean, mean!, config.momentum);
+      movingAverage(vars.movingVariance, variance!, config.momentum);
+      return y!;
+    });
+  };
+}
+
+/** A plain ReLU layer (no cap) on the kernel with the one-pass gradient, or undefined if capped. */
+function reluCall(layer: tf.layers.Layer, own: LayerCall): LayerCall | undefined {
+  const { maxValue } = layer.getConfig() as { maxValue?: number | null };
+  if (maxValue !== undefined && maxValue !== null) return undefined;
+  return (inputs, kwargs) => {
+    const x = wasmInput(inputs);
+    return kwargs['training'] === true && x !== undefined ? (tf.engine().runKernel(RELU_TRAINING, { x }, {}) as tf.Tensor) : own(inputs, kwargs);
+  };
+}
+
+const FUSED: Readonly<Record<string, { kernel: string; call: (layer: tf.layers.Layer, own: LayerCall) => LayerCall | undefined }>> = {
+  BatchNormalization: { kernel: BATCH_NORM_TRAINING, call: batchNormCall },
+  ReLU: { kernel: RELU_TRAINING, call: reluCall },
+};
+
+/** The layers of a model, nested models included. */
+function allLayers(layers: readonly tf.layers.Layer[]): tf.layers.Layer[] {
+  return layers.flatMap((l) => {
+    const inner = (l as unknown as { layers?: tf.layers.Layer[] }).layers;
+    return Array.isArray(inner) ? allLayers(inner) : [l];
+  });
+}
+
+/**
+ * Makes the model's BatchNormalization and ReLU layers use the fused training kernels while
+ * the current backend has them (the wasm backend, once registerWasmGradients ran); layers
+ * configured otherwise (no scale or offset, a capped ReLU) keep their own code. Returns the
+ * function that undoes it.
+ */
+export function fuseLayersForTraining(model: tf.LayersModel): () => void {
+  const patched: tf.layers.Layer[] = [];
+  for (const layer of allLayers(model.layers)) {
+    const fused = FUSED[layer.getClassName()];
+    if (fused === undefined || tf.getKernel(fused.kernel, tf.getBackend()) === undefined) continue;
+    const call = fused.call(layer, layer.call.bind(layer) as LayerCall);
+    if (call === undefined) continue;
+    (layer as unknown as { call: LayerCall }).call = call;
+    patched.push(layer);
+  }
+  // Deleting the own property uncovers the class's method again.
+  return () => patched.forEach((layer) => Reflect.deleteProperty(layer, 'call'));
+}
