@@ -11,7 +11,8 @@ caller can alternate PyTorch runs with its own on a shared, noisy machine:
   epoch SEED LAYOUT          the demo's training: one epoch of the train split with the cosine
                              schedule, 20 BatchNorm re-estimation passes, then test top-1
 
-LAYOUT is `nchw` (PyTorch's default memory layout) or `nhwc` (torch.channels_last).
+LAYOUT is `nchw` (PyTorch's default memory layout) or `nhwc` (torch.channels_last). Building
+the network is not timed. PRUNELENS_TORCH_THREADS, when set, fixes torch's intra-op threads.
 The network, loss, optimizer and schedule are the ones PruneLens uses (docs/training.md):
 MobileNetV1 for 28x28x1 (stem 3x3/2 with 32 filters, 13 depthwise-separable blocks, global
 average pooling, a linear Dense 10), bias-free convs each followed by BatchNorm (momentum 0.9
@@ -86,11 +87,15 @@ def as_layout(x, layout):
     return x.contiguous(memory_format=torch.channels_last) if layout == "nhwc" else x
 
 
-def train(images, labels, count, seed, layout, schedule, recalibrate):
+def build(seed, layout):
     torch.manual_seed(seed)
     net = mobilenet_v1()
     if layout == "nhwc":
         net = net.to(memory_format=torch.channels_last)
+    return net
+
+
+def train(net, images, labels, count, layout, schedule, recalibrate):
     net.train()
     opt = torch.optim.SGD(net.parameters(), lr=RATE, momentum=MOMENTUM)
     loss_fn = nn.CrossEntropyLoss()
@@ -115,7 +120,7 @@ def train(images, labels, count, seed, layout, schedule, recalibrate):
             order = torch.randperm(count)
             for b in range(min(RECALIBRATION_BATCHES, steps)):
                 net(as_layout(images[order[b * BATCH:(b + 1) * BATCH]], layout))
-    return net, correct / max(1, steps * BATCH)
+    return correct / max(1, steps * BATCH)
 
 
 def test_top1(net, images, labels, layout):
@@ -135,6 +140,8 @@ def timed(fn):
 
 def main():
     folder = sys.argv[1]
+    if os.environ.get("PRUNELENS_TORCH_THREADS"):
+        torch.set_num_threads(int(os.environ["PRUNELENS_TORCH_THREADS"]))
     train_x, train_y = load(folder, "train")
     test_x, test_y = load(folder, "test")
     print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
@@ -144,11 +151,13 @@ def main():
             continue
         if words[0] == "steps":
             count, seed, layout = int(words[1]), int(words[2]), words[3]
-            _, wall, cpu = timed(lambda: train(train_x, train_y, count, seed, layout, False, False))
+            net = build(seed, layout)
+            _, wall, cpu = timed(lambda: train(net, train_x, train_y, count, layout, False, False))
             print(json.dumps({"seconds": wall, "cpu": cpu, "images": count // BATCH * BATCH}), flush=True)
         elif words[0] == "epoch":
             seed, layout = int(words[1]), words[2]
-            (net, train_top1), wall, cpu = timed(lambda: train(train_x, train_y, len(train_y), seed, layout, True, True))
+            net = build(seed, layout)
+            train_top1, wall, cpu = timed(lambda: train(net, train_x, train_y, len(train_y), layout, True, True))
             print(json.dumps({"seconds": wall, "cpu": cpu, "trainTop1": train_top1, "testTop1": test_top1(net, test_x, test_y, layout)}), flush=True)
         else:
             print(json.dumps({"error": "unknown command " + words[0]}), flush=True)

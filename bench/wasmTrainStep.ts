@@ -1,5 +1,6 @@
 /**
  * `npx tsx bench/wasmTrainStep.ts [--batch 128] [--steps 6] [--warmup 2] [--profile] [--stock-layers] [--gradients-only]`
+ * `npx tsx bench/wasmTrainStep.ts --ablation [--rounds 8]`
  *
  * One training step of the zoo's MobileNetV1 for 28x28x1 inputs on the TF.js wasm backend, as
  * `train()` runs it (SGD with momentum, softmax cross-entropy on the logits, BatchNorm and ReLU
@@ -8,6 +9,9 @@
  * seeded weights. Prints the median wall-clock img/s of the timed steps and the process CPU
  * time per step (all threads; CPU well below wall means the machine was busy with other
  * work); with --profile, the kernels that take the time in one step.
+ *
+ * --ablation: what each of PruneLens's training speed-ups buys, by turning them on one after
+ * the other in this one process (trainAblation.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src/core/models/zoo';
@@ -15,6 +19,7 @@ import { fuseLayersForTraining } from '../src/core/train/fusedLayers';
 import { initWasmBackend } from '../src/core/train/wasmBackend';
 import { registerWasmGradients } from '../src/core/train/wasmGradients';
 import { median } from './stats';
+import { ablation } from './trainAblation';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,6 +55,10 @@ async function profileStep(step: () => void): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--ablation')) {
+    await ablation(BATCH, arg('rounds', 8));
+    return;
+  }
   registerWasmGradients({ replaceSlowKernels: !GRADIENTS_ONLY });
   await initWasmBackend();
   const model = buildModel('mobilenetV1', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });

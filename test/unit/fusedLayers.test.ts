@@ -10,6 +10,7 @@ import { fuseLayersForTraining } from '../../src/core/train/fusedLayers';
 import { initWasmBackend } from '../../src/core/train/wasmBackend';
 import { BATCH_NORM_TRAINING } from '../../src/core/train/wasmKernels/batchNormTraining';
 import { RELU_TRAINING } from '../../src/core/train/wasmKernels/reluTraining';
+import { useSimd } from '../../src/core/train/wasmKernels/simd/simdKernels';
 import { assertClose, onBackend, randomValues, size } from './wasmTestUtil';
 
 before(async () => {
@@ -51,13 +52,20 @@ describe('fused training BatchNorm on wasm matches tf.layers composition on cpu'
     [5, 3, 3, 1],
     [20, 6, 6, 8],
   ];
-  shapes.forEach((shape, i) => {
-    test(`shape [${shape.join(', ')}]`, async () => {
-      const ref = await onBackend('cpu', batchNormCase(shape, 10 + i * 5, false));
-      const got = await onBackend('wasm', batchNormCase(shape, 10 + i * 5, true));
-      ['y', 'mean', 'variance', 'dx', 'dGamma', 'dBeta'].forEach((what, k) => assertClose(got[k]!, ref[k]!, `${what} of [${shape.join(', ')}]`, 2e-4, 1e-5));
+  for (const simd of [true, false]) {
+    shapes.forEach((shape, i) => {
+      test(`shape [${shape.join(', ')}], ${simd ? 'SIMD where channels allow' : 'JavaScript'} loops`, async () => {
+        useSimd(simd);
+        try {
+          const ref = await onBackend('cpu', batchNormCase(shape, 10 + i * 5, false));
+          const got = await onBackend('wasm', batchNormCase(shape, 10 + i * 5, true));
+          ['y', 'mean', 'variance', 'dx', 'dGamma', 'dBeta'].forEach((what, k) => assertClose(got[k]!, ref[k]!, `${what} of [${shape.join(', ')}]`, 2e-4, 1e-5));
+        } finally {
+          useSimd(true);
+        }
+      });
     });
-  });
+  }
 
   test('wrong parameter shapes are refused with a clear error', async () => {
     await tf.setBackend('wasm');

@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../../src/core/train/wasmGradients';
 import { initWasmBackend } from '../../src/core/train/wasmBackend';
 import { nativeGemmStatus, useNativeGemm } from '../../src/core/train/wasmKernels/nativeGemm';
+import { useSimd } from '../../src/core/train/wasmKernels/simd/simdKernels';
 import { assertClose, onBackend, randomValues, size } from './wasmTestUtil';
 
 type Shape4 = [number, number, number, number];
@@ -146,16 +147,23 @@ const depthwiseCases: ConvCase[] = [
 ];
 
 describe('DepthwiseConv2dNative gradients on wasm match cpu', () => {
-  depthwiseCases.forEach((c, i) => {
-    const label = `x ${c.x} f ${c.f} strides ${c.strides} pad ${c.pad}`;
-    test(label, async () => {
-      const fn = convGrads(c, true, 300 + i * 7);
-      const [dxC, dfC] = await onBackend('cpu', fn);
-      const [dxW, dfW] = await onBackend('wasm', fn);
-      assertClose(dfW!, dfC!, `${label} dFilter`);
-      assertClose(dxW!, dxC!, `${label} dx`);
+  for (const simd of [true, false]) {
+    depthwiseCases.forEach((c, i) => {
+      const label = `x ${c.x} f ${c.f} strides ${c.strides} pad ${c.pad}, ${simd ? 'SIMD where channels allow' : 'JavaScript'}`;
+      test(label, async () => {
+        useSimd(simd);
+        try {
+          const fn = convGrads(c, true, 300 + i * 7);
+          const [dxC, dfC] = await onBackend('cpu', fn);
+          const [dxW, dfW] = await onBackend('wasm', fn);
+          assertClose(dfW!, dfC!, `${label} dFilter`);
+          assertClose(dxW!, dxC!, `${label} dx`);
+        } finally {
+          useSimd(true);
+        }
+      });
     });
-  });
+  }
 
   test('dilation 2 equals the zero-expanded 5x5 filter on cpu', async () => {
     // The cpu backend's depthwise gradients ignore dilations, so the reference is the

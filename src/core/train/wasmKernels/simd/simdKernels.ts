@@ -169,6 +169,7 @@ interface WebAssemblyApi {
 const wasmApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
 const instances = new WeakMap<BackendWasm, SimdKernels | null>();
+let enabled = true;
 
 /** The backend's heap memory, if its module exposes it (Emscripten's `asm.memory`). */
 function heapMemory(backend: BackendWasm): object | undefined {
@@ -200,10 +201,16 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
 
 /** The SIMD loops working on this backend's heap, or undefined where they cannot run. */
 export function simdKernels(backend: BackendWasm): SimdKernels | undefined {
+  if (!enabled) return undefined;
   let k = instances.get(backend);
   if (k === undefined) {
     k = instantiate(backend);
     instances.set(backend, k);
   }
   return k ?? undefined;
+}
+
+/** Turns the SIMD loops off (true turns them back on), leaving the JavaScript ones; for measurements and tests. */
+export function useSimd(on: boolean): void {
+  enabled = on;
 }
