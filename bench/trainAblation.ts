@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src/core/models/zoo';
 import { fuseLayersForTraining } from '../src/core/train/fusedLayers';
+import { MomentumOptimizer } from '../src/core/train/momentumOptimizer';
 import { initWasmBackend } from '../src/core/train/wasmBackend';
 import { useNativeGemm } from '../src/core/train/wasmKernels/nativeGemm';
 import { useSimd } from '../src/core/train/wasmKernels/simd/simdKernels';
@@ -18,21 +19,24 @@ interface Configuration {
   readonly fusedLayers: boolean;
   readonly simd: boolean;
   readonly nativeProducts: boolean;
+  readonly fusedOptimizer: boolean;
 }
 
 const CONFIGURATIONS: readonly Configuration[] = [
-  { label: "before: tf.layers' BatchNorm and ReLU, XNNPACK products, JavaScript loops", fusedLayers: false, simd: false, nativeProducts: false },
-  { label: '+ fused BatchNorm and ReLU kernels', fusedLayers: true, simd: false, nativeProducts: false },
-  { label: '+ WebAssembly SIMD loops (BN, ReLU, depthwise filter gradient)', fusedLayers: true, simd: true, nativeProducts: false },
-  { label: "+ products on ONNX Runtime's GEMM (1 thread)", fusedLayers: true, simd: true, nativeProducts: true },
+  { label: "before: tf.layers' BatchNorm and ReLU, XNNPACK products, JavaScript loops", fusedLayers: false, simd: false, nativeProducts: false, fusedOptimizer: false },
+  { label: '+ fused BatchNorm and ReLU kernels', fusedLayers: true, simd: false, nativeProducts: false, fusedOptimizer: false },
+  { label: '+ WebAssembly SIMD loops (BN, ReLU, depthwise filter gradient)', fusedLayers: true, simd: true, nativeProducts: false, fusedOptimizer: false },
+  { label: "+ products on ONNX Runtime's GEMM (1 thread)", fusedLayers: true, simd: true, nativeProducts: true, fusedOptimizer: false },
+  { label: '+ one-pass momentum update', fusedLayers: true, simd: true, nativeProducts: true, fusedOptimizer: true },
 ];
 
 export async function ablation(batch: number, rounds: number): Promise<void> {
   await initWasmBackend();
   const model = buildModel('mobilenetV1', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
-  const optimizer = tf.train.momentum(0.01, 0.9);
+  const optimizers = { stock: tf.train.momentum(0.01, 0.9), fused: new MomentumOptimizer(0.01, 0.9) };
   const xs = tf.randomUniform([batch, 28, 28, 1]);
   const ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32') as tf.Tensor1D, 10);
+  let optimizer: tf.Optimizer = optimizers.stock;
   const step = (): void => {
     const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar, true);
     loss?.dataSync();
@@ -45,6 +49,7 @@ export async function ablation(batch: number, rounds: number): Promise<void> {
     CONFIGURATIONS.forEach((c, i) => {
       useSimd(c.simd);
       useNativeGemm(c.nativeProducts);
+      optimizer = c.fusedOptimizer ? optimizers.fused : optimizers.stock;
       const unfuse = c.fusedLayers ? fuseLayersForTraining(model) : (): void => undefined;
       step();
       const t0 = performance.now();
@@ -64,10 +69,11 @@ export async function ablation(batch: number, rounds: number): Promise<void> {
     const w = median(walls[i]!);
     const cpu = median(cpus[i]!);
     console.log(
-      `  ${c.label.padEnd(78)} ${w.toFixed(0).padStart(5)} ms wall (${((batch * 1000) / w).toFixed(0).padStart(4)} img/s), ` +
+      `  ${c.label.padEnd(72)} ${w.toFixed(0).padStart(5)} ms wall (${((batch * 1000) / w).toFixed(0).padStart(4)} img/s), ` +
         `${cpu.toFixed(0).padStart(5)} ms CPU (${((batch * 1000) / cpu).toFixed(0).padStart(4)} img/s), ${(base / cpu).toFixed(2)}x`,
     );
   });
   tf.dispose([xs, ys]);
-  optimizer.dispose();
+  optimizers.stock.dispose();
+  optimizers.fused.dispose();
 }

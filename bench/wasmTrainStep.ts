@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../src/core/models/zoo';
 import { fuseLayersForTraining } from '../src/core/train/fusedLayers';
+import { MomentumOptimizer } from '../src/core/train/momentumOptimizer';
 import { initWasmBackend } from '../src/core/train/wasmBackend';
 import { registerWasmGradients } from '../src/core/train/wasmGradients';
 import { median } from './stats';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     `backend ${tf.getBackend()}${GRADIENTS_ONLY ? ' (missing gradients only)' : ''}, BatchNorm and ReLU ${STOCK_LAYERS ? "tf.layers' own" : 'fused'}, ` +
       `batch ${BATCH}, ${STEPS} timed steps after ${WARMUP} warm-up`,
   );
-  const optimizer = tf.train.momentum(0.05, 0.9);
+  const optimizer = new MomentumOptimizer(0.05, 0.9);
   const xs = tf.randomUniform([BATCH, 28, 28, 1]);
   const ys = tf.oneHot(tf.randomUniform([BATCH], 0, 10, 'int32') as tf.Tensor1D, 10);
   const step = (): void => {

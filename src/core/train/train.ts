@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchCount, batches, checkDatasetFitsModel, requireLabels } from '../data/batches';
 import { recalibrateBatchNorm } from './bnRecalibration';
 import { fuseLayersForTraining } from './fusedLayers';
+import { MomentumOptimizer } from './momentumOptimizer';
 import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
@@ -75,7 +76,8 @@ function makeOptimizer(name: OptimizerName, rate: number, momentum: number): Sch
     return { optimizer: adam, setRate: (r) => ((adam as unknown as { learningRate: number }).learningRate = r) };
   }
   if (name === 'momentum') {
-    const sgd = tf.train.momentum(rate, momentum);
+    // tf.train.momentum's arithmetic, with one kernel per variable on wasm.
+    const sgd = new MomentumOptimizer(rate, momentum);
     return { optimizer: sgd, setRate: (r) => sgd.setLearningRate(r) };
   }
   throw new PruneLensError(`unknown optimizer "${String(name)}" (known: adam, momentum)`);

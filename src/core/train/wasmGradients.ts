@@ -29,6 +29,7 @@ import { depthwiseBackpropFilter } from './wasmKernels/depthwiseBackpropFilter';
 import { depthwiseBackpropInput } from './wasmKernels/depthwiseBackpropInput';
 import { batchNorm } from './wasmKernels/fusedBatchNorm';
 import { identity } from './wasmKernels/identity';
+import { MOMENTUM_UPDATE, momentumUpdate } from './wasmKernels/momentumUpdate';
 import { conv2D, fusedConv2D } from './wasmKernels/pointwiseConv';
 import { RELU_TRAINING, RELU_TRAINING_GRAD, reluTraining, reluTrainingGrad, reluTrainingGradConfig } from './wasmKernels/reluTraining';
 import { meanLeading, sumLeading } from './wasmKernels/reductions';
@@ -69,6 +70,8 @@ export function registerWasmGradients(options: WasmGradientOptions = {}): void {
   replaceKernel(RELU_TRAINING, reluTraining);
   replaceKernel(RELU_TRAINING_GRAD, reluTrainingGrad);
   tf.registerGradient(reluTrainingGradConfig);
+  // The momentum optimizer's update (momentumOptimizer.ts).
+  replaceKernel(MOMENTUM_UPDATE, momentumUpdate);
   if (options.replaceSlowKernels ?? true) {
     replaceKernel('Conv2DBackpropInput', conv2DBackpropInput);
     replaceKernel('Conv2D', conv2D);

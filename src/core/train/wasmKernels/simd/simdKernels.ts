@@ -40,6 +40,11 @@ export interface SimdKernels {
   ): void;
   /** dst = dy where y > 0, else 0, over `bytes` bytes (a multiple of 16). */
   reluGrad(dst: number, dy: number, y: number, bytes: number): void;
+  /**
+   * SGD with momentum over `bytes` bytes: newAcc = m acc + grad, newVal = c newAcc + val, with
+   * m and c read as four-lane vectors at `coefficients` and `coefficients + 16`.
+   */
+  momentum(newAcc: number, newVal: number, acc: number, val: number, grad: number, bytes: number, coefficients: number): void;
 }
 
 /** Pushes the address base + offset. */
@@ -149,6 +154,24 @@ const FUNCTIONS: FunctionSpec[] = [
       });
     },
   },
+  {
+    name: 'momentum',
+    params: 7, // newAcc, newVal, acc, val, grad, bytes, coefficients
+    build: (c) => {
+      const [newAcc, newVal, acc, val, grad, bytes, coefficients] = [0, 1, 2, 3, 4, 5, 6];
+      const o = c.local('i32');
+      const a = c.local('v128');
+      c.loop(o, () => c.i32(0), () => c.get(bytes), 16, () => {
+        at(c, acc, o).load();
+        c.get(coefficients).load().fmul();
+        at(c, grad, o).load().fadd().set(a);
+        at(c, newAcc, o).get(a).store();
+        at(c, newVal, o).get(a);
+        c.get(coefficients).load(16).fmul();
+        at(c, val, o).load().fadd().store();
+      });
+    },
+  },
 ];
 
 interface Exports {
@@ -157,6 +180,7 @@ interface Exports {
   affine2(...args: number[]): void;
   depthwiseTap(...args: number[]): void;
   reluGrad(...args: number[]): void;
+  momentum(...args: number[]): void;
 }
 
 /** The parts of the WebAssembly JavaScript API used here (the project's type libraries lack them). */
@@ -196,6 +220,7 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
     depthwiseTap: (x, dy, acc, rowBytes, images, height, width, xs, dys) =>
       e.depthwiseTap(x, dy, acc, rowBytes, images, height, width, xs[0]!, xs[1]!, xs[2]!, dys[0]!, dys[1]!, dys[2]!),
     reluGrad: (dst, dy, y, bytes) => e.reluGrad(dst, dy, y, bytes),
+    momentum: (newAcc, newVal, acc, val, grad, bytes, coefficients) => e.momentum(newAcc, newVal, acc, val, grad, bytes, coefficients),
   };
 }
 
