@@ -33,7 +33,7 @@ function batchNormCase(shape: number[], seed: number, fused: boolean): () => tf.
     const r = tf.tensor(rv, shape);
     const axes = shape.slice(0, -1).map((_, i) => i);
     const forward = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor[] => {
-      if (fused) return tf.engine().runKernel(BATCH_NORM_TRAINING, { x: a, gamma: g, beta: b }, { epsilon: EPSILON }) as tf.Tensor[];
+      if (fused) return tf.engine().runKernel(BATCH_NORM_TRAINING, { x: a, gamma: g, beta: b, movingMean: tf.zeros([C]), movingVariance: tf.ones([C]) }, { epsilon: EPSILON, momentum: 0.9 }) as tf.Tensor[];
       const { mean, variance } = tf.moments(a, axes);
       return [tf.batchNorm(a, mean, variance, b, g, EPSILON), mean, variance];
     };
@@ -70,7 +70,8 @@ describe('fused training BatchNorm on wasm matches tf.layers composition on cpu'
   test('wrong parameter shapes are refused with a clear error', async () => {
     await tf.setBackend('wasm');
     const x = tf.zeros([2, 3, 3, 4]);
-    assert.throws(() => tf.engine().runKernel(BATCH_NORM_TRAINING, { x, gamma: tf.ones([3]), beta: tf.zeros([4]) }, { epsilon: EPSILON }), /gamma must have shape \[4\]/);
+    const stats = { beta: tf.zeros([4]), movingMean: tf.zeros([4]), movingVariance: tf.ones([4]) };
+    assert.throws(() => tf.engine().runKernel(BATCH_NORM_TRAINING, { x, gamma: tf.ones([3]), ...stats }, { epsilon: EPSILON, momentum: 0.9 }), /gamma must have shape \[4\]/);
     x.dispose();
   });
 });

@@ -205,6 +205,30 @@ describe('DepthwiseConv2dNative gradients on wasm match cpu', () => {
 });
 
 describe('replaced wasm kernels match cpu', () => {
+  test('BatchMatMul of single matrices, every transposition, and a true batch', async () => {
+    const fn = (): tf.Tensor[] => {
+      const a = tf.tensor(randomValues(6 * 5, 81), [6, 5]);
+      const b = tf.tensor(randomValues(5 * 7, 82), [5, 7]);
+      const at = tf.tensor(randomValues(5 * 6, 83), [5, 6]);
+      const bt = tf.tensor(randomValues(7 * 5, 84), [7, 5]);
+      const batch = tf.tensor(randomValues(3 * 6 * 5, 85), [3, 6, 5]);
+      return [
+        tf.matMul(a, b),
+        tf.matMul(at, b, true, false),
+        tf.matMul(a, bt, false, true),
+        tf.matMul(at, bt, true, true),
+        tf.matMul(a.reshape([1, 6, 5]), b.reshape([1, 5, 7])),
+        tf.matMul(batch, b),
+      ];
+    };
+    const ref = await onBackend('cpu', fn);
+    const got = await onBackend('wasm', fn);
+    ref.forEach((r, i) => assertClose(got[i]!, r, `product ${i}`));
+    await tf.setBackend('wasm');
+    const shapes = tf.tidy(() => fn().map((t) => t.shape));
+    assert.deepEqual(shapes, [[6, 7], [6, 7], [6, 7], [6, 7], [1, 6, 7], [3, 6, 7]]);
+  });
+
   test('depthwise input gradient with pads larger than the window (loop path)', async () => {
     const xShape: Shape4 = [2, 5, 6, 3];
     const filterShape: Shape4 = [3, 3, 3, 1];

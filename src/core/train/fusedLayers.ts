@@ -39,14 +39,6 @@ function variablesOf(layer: tf.layers.Layer): BatchNormVariables | undefined {
   return { gamma, beta, movingMean, movingVariance };
 }
 
-/** variable <- variable - (variable - value) * (1 - momentum), in the op order tf.layers uses. */
-function movingAverage(variable: tf.LayerVariable, value: tf.Tensor, momentum: number): void {
-  tf.tidy(() => {
-    const current = variable.read();
-    variable.write(tf.sub(current, tf.mul(tf.sub(current, value), 1 - momentum)));
-  });
-}
-
 /** The one float32 input of a single-input layer on the wasm backend, else undefined. */
 function wasmInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | undefined {
   const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
@@ -64,10 +56,12 @@ function batchNormCall(layer: tf.layers.Layer, own: LayerCall): LayerCall | unde
     const channelsLast = config.axis === -1 || config.axis === rank - 1;
     if (kwargs['training'] !== true || x === undefined || !channelsLast || rank < 2) return own(inputs, kwargs);
     return tf.tidy(() => {
-      const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAINING, { x, gamma: vars.gamma.read(), beta: vars.beta.read() }, { epsilon: config.epsilon }) as tf.Tensor[];
-      movingAverage(vars.movingMean, mean!, config.momentum);
-      movingAverage(vars.movingVariance, variance!, config.momentum);
-      return y!;
+      const inputs = { x, gamma: vars.gamma.read(), beta: vars.beta.read(), movingMean: vars.movingMean.read(), movingVariance: vars.movingVariance.read() };
+      const outputs = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { epsilon: config.epsilon, momentum: config.momentum }) as tf.Tensor[];
+      // The kernel computed the moving averages as tf.layers does (see batchNormTraining.ts).
+      vars.movingMean.write(outputs[4]!);
+      vars.movingVariance.write(outputs[5]!);
+      return outputs[0]!;
     });
   };
 }

@@ -23,6 +23,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD, batchNormTraining, batchNormTrainingGrad, batchNormTrainingGradConfig } from './wasmKernels/batchNormTraining';
+import { batchMatMul } from './wasmKernels/batchMatMul';
 import { conv2DBackpropFilter } from './wasmKernels/conv2dBackpropFilter';
 import { conv2DBackpropInput } from './wasmKernels/conv2dBackpropInput';
 import { depthwiseBackpropFilter } from './wasmKernels/depthwiseBackpropFilter';
@@ -76,6 +77,7 @@ export function registerWasmGradients(options: WasmGradientOptions = {}): void {
     replaceKernel('Conv2DBackpropInput', conv2DBackpropInput);
     replaceKernel('Conv2D', conv2D);
     replaceKernel('FusedConv2D', fusedConv2D);
+    replaceKernel('BatchMatMul', batchMatMul);
     replaceKernel('Tile', tile);
     replaceKernel('Sum', sumLeading);
     replaceKernel('Mean', meanLeading);

@@ -18,7 +18,11 @@ import { heap, requireFloat32 } from './common';
 import type { KernelArgs, TensorInfo } from './common';
 import { simdKernels } from './simd/simdKernels';
 
-/** The forward kernel: inputs x, gamma, beta; outputs y, mean, variance (biased), 1/sqrt(variance + eps). */
+/**
+ * The forward kernel: inputs x, gamma, beta, movingMean, movingVariance; attrs epsilon,
+ * momentum; outputs y, mean, variance (biased), 1/sqrt(variance + eps), and the moving mean
+ * and variance updated as tf.layers updates them.
+ */
 export const BATCH_NORM_TRAINING = 'PruneLensBatchNormTraining';
 /** The backward kernel: inputs dy, x, gamma, mean, invStd; outputs dx, dGamma, dBeta. */
 export const BATCH_NORM_TRAINING_GRAD = 'PruneLensBatchNormTrainingGrad';
@@ -129,20 +133,32 @@ function affineRows(backend: BackendWasm, dst: TensorInfo, a: TensorInfo, b: Ten
   }
 }
 
-/** Forward: batch statistics, the normalised output, and what the backward pass needs. */
-export function batchNormTraining(args: KernelArgs<{ x: TensorInfo; gamma: TensorInfo; beta: TensorInfo }, { epsilon: number }>): TensorInfo[] {
+type BatchNormInputs = { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo; movingMean: TensorInfo; movingVariance: TensorInfo };
+
+/**
+ * moving - (moving - batch) * (1 - momentum) per channel, rounded to float32 after each
+ * operation as the separate kernels of tf.layers' update round it.
+ */
+function movingAverage(moving: Float32Array, batch: Float32Array, momentum: number, out: Float32Array): void {
+  const decay = Math.fround(1 - momentum);
+  for (let c = 0; c < moving.length; c++) out[c] = moving[c]! - Math.fround(Math.fround(moving[c]! - batch[c]!) * decay);
+}
+
+/** Forward: batch statistics, the normalised output, what the backward pass needs, and the moving statistics. */
+export function batchNormTraining(args: KernelArgs<BatchNormInputs, { epsilon: number; momentum: number }>): TensorInfo[] {
   const { inputs, backend, attrs } = args;
-  const { x, gamma, beta } = inputs;
+  const { x, gamma, beta, movingMean, movingVariance } = inputs;
   const name = BATCH_NORM_TRAINING;
   requireFloat32(x, name, 'x');
   const [rows, C] = rowsAndChannels(x, name);
-  requireChannels(gamma, C, name, 'gamma');
-  requireChannels(beta, C, name, 'beta');
+  for (const [t, what] of [[gamma, 'gamma'], [beta, 'beta'], [movingMean, 'movingMean'], [movingVariance, 'movingVariance']] as const) requireChannels(t, C, name, what);
   if (rows === 0) throw new Error(`${name} (wasm): x is empty, so it has no batch statistics`);
   const y = backend.makeOutput([...x.shape], 'float32');
   const meanOut = backend.makeOutput([C], 'float32');
   const varianceOut = backend.makeOutput([C], 'float32');
   const invStdOut = backend.makeOutput([C], 'float32');
+  const movingMeanOut = backend.makeOutput([C], 'float32');
+  const movingVarianceOut = backend.makeOutput([C], 'float32');
   // Sums of x - x[0] (the first row): a shift near the mean, see channelSumsJs.
   const first = heap(backend, x).slice(0, C);
   const [sum, sumSq] = channelSums(backend, x, x, rows, first, first);
@@ -166,8 +182,10 @@ export function batchNormTraining(args: KernelArgs<{ x: TensorInfo; gamma: Tenso
     scale[c] = g[c]! * s;
     shift[c] = bt[c]! - mu * g[c]! * s;
   }
+  movingAverage(heap(backend, movingMean), mean, attrs.momentum, heap(backend, movingMeanOut));
+  movingAverage(heap(backend, movingVariance), variance, attrs.momentum, heap(backend, movingVarianceOut));
   affineRows(backend, y, x, undefined, [scale, new Float32Array(C), shift], rows);
-  return [y, meanOut, varianceOut, invStdOut];
+  return [y, meanOut, varianceOut, invStdOut, movingMeanOut, movingVarianceOut];
 }
 
 /**
@@ -218,17 +236,17 @@ export function batchNormTrainingGrad(
 
 /**
  * The gradient of the forward kernel: the backward kernel once, its three results handed
- * to x, gamma and beta. The dys of mean, variance and invStd are ignored: those outputs
- * only feed the moving averages, never the loss.
+ * to x, gamma and beta. Only y reaches the loss; the other outputs are statistics. The
+ * moving statistics get no gradient, as in tf.layers.
  */
 export const batchNormTrainingGradConfig: tf.GradConfig = {
   kernelName: BATCH_NORM_TRAINING,
   inputsToSave: ['x', 'gamma'],
-  outputsToSave: [false, true, false, true],
+  outputsToSave: [false, true, false, true, false, false],
   gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
     const dy = Array.isArray(dys) ? dys[0]! : dys;
     const [x, gamma, mean, invStd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, gamma, mean, invStd }, {}) as tf.Tensor[];
-    return { x: () => dx!, gamma: () => dGamma!, beta: () => dBeta! };
+    return { x: () => dx!, gamma: () => dGamma!, beta: () => dBeta!, movingMean: () => tf.zerosLike(mean), movingVariance: () => tf.zerosLike(mean) };
   },
 };

@@ -8,6 +8,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { as4D, heap, requireFloat32 } from './common';
 import type { Conv2DInfo, KernelArgs, PadAttr, RoundingAttr, TensorInfo } from './common';
 import { depthwiseInfo } from './convInfo';
+import { tapStrides, tapWindows, windowOffsets } from './depthwiseTaps';
 import { simdKernels } from './simd/simdKernels';
 
 interface DepthwiseBackpropFilterAttrs {
@@ -37,44 +38,25 @@ export function depthwiseBackpropFilter(
 /** Images summed in float32 by the SIMD loop before their sums join the float64 totals. */
 const SIMD_BLOCK_IMAGES = 16;
 
-/**
- * The first and one-past-last output index whose input index o * stride + offset lies in
- * [0, size): the outputs a tap reaches inside the image, padding excluded.
- */
-function validRange(outSize: number, stride: number, offset: number, size: number): [number, number] {
-  const first = Math.max(0, Math.ceil(-offset / stride));
-  const end = Math.min(outSize, Math.floor((size - 1 - offset) / stride) + 1);
-  return [first, Math.max(first, end)];
-}
-
 function filterGradientSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, ci: Conv2DInfo): Float64Array {
   const simd = simdKernels(backend)!;
-  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, filterHeight, filterWidth } = ci;
-  const { strideHeight, strideWidth, dilationHeight, dilationWidth } = ci;
+  const { batchSize, inChannels: C, filterHeight, filterWidth } = ci;
   const taps = filterHeight * filterWidth;
   const rowBytes = C * 4;
   const scratch = backend.makeOutput([taps * C], 'float32');
   const accView = heap(backend, scratch);
   const [xAt, dyAt, accAt] = [heap(backend, x).byteOffset, heap(backend, dy).byteOffset, accView.byteOffset];
-  const xStrides = Int32Array.from([inHeight * inWidth * rowBytes, strideHeight * inWidth * rowBytes, strideWidth * rowBytes]);
-  const dyStrides = Int32Array.from([outHeight * outWidth * rowBytes, outWidth * rowBytes, rowBytes]);
+  const strides = tapStrides(ci);
+  const windows = tapWindows(ci);
   const total = new Float64Array(taps * C);
   for (let n0 = 0; n0 < batchSize; n0 += SIMD_BLOCK_IMAGES) {
     const images = Math.min(SIMD_BLOCK_IMAGES, batchSize - n0);
     accView.fill(0);
-    for (let kh = 0; kh < filterHeight; kh++) {
-      const rowOffset = kh * dilationHeight - ci.padInfo.top;
-      const [oh0, oh1] = validRange(outHeight, strideHeight, rowOffset, inHeight);
-      for (let kw = 0; kw < filterWidth; kw++) {
-        const colOffset = kw * dilationWidth - ci.padInfo.left;
-        const [ow0, ow1] = validRange(outWidth, strideWidth, colOffset, inWidth);
-        if (oh0 === oh1 || ow0 === ow1) continue;
-        const ih0 = oh0 * strideHeight + rowOffset;
-        const iw0 = ow0 * strideWidth + colOffset;
-        const xStart = xAt + n0 * xStrides[0]! + (ih0 * inWidth + iw0) * rowBytes;
-        const dyStart = dyAt + n0 * dyStrides[0]! + (oh0 * outWidth + ow0) * rowBytes;
-        simd.depthwiseTap(xStart, dyStart, accAt + (kh * filterWidth + kw) * rowBytes, rowBytes, images, oh1 - oh0, ow1 - ow0, xStrides, dyStrides);
-      }
+    for (const w of windows) {
+      const at = windowOffsets(ci, w);
+      const xStart = xAt + n0 * strides.input[0]! + at.input;
+      const dyStart = dyAt + n0 * strides.output[0]! + at.output;
+      simd.depthwiseTap(xStart, dyStart, accAt + w.tap * rowBytes, rowBytes, images, w.rows, w.cols, strides.input, strides.output);
     }
     for (let i = 0; i < taps * C; i++) total[i] = total[i]! + accView[i]!;
   }

@@ -38,6 +38,22 @@ export interface SimdKernels {
     xStrides: Int32Array,
     dyStrides: Int32Array,
   ): void;
+  /**
+   * dst[n, i, j, c] += w[c] * src[n, i, j, c] over `images` x `height` x `width` positions,
+   * each operand stepping by its own strides (bytes); one tap of a depthwise convolution
+   * (src = x, dst = y) or of its input gradient (src = dy, dst = dx).
+   */
+  depthwiseTapInto(
+    dst: number,
+    src: number,
+    w: number,
+    rowBytes: number,
+    images: number,
+    height: number,
+    width: number,
+    dstStrides: Int32Array,
+    srcStrides: Int32Array,
+  ): void;
   /** dst = dy where y > 0, else 0, over `bytes` bytes (a multiple of 16). */
   reluGrad(dst: number, dy: number, y: number, bytes: number): void;
   /**
@@ -50,6 +66,35 @@ export interface SimdKernels {
 /** Pushes the address base + offset. */
 function at(code: Code, base: Local, offset: Local): Code {
   return code.get(base).get(offset).add();
+}
+
+/**
+ * A loop over images x height x width positions of two strided operands a and b, running
+ * `inner` on every 16-byte group of the row at each position. Parameters: a, b, w, rowBytes,
+ * images, height, width, then a's image, row and column strides and b's (bytes).
+ */
+function depthwiseTapFunction(name: string, inner: (c: Code, a: Local, b: Local, w: Local, o: Local) => void): FunctionSpec {
+  return {
+    name,
+    params: 13,
+    build: (c) => {
+      const [a, b, w, rowBytes, images, height, width, aImage, aRow, aCol, bImage, bRow, bCol] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+      const [n, i, j, o] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
+      const [pa, pb, qa, qb] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
+      c.loop(n, () => c.i32(0), () => c.get(images), 1, () => {
+        c.get(a).set(pa).get(b).set(pb);
+        c.loop(i, () => c.i32(0), () => c.get(height), 1, () => {
+          c.get(pa).set(qa).get(pb).set(qb);
+          c.loop(j, () => c.i32(0), () => c.get(width), 1, () => {
+            c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => inner(c, qa, qb, w, o));
+            c.addTo(qa, aCol, true).addTo(qb, bCol, true);
+          });
+          c.addTo(pa, aRow, true).addTo(pb, bRow, true);
+        });
+        c.addTo(a, aImage, true).addTo(b, bImage, true);
+      });
+    },
+  };
 }
 
 const FUNCTIONS: FunctionSpec[] = [
@@ -114,33 +159,20 @@ const FUNCTIONS: FunctionSpec[] = [
       });
     },
   },
-  {
-    name: 'depthwiseTap',
-    // x, dy, acc, rowBytes, images, height, width, xImage, xRow, xCol, dyImage, dyRow, dyCol
-    params: 13,
-    build: (c) => {
-      const [x, dy, acc, rowBytes, images, height, width, xImage, xRow, xCol, dyImage, dyRow, dyCol] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-      const [n, i, j, o] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
-      const [px, pdy, qx, qdy] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
-      c.loop(n, () => c.i32(0), () => c.get(images), 1, () => {
-        c.get(x).set(px).get(dy).set(pdy);
-        c.loop(i, () => c.i32(0), () => c.get(height), 1, () => {
-          c.get(px).set(qx).get(pdy).set(qdy);
-          c.loop(j, () => c.i32(0), () => c.get(width), 1, () => {
-            c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
-              at(c, acc, o);
-              at(c, acc, o).load();
-              at(c, qx, o).load();
-              at(c, qdy, o).load().fmul().fadd().store();
-            });
-            c.addTo(qx, xCol, true).addTo(qdy, dyCol, true);
-          });
-          c.addTo(px, xRow, true).addTo(pdy, dyRow, true);
-        });
-        c.addTo(x, xImage, true).addTo(dy, dyImage, true);
-      });
-    },
-  },
+  depthwiseTapFunction('depthwiseTap', (c, a, b, w, o) => {
+    // acc[c] += x * dy: a = x, b = dy, w = acc.
+    at(c, w, o);
+    at(c, w, o).load();
+    at(c, a, o).load();
+    at(c, b, o).load().fmul().fadd().store();
+  }),
+  depthwiseTapFunction('depthwiseTapInto', (c, a, b, w, o) => {
+    // dst += w * src: a = dst, b = src.
+    at(c, a, o);
+    at(c, a, o).load();
+    at(c, w, o).load();
+    at(c, b, o).load().fmul().fadd().store();
+  }),
   {
     name: 'reluGrad',
     params: 4, // dst, dy, y, bytes
@@ -179,6 +211,7 @@ interface Exports {
   affine(...args: number[]): void;
   affine2(...args: number[]): void;
   depthwiseTap(...args: number[]): void;
+  depthwiseTapInto(...args: number[]): void;
   reluGrad(...args: number[]): void;
   momentum(...args: number[]): void;
 }
@@ -219,6 +252,8 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
     affine2: (dst, a, b, rowBytes, rows, ka, kb, kc) => e.affine2(dst, a, b, rowBytes, rows, ka, kb, kc),
     depthwiseTap: (x, dy, acc, rowBytes, images, height, width, xs, dys) =>
       e.depthwiseTap(x, dy, acc, rowBytes, images, height, width, xs[0]!, xs[1]!, xs[2]!, dys[0]!, dys[1]!, dys[2]!),
+    depthwiseTapInto: (dst, src, w, rowBytes, images, height, width, ds, ss) =>
+      e.depthwiseTapInto(dst, src, w, rowBytes, images, height, width, ds[0]!, ds[1]!, ds[2]!, ss[0]!, ss[1]!, ss[2]!),
     reluGrad: (dst, dy, y, bytes) => e.reluGrad(dst, dy, y, bytes),
     momentum: (newAcc, newVal, acc, val, grad, bytes, coefficients) => e.momentum(newAcc, newVal, acc, val, grad, bytes, coefficients),
   };
