@@ -19,8 +19,11 @@ before(async () => {
 
 const EPSILON = 1e-3;
 
-/** y, mean, variance and the gradients of sum(y * r) for x, gamma, beta; fused or composed. */
-function batchNormCase(shape: number[], seed: number, fused: boolean): () => tf.Tensor[] {
+/**
+ * y, mean, variance and the gradients of sum(y * r) for x, gamma, beta; fused or composed;
+ * with `relu`, y is rectified (by the kernel's attribute, or by tf.relu after batchNorm).
+ */
+function batchNormCase(shape: number[], seed: number, fused: boolean, relu = false): () => tf.Tensor[] {
   const C = shape[shape.length - 1]!;
   const xv = randomValues(size(shape), seed).map((v, i) => v * 3 + (i % C) * 0.25);
   const gv = randomValues(C, seed + 1).map((v) => v + 1.2);
@@ -33,9 +36,10 @@ function batchNormCase(shape: number[], seed: number, fused: boolean): () => tf.
     const r = tf.tensor(rv, shape);
     const axes = shape.slice(0, -1).map((_, i) => i);
     const forward = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor[] => {
-      if (fused) return tf.engine().runKernel(BATCH_NORM_TRAINING, { x: a, gamma: g, beta: b, movingMean: tf.zeros([C]), movingVariance: tf.ones([C]) }, { epsilon: EPSILON, momentum: 0.9 }) as tf.Tensor[];
+      if (fused) return tf.engine().runKernel(BATCH_NORM_TRAINING, { x: a, gamma: g, beta: b, movingMean: tf.zeros([C]), movingVariance: tf.ones([C]) }, { epsilon: EPSILON, momentum: 0.9, relu }) as tf.Tensor[];
       const { mean, variance } = tf.moments(a, axes);
-      return [tf.batchNorm(a, mean, variance, b, g, EPSILON), mean, variance];
+      const normed = tf.batchNorm(a, mean, variance, b, g, EPSILON);
+      return [relu ? tf.relu(normed) : normed, mean, variance];
     };
     const [y, mean, variance] = forward(x, gamma, beta);
     const grads = tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(forward(a, g, b)[0]!, r)))([x, gamma, beta]);
@@ -52,13 +56,13 @@ describe('fused training BatchNorm on wasm matches tf.layers composition on cpu'
     [5, 3, 3, 1],
     [20, 6, 6, 8],
   ];
-  for (const simd of [true, false]) {
+  for (const [simd, relu] of [[true, false], [false, false], [true, true], [false, true]] as const) {
     shapes.forEach((shape, i) => {
-      test(`shape [${shape.join(', ')}], ${simd ? 'SIMD where channels allow' : 'JavaScript'} loops`, async () => {
+      test(`shape [${shape.join(', ')}]${relu ? ' with the ReLU folded in' : ''}, ${simd ? 'SIMD where channels allow' : 'JavaScript'} loops`, async () => {
         useSimd(simd);
         try {
-          const ref = await onBackend('cpu', batchNormCase(shape, 10 + i * 5, false));
-          const got = await onBackend('wasm', batchNormCase(shape, 10 + i * 5, true));
+          const ref = await onBackend('cpu', batchNormCase(shape, 10 + i * 5, false, relu));
+          const got = await onBackend('wasm', batchNormCase(shape, 10 + i * 5, true, relu));
           ['y', 'mean', 'variance', 'dx', 'dGamma', 'dBeta'].forEach((what, k) => assertClose(got[k]!, ref[k]!, `${what} of [${shape.join(', ')}]`, 2e-4, 1e-5));
         } finally {
           useSimd(true);
@@ -103,7 +107,34 @@ function bnModel(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: out });
 }
 
+/** input -> BN -> ReLU -> output 0, and the BN's output is output 1 as well. */
+function sharedBnModel(): tf.LayersModel {
+  const input = tf.input({ shape: [4, 4, 8] });
+  const bn = tf.layers.batchNormalization({ momentum: 0.9, name: 'bn' }).apply(input) as tf.SymbolicTensor;
+  const relu = tf.layers.reLU({ name: 'relu' }).apply(bn) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: [relu, bn] });
+}
+
 describe('fuseLayersForTraining', () => {
+  test('a BatchNorm whose output also goes elsewhere keeps it unrectified', async () => {
+    const shape = [5, 4, 4, 8];
+    const xv = randomValues(size(shape), 71);
+    const run = async (backend: 'cpu' | 'wasm'): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      const model = sharedBnModel();
+      const unfuse = fuseLayersForTraining(model);
+      const values = await onBackend(backend, () => model.apply(tf.tensor(xv, shape), { training: true }) as tf.Tensor[]);
+      unfuse();
+      model.dispose();
+      return values;
+    };
+    const ref = await run('cpu');
+    const got = await run('wasm');
+    assert.ok(ref[1]!.some((v) => v < 0), 'the BN output has negative values');
+    assertClose(got[0]!, ref[0]!, 'ReLU output', 2e-4, 1e-5);
+    assertClose(got[1]!, ref[1]!, 'BN output', 2e-4, 1e-5);
+  });
+
   test('training output, gradients and moving statistics equal the layer on cpu; inference and restore untouched', async () => {
     const shape = [6, 5, 5, 6];
     const xv = randomValues(size(shape), 77).map((v, i) => v * 2 + (i % 6));

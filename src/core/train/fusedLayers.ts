@@ -9,6 +9,12 @@
  * training mode: the output normalised with the batch's mean and biased variance, then the
  * same moving-average updates) and hands everything it does not cover (inference, other
  * backends, other configurations) to the layer's own `call`.
+ *
+ * A BatchNormalization whose output goes to a plain ReLU layer and nowhere else (every conv
+ * block of the zoo's networks) also rectifies its output in the same pass; it marks the
+ * tensors it rectified, and the ReLU passes those through at no cost (the kernel's
+ * `rectified` attribute). Anything else reaching the ReLU is rectified by it as usual, and
+ * since a ReLU is idempotent, passing a rectified tensor through is exact.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAINING } from './wasmKernels/batchNormTraining';
@@ -45,11 +51,29 @@ function wasmInput(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | undefined {
   return x !== undefined && x.dtype === 'float32' && tf.getBackend() === 'wasm' ? x : undefined;
 }
 
+/** Outputs of fused BatchNorm + ReLU calls, which the ReLU layer after them passes through. */
+const rectified = new WeakSet<tf.Tensor>();
+
+function isPlainRelu(layer: tf.layers.Layer): boolean {
+  if (layer.getClassName() !== 'ReLU') return false;
+  const { maxValue } = layer.getConfig() as { maxValue?: number | null };
+  return maxValue === undefined || maxValue === null;
+}
+
+/** Whether the layer's output goes to one plain ReLU layer of the same model and nowhere else. */
+function feedsOnlyPlainRelu(layer: tf.layers.Layer, model: tf.LayersModel): boolean {
+  if (!model.layers.includes(layer) || model.outputLayers.includes(layer)) return false;
+  if (layer.inboundNodes.length !== 1 || layer.outboundNodes.length !== 1) return false;
+  const next = layer.outboundNodes[0]!.outboundLayer;
+  return isPlainRelu(next) && next.inboundNodes.length === 1 && model.layers.includes(next);
+}
+
 /** A BatchNormalization layer's training branch on the fused kernels, or undefined if not covered. */
-function batchNormCall(layer: tf.layers.Layer, own: LayerCall): LayerCall | undefined {
+function batchNormCall(layer: tf.layers.Layer, own: LayerCall, model: tf.LayersModel): LayerCall | undefined {
   const config = layer.getConfig() as unknown as BatchNormConfig;
   const vars = variablesOf(layer);
   if (!config.center || !config.scale || vars === undefined) return undefined;
+  const relu = feedsOnlyPlainRelu(layer, model);
   return (inputs, kwargs) => {
     const x = wasmInput(inputs);
     const rank = x?.shape.length ?? 0;
@@ -57,26 +81,32 @@ function batchNormCall(layer: tf.layers.Layer, own: LayerCall): LayerCall | unde
     if (kwargs['training'] !== true || x === undefined || !channelsLast || rank < 2) return own(inputs, kwargs);
     return tf.tidy(() => {
       const inputs = { x, gamma: vars.gamma.read(), beta: vars.beta.read(), movingMean: vars.movingMean.read(), movingVariance: vars.movingVariance.read() };
-      const outputs = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { epsilon: config.epsilon, momentum: config.momentum }) as tf.Tensor[];
+      const outputs = tf.engine().runKernel(BATCH_NORM_TRAINING, inputs, { epsilon: config.epsilon, momentum: config.momentum, relu }) as tf.Tensor[];
       // The kernel computed the moving averages as tf.layers does (see batchNormTraining.ts).
       vars.movingMean.write(outputs[4]!);
       vars.movingVariance.write(outputs[5]!);
+      if (relu) rectified.add(outputs[0]!);
       return outputs[0]!;
     });
   };
 }
 
-/** A plain ReLU layer (no cap) on the kernel with the one-pass gradient, or undefined if capped. */
+/**
+ * A plain ReLU layer (no cap) in training: tensors a fused BatchNorm already rectified pass
+ * through, others go through the kernel with the one-pass gradient. Undefined if capped.
+ */
 function reluCall(layer: tf.layers.Layer, own: LayerCall): LayerCall | undefined {
-  const { maxValue } = layer.getConfig() as { maxValue?: number | null };
-  if (maxValue !== undefined && maxValue !== null) return undefined;
+  if (!isPlainRelu(layer)) return undefined;
   return (inputs, kwargs) => {
     const x = wasmInput(inputs);
-    return kwargs['training'] === true && x !== undefined ? (tf.engine().runKernel(RELU_TRAINING, { x }, {}) as tf.Tensor) : own(inputs, kwargs);
+    if (kwargs['training'] !== true || x === undefined) return own(inputs, kwargs);
+    return tf.engine().runKernel(RELU_TRAINING, { x }, { rectified: rectified.has(x) }) as tf.Tensor;
   };
 }
 
-const FUSED: Readonly<Record<string, { kernel: string; call: (layer: tf.layers.Layer, own: LayerCall) => LayerCall | undefined }>> = {
+type CallFactory = (layer: tf.layers.Layer, own: LayerCall, model: tf.LayersModel) => LayerCall | undefined;
+
+const FUSED: Readonly<Record<string, { kernel: string; call: CallFactory }>> = {
   BatchNormalization: { kernel: BATCH_NORM_TRAINING, call: batchNormCall },
   ReLU: { kernel: RELU_TRAINING, call: reluCall },
 };
@@ -100,7 +130,7 @@ export function fuseLayersForTraining(model: tf.LayersModel): () => void {
   for (const layer of allLayers(model.layers)) {
     const fused = FUSED[layer.getClassName()];
     if (fused === undefined || tf.getKernel(fused.kernel, tf.getBackend()) === undefined) continue;
-    const call = fused.call(layer, layer.call.bind(layer) as LayerCall);
+    const call = fused.call(layer, layer.call.bind(layer) as LayerCall, model);
     if (call === undefined) continue;
     (layer as unknown as { call: LayerCall }).call = call;
     patched.push(layer);

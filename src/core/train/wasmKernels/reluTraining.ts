@@ -2,6 +2,11 @@
  * ReLU for training with a gradient of PruneLensReluGrad's own: dy where the output is
  * positive, one SIMD pass (simd/simdKernels.ts). tfjs-core's ReLU gradient is
  * dy * cast(step(x)): three kernels and two full-size temporaries per layer.
+ *
+ * With the attribute `rectified` the input is known to be a ReLU's output already (a fused
+ * BatchNorm + ReLU, see ../fusedLayers.ts): the kernel shares its data and the gradient
+ * passes dy on, both free. (A layer that returned its input tensor itself would be copied by
+ * tf.layers, and the copy's gradient copied again.)
  */
 import * as tf from '@tensorflow/tfjs';
 import { heap, requireFloat32, runKernel } from './common';
@@ -13,8 +18,11 @@ export const RELU_TRAINING = 'PruneLensRelu';
 /** The backward kernel: inputs dy and y (the forward output); output dx. */
 export const RELU_TRAINING_GRAD = 'PruneLensReluGrad';
 
-export function reluTraining(args: KernelArgs<{ x: TensorInfo }, Record<string, never>>): TensorInfo {
-  return runKernel('Relu', args.backend, { x: args.inputs.x }, {});
+export function reluTraining(args: KernelArgs<{ x: TensorInfo }, { rectified?: boolean }>): TensorInfo {
+  const { backend, inputs, attrs } = args;
+  if (attrs.rectified !== true) return runKernel('Relu', backend, { x: inputs.x }, {});
+  backend.incRef(inputs.x.dataId);
+  return { dataId: inputs.x.dataId, shape: [...inputs.x.shape], dtype: inputs.x.dtype };
 }
 
 export function reluTrainingGrad(args: KernelArgs<{ dy: TensorInfo; y: TensorInfo }, Record<string, never>>): TensorInfo {
@@ -32,12 +40,16 @@ export function reluTrainingGrad(args: KernelArgs<{ dy: TensorInfo; y: TensorInf
   return dx;
 }
 
-/** The ReLU gradient from the saved output: y > 0 exactly where x > 0. */
+/**
+ * The ReLU gradient from the saved output: y > 0 exactly where x > 0. For a rectified input
+ * it is dy itself: where the input is 0, whoever rectified it masks the gradient.
+ */
 export const reluTrainingGradConfig: tf.GradConfig = {
   kernelName: RELU_TRAINING,
   outputsToSave: [true],
-  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
     const g = Array.isArray(dy) ? dy[0]! : dy;
+    if (attrs['rectified'] === true) return { x: () => g.clone() };
     return { x: () => tf.engine().runKernel(RELU_TRAINING_GRAD, { dy: g, y: saved[0]! }, {}) as tf.Tensor };
   },
 };

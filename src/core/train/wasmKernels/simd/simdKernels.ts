@@ -15,13 +15,14 @@ export interface SimdKernels {
   /**
    * With a' = a - shiftA[c] and b' = b - shiftB[c]: accA[c] += Σ_rows a'[r, c] and
    * accAB[c] += Σ_rows a'[r, c] * b'[r, c] (float32 accumulators; the shifts keep the
-   * products small where the data have a large mean).
+   * products small where the data have a large mean). With `maskA`, a counts only where
+   * maskA[r, c] > 0 (a ReLU's gradient through its output).
    */
-  sums(a: number, b: number, rowBytes: number, rows: number, accA: number, accAB: number, shiftA: number, shiftB: number): void;
-  /** dst[r, c] = a[r, c] * ka[c] + kc[c]. */
-  affine(dst: number, a: number, rowBytes: number, rows: number, ka: number, kc: number): void;
-  /** dst[r, c] = a[r, c] * ka[c] + b[r, c] * kb[c] + kc[c]. */
-  affine2(dst: number, a: number, b: number, rowBytes: number, rows: number, ka: number, kb: number, kc: number): void;
+  sums(a: number, b: number, rowBytes: number, rows: number, accA: number, accAB: number, shiftA: number, shiftB: number, maskA?: number): void;
+  /** dst[r, c] = a[r, c] * ka[c] + kc[c], with `relu` max(0, ·) of that. */
+  affine(dst: number, a: number, rowBytes: number, rows: number, ka: number, kc: number, relu: boolean): void;
+  /** dst[r, c] = a[r, c] * ka[c] + b[r, c] * kb[c] + kc[c], with `maskA` a counting only where maskA > 0. */
+  affine2(dst: number, a: number, b: number, rowBytes: number, rows: number, ka: number, kb: number, kc: number, maskA?: number): void;
   /**
    * acc[c] += Σ x[n, i, j, c] * dy[n, i, j, c] over `images` x `height` x `width` positions,
    * each operand stepping by its own image, row and column strides (bytes); one tap of a
@@ -68,6 +69,92 @@ function at(code: Code, base: Local, offset: Local): Code {
   return code.get(base).get(offset).add();
 }
 
+/** Pushes the vector at base + offset, zeroed in the lanes where mask + offset holds no positive value. */
+function loadMasked(c: Code, base: Local, mask: Local | undefined, offset: Local): void {
+  at(c, base, offset).load();
+  if (mask === undefined) return;
+  at(c, mask, offset).load().f32(0).splat().fgt().and();
+}
+
+/** Params a, b, rowBytes, rows, accA, accAB, shiftA, shiftB (and maskA): see SimdKernels.sums. */
+function sumsFunction(name: string, masked: boolean): FunctionSpec {
+  return {
+    name,
+    params: masked ? 9 : 8,
+    build: (c) => {
+      const [a, b, rowBytes, rows, accA, accAB, shiftA, shiftB] = [0, 1, 2, 3, 4, 5, 6, 7];
+      const mask = masked ? 8 : undefined;
+      const r = c.local('i32');
+      const o = c.local('i32');
+      const v = c.local('v128');
+      c.loop(r, () => c.i32(0), () => c.get(rows), 1, () => {
+        c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
+          loadMasked(c, a, mask, o);
+          at(c, shiftA, o).load().fsub().set(v);
+          at(c, accA, o);
+          at(c, accA, o).load().get(v).fadd().store();
+          at(c, accAB, o);
+          at(c, accAB, o).load().get(v);
+          at(c, b, o).load();
+          at(c, shiftB, o).load().fsub().fmul().fadd().store();
+        });
+        c.addTo(a, rowBytes, true).addTo(b, rowBytes, true);
+        if (mask !== undefined) c.addTo(mask, rowBytes, true);
+      });
+    },
+  };
+}
+
+/** Params dst, a, rowBytes, rows, ka, kc: see SimdKernels.affine. */
+function affineFunction(name: string, relu: boolean): FunctionSpec {
+  return {
+    name,
+    params: 6,
+    build: (c) => {
+      const [dst, a, rowBytes, rows, ka, kc] = [0, 1, 2, 3, 4, 5];
+      const r = c.local('i32');
+      const o = c.local('i32');
+      c.loop(r, () => c.i32(0), () => c.get(rows), 1, () => {
+        c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
+          at(c, dst, o);
+          at(c, a, o).load();
+          at(c, ka, o).load().fmul();
+          at(c, kc, o).load().fadd();
+          if (relu) c.f32(0).splat().fmax();
+          c.store();
+        });
+        c.addTo(dst, rowBytes, true).addTo(a, rowBytes, true);
+      });
+    },
+  };
+}
+
+/** Params dst, a, b, rowBytes, rows, ka, kb, kc (and maskA): see SimdKernels.affine2. */
+function affine2Function(name: string, masked: boolean): FunctionSpec {
+  return {
+    name,
+    params: masked ? 9 : 8,
+    build: (c) => {
+      const [dst, a, b, rowBytes, rows, ka, kb, kc] = [0, 1, 2, 3, 4, 5, 6, 7];
+      const mask = masked ? 8 : undefined;
+      const r = c.local('i32');
+      const o = c.local('i32');
+      c.loop(r, () => c.i32(0), () => c.get(rows), 1, () => {
+        c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
+          at(c, dst, o);
+          loadMasked(c, a, mask, o);
+          at(c, ka, o).load().fmul();
+          at(c, b, o).load();
+          at(c, kb, o).load().fmul().fadd();
+          at(c, kc, o).load().fadd().store();
+        });
+        c.addTo(dst, rowBytes, true).addTo(a, rowBytes, true).addTo(b, rowBytes, true);
+        if (mask !== undefined) c.addTo(mask, rowBytes, true);
+      });
+    },
+  };
+}
+
 /**
  * A loop over images x height x width positions of two strided operands a and b, running
  * `inner` on every 16-byte group of the row at each position. Parameters: a, b, w, rowBytes,
@@ -98,67 +185,12 @@ function depthwiseTapFunction(name: string, inner: (c: Code, a: Local, b: Local,
 }
 
 const FUNCTIONS: FunctionSpec[] = [
-  {
-    name: 'sums',
-    params: 8, // a, b, rowBytes, rows, accA, accAB, shiftA, shiftB
-    build: (c) => {
-      const [a, b, rowBytes, rows, accA, accAB, shiftA, shiftB] = [0, 1, 2, 3, 4, 5, 6, 7];
-      const r = c.local('i32');
-      const o = c.local('i32');
-      const v = c.local('v128');
-      c.loop(r, () => c.i32(0), () => c.get(rows), 1, () => {
-        c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
-          at(c, a, o).load();
-          at(c, shiftA, o).load().fsub().set(v);
-          at(c, accA, o);
-          at(c, accA, o).load().get(v).fadd().store();
-          at(c, accAB, o);
-          at(c, accAB, o).load().get(v);
-          at(c, b, o).load();
-          at(c, shiftB, o).load().fsub().fmul().fadd().store();
-        });
-        c.addTo(a, rowBytes, true).addTo(b, rowBytes, true);
-      });
-    },
-  },
-  {
-    name: 'affine',
-    params: 6, // dst, a, rowBytes, rows, ka, kc
-    build: (c) => {
-      const [dst, a, rowBytes, rows, ka, kc] = [0, 1, 2, 3, 4, 5];
-      const r = c.local('i32');
-      const o = c.local('i32');
-      c.loop(r, () => c.i32(0), () => c.get(rows), 1, () => {
-        c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
-          at(c, dst, o);
-          at(c, a, o).load();
-          at(c, ka, o).load().fmul();
-          at(c, kc, o).load().fadd().store();
-        });
-        c.addTo(dst, rowBytes, true).addTo(a, rowBytes, true);
-      });
-    },
-  },
-  {
-    name: 'affine2',
-    params: 8, // dst, a, b, rowBytes, rows, ka, kb, kc
-    build: (c) => {
-      const [dst, a, b, rowBytes, rows, ka, kb, kc] = [0, 1, 2, 3, 4, 5, 6, 7];
-      const r = c.local('i32');
-      const o = c.local('i32');
-      c.loop(r, () => c.i32(0), () => c.get(rows), 1, () => {
-        c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
-          at(c, dst, o);
-          at(c, a, o).load();
-          at(c, ka, o).load().fmul();
-          at(c, b, o).load();
-          at(c, kb, o).load().fmul().fadd();
-          at(c, kc, o).load().fadd().store();
-        });
-        c.addTo(dst, rowBytes, true).addTo(a, rowBytes, true).addTo(b, rowBytes, true);
-      });
-    },
-  },
+  sumsFunction('sums', false),
+  sumsFunction('sumsMasked', true),
+  affineFunction('affine', false),
+  affineFunction('affineRelu', true),
+  affine2Function('affine2', false),
+  affine2Function('affine2Masked', true),
   depthwiseTapFunction('depthwiseTap', (c, a, b, w, o) => {
     // acc[c] += x * dy: a = x, b = dy, w = acc.
     at(c, w, o);
@@ -208,8 +240,11 @@ const FUNCTIONS: FunctionSpec[] = [
 
 interface Exports {
   sums(...args: number[]): void;
+  sumsMasked(...args: number[]): void;
   affine(...args: number[]): void;
+  affineRelu(...args: number[]): void;
   affine2(...args: number[]): void;
+  affine2Masked(...args: number[]): void;
   depthwiseTap(...args: number[]): void;
   depthwiseTapInto(...args: number[]): void;
   reluGrad(...args: number[]): void;
@@ -247,9 +282,11 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
     return null;
   }
   return {
-    sums: (a, b, rowBytes, rows, accA, accAB, shiftA, shiftB) => e.sums(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB),
-    affine: (dst, a, rowBytes, rows, ka, kc) => e.affine(dst, a, rowBytes, rows, ka, kc),
-    affine2: (dst, a, b, rowBytes, rows, ka, kb, kc) => e.affine2(dst, a, b, rowBytes, rows, ka, kb, kc),
+    sums: (a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, maskA) =>
+      maskA === undefined ? e.sums(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB) : e.sumsMasked(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, maskA),
+    affine: (dst, a, rowBytes, rows, ka, kc, relu) => (relu ? e.affineRelu : e.affine)(dst, a, rowBytes, rows, ka, kc),
+    affine2: (dst, a, b, rowBytes, rows, ka, kb, kc, maskA) =>
+      maskA === undefined ? e.affine2(dst, a, b, rowBytes, rows, ka, kb, kc) : e.affine2Masked(dst, a, b, rowBytes, rows, ka, kb, kc, maskA),
     depthwiseTap: (x, dy, acc, rowBytes, images, height, width, xs, dys) =>
       e.depthwiseTap(x, dy, acc, rowBytes, images, height, width, xs[0]!, xs[1]!, xs[2]!, dys[0]!, dys[1]!, dys[2]!),
     depthwiseTapInto: (dst, src, w, rowBytes, images, height, width, ds, ss) =>

@@ -155,6 +155,9 @@ export class Code {
   fmul(): this {
     return this.simd(0xe6);
   }
+  fmax(): this {
+    return this.simd(0xe9);
+  }
   fgt(): this {
     return this.simd(0x44);
   }

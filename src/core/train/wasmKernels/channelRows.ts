@@ -1,0 +1,123 @@
+/**
+ * The two kinds of pass the fused BatchNorm kernels make over channels-last data seen as
+ * rows of C channels: per-channel sums over the rows, and a per-channel affine map of one or
+ * two tensors into a third. Both run in WebAssembly SIMD where the channel count is
+ * divisible by 4 (simd/simdKernels.ts) and in JavaScript otherwise; sums end in double
+ * precision either way. An optional ReLU is folded in: the forward map can rectify its
+ * result, and both backward passes can take a tensor's values only where a mask (the
+ * rectified output) is positive.
+ */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { heap } from './common';
+import type { TensorInfo } from './common';
+import { simdKernels } from './simd/simdKernels';
+
+/** Rows summed in float32 by the SIMD loop before their sums join the float64 totals. */
+const SIMD_BLOCK_ROWS = 256;
+
+/** The SIMD loops, when they can run on rows of C channels. */
+function simdFor(backend: BackendWasm, C: number): ReturnType<typeof simdKernels> {
+  return C % 4 === 0 ? simdKernels(backend) : undefined;
+}
+
+/**
+ * Per-channel sums over the rows m of a'[m, c] and of a'[m, c] * b'[m, c], where
+ * a' = a - shiftA[c] (a counted only where mask > 0, when a mask is given) and
+ * b' = b - shiftB[c]; b = a and equal shifts give the sum of squares. Shifting by a value
+ * near the mean keeps the float32 sums of the SIMD loop exact enough for a variance.
+ */
+export function channelSums(
+  backend: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  rows: number,
+  shiftA: Float32Array,
+  shiftB: Float32Array,
+  mask?: TensorInfo,
+): [Float64Array, Float64Array] {
+  const C = shiftA.length;
+  const s = new Float64Array(C);
+  const p = new Float64Array(C);
+  const simd = simdFor(backend, C);
+  if (simd === undefined) {
+    const [av, bv, mv] = [heap(backend, a), heap(backend, b), mask === undefined ? undefined : heap(backend, mask)];
+    for (let off = 0; off < rows * C; off += C) {
+      for (let c = 0; c < C; c++) {
+        const raw = mv === undefined || mv[off + c]! > 0 ? av[off + c]! : 0;
+        const a0 = raw - shiftA[c]!;
+        s[c] = s[c]! + a0;
+        p[c] = p[c]! + a0 * (bv[off + c]! - shiftB[c]!);
+      }
+    }
+    return [s, p];
+  }
+  // Scratch: the two float32 accumulators, then the two shifts.
+  const scratch = backend.makeOutput([4 * C], 'float32');
+  const view = heap(backend, scratch);
+  view.set(shiftA, 2 * C);
+  view.set(shiftB, 3 * C);
+  const rowBytes = C * 4;
+  const [aAt, bAt, accAt] = [heap(backend, a).byteOffset, heap(backend, b).byteOffset, view.byteOffset];
+  const maskAt = mask === undefined ? undefined : heap(backend, mask).byteOffset;
+  for (let r0 = 0; r0 < rows; r0 += SIMD_BLOCK_ROWS) {
+    view.fill(0, 0, 2 * C);
+    const offset = r0 * rowBytes;
+    const count = Math.min(SIMD_BLOCK_ROWS, rows - r0);
+    simd.sums(aAt + offset, bAt + offset, rowBytes, count, accAt, accAt + rowBytes, accAt + 2 * rowBytes, accAt + 3 * rowBytes, maskAt === undefined ? undefined : maskAt + offset);
+    for (let c = 0; c < C; c++) {
+      s[c] = s[c]! + view[c]!;
+      p[c] = p[c]! + view[C + c]!;
+    }
+  }
+  backend.disposeData(scratch.dataId);
+  return [s, p];
+}
+
+export interface AffineOptions {
+  /** Rectify the result: max(0, ·). */
+  readonly relu?: boolean;
+  /** Take a only where this tensor is positive (0 elsewhere). */
+  readonly mask?: TensorInfo;
+}
+
+/**
+ * dst[m, c] = ka[c] a[m, c] + kb[c] b[m, c] + kc[c], without the b term when b is undefined;
+ * see AffineOptions for the ReLU variants.
+ */
+export function affineRows(
+  backend: BackendWasm,
+  dst: TensorInfo,
+  a: TensorInfo,
+  b: TensorInfo | undefined,
+  k: readonly [Float32Array, Float32Array, Float32Array],
+  rows: number,
+  options: AffineOptions = {},
+): void {
+  const C = k[0].length;
+  const simd = simdFor(backend, C);
+  if (simd !== undefined) {
+    const coefficients = backend.makeOutput([3 * C], 'float32');
+    const kv = heap(backend, coefficients);
+    k.forEach((values, i) => kv.set(values, i * C));
+    const [kAt, rowBytes] = [kv.byteOffset, C * 4];
+    const [dAt, aAt] = [heap(backend, dst).byteOffset, heap(backend, a).byteOffset];
+    const maskAt = options.mask === undefined ? undefined : heap(backend, options.mask).byteOffset;
+    if (b === undefined) simd.affine(dAt, aAt, rowBytes, rows, kAt, kAt + 2 * rowBytes, options.relu === true);
+    else simd.affine2(dAt, aAt, heap(backend, b).byteOffset, rowBytes, rows, kAt, kAt + rowBytes, kAt + 2 * rowBytes, maskAt);
+    backend.disposeData(coefficients.dataId);
+    return;
+  }
+  const [ka, kb, kc] = k;
+  const dv = heap(backend, dst);
+  const av = heap(backend, a);
+  const bv = b === undefined ? undefined : heap(backend, b);
+  const mv = options.mask === undefined ? undefined : heap(backend, options.mask);
+  for (let off = 0; off < rows * C; off += C) {
+    for (let c = 0; c < C; c++) {
+      const i = off + c;
+      const av0 = mv === undefined || mv[i]! > 0 ? av[i]! : 0;
+      const v = av0 * ka[c]! + (bv === undefined ? 0 : bv[i]! * kb[c]!) + kc[c]!;
+      dv[i] = options.relu === true ? Math.max(0, v) : v;
+    }
+  }
+}
