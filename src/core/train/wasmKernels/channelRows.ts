@@ -2,8 +2,8 @@
  * The two kinds of pass the fused BatchNorm kernels make over channels-last data seen as
  * rows of C channels: per-channel sums over the rows, and a per-channel affine map of one or
  * two tensors into a third. Both run in WebAssembly SIMD where the channel count is
- * divisible by 4 (simd/simdKernels.ts) and in JavaScript otherwise; sums end in double
- * precision either way. An optional ReLU is folded in: the forward map can rectify its
+ * divisible by 4 (simd/simdKernels.ts) and in JavaScript otherwise; sums are in double
+ * precision either way (the SIMD loop adds float32 sums of a few rows in float64). An optional ReLU is folded in: the forward map can rectify its
  * result, and both backward passes can take a tensor's values only where a mask (the
  * rectified output) is positive.
  */
@@ -11,9 +11,6 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heap } from './common';
 import type { TensorInfo } from './common';
 import { simdKernels } from './simd/simdKernels';
-
-/** Rows summed in float32 by the SIMD loop before their sums join the float64 totals. */
-const SIMD_BLOCK_ROWS = 256;
 
 /** The SIMD loops, when they can run on rows of C channels. */
 function simdFor(backend: BackendWasm, C: number): ReturnType<typeof simdKernels> {
@@ -24,7 +21,7 @@ function simdFor(backend: BackendWasm, C: number): ReturnType<typeof simdKernels
  * Per-channel sums over the rows m of a'[m, c] and of a'[m, c] * b'[m, c], where
  * a' = a - shiftA[c] (a counted only where mask > 0, when a mask is given) and
  * b' = b - shiftB[c]; b = a and equal shifts give the sum of squares. Shifting by a value
- * near the mean keeps the float32 sums of the SIMD loop exact enough for a variance.
+ * near the mean keeps the products, and the float32 block sums of the SIMD loop, small.
  */
 export function channelSums(
   backend: BackendWasm,
@@ -51,24 +48,19 @@ export function channelSums(
     }
     return [s, p];
   }
-  // Scratch: the two float32 accumulators, then the two shifts.
-  const scratch = backend.makeOutput([4 * C], 'float32');
+  // Scratch, in floats: the two float64 accumulators (4C), the two shifts (2C), the float32 block sums (2C).
+  const scratch = backend.makeOutput([8 * C], 'float32');
   const view = heap(backend, scratch);
-  view.set(shiftA, 2 * C);
-  view.set(shiftB, 3 * C);
+  view.fill(0);
+  view.set(shiftA, 4 * C);
+  view.set(shiftB, 5 * C);
   const rowBytes = C * 4;
-  const [aAt, bAt, accAt] = [heap(backend, a).byteOffset, heap(backend, b).byteOffset, view.byteOffset];
+  const at = view.byteOffset;
   const maskAt = mask === undefined ? undefined : heap(backend, mask).byteOffset;
-  for (let r0 = 0; r0 < rows; r0 += SIMD_BLOCK_ROWS) {
-    view.fill(0, 0, 2 * C);
-    const offset = r0 * rowBytes;
-    const count = Math.min(SIMD_BLOCK_ROWS, rows - r0);
-    simd.sums(aAt + offset, bAt + offset, rowBytes, count, accAt, accAt + rowBytes, accAt + 2 * rowBytes, accAt + 3 * rowBytes, maskAt === undefined ? undefined : maskAt + offset);
-    for (let c = 0; c < C; c++) {
-      s[c] = s[c]! + view[c]!;
-      p[c] = p[c]! + view[C + c]!;
-    }
-  }
+  simd.sums(heap(backend, a).byteOffset, heap(backend, b).byteOffset, rowBytes, rows, at, at + 2 * rowBytes, at + 4 * rowBytes, at + 5 * rowBytes, at + 6 * rowBytes, maskAt);
+  const totals = new Float64Array(view.buffer, at, 2 * C);
+  s.set(totals.subarray(0, C));
+  p.set(totals.subarray(C, 2 * C));
   backend.disposeData(scratch.dataId);
   return [s, p];
 }

@@ -35,8 +35,11 @@ export function depthwiseBackpropFilter(
   return out;
 }
 
-/** Images summed in float32 by the SIMD loop before their sums join the float64 totals. */
-const SIMD_BLOCK_IMAGES = 16;
+/**
+ * Output positions the SIMD loop sums in float32 (whole images, at least one) before the
+ * sums join the float64 totals.
+ */
+const SIMD_BLOCK_POSITIONS = 1024;
 
 function filterGradientSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, ci: Conv2DInfo): Float64Array {
   const simd = simdKernels(backend)!;
@@ -49,8 +52,9 @@ function filterGradientSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInfo,
   const strides = tapStrides(ci);
   const windows = tapWindows(ci);
   const total = new Float64Array(taps * C);
-  for (let n0 = 0; n0 < batchSize; n0 += SIMD_BLOCK_IMAGES) {
-    const images = Math.min(SIMD_BLOCK_IMAGES, batchSize - n0);
+  const block = Math.max(1, Math.floor(SIMD_BLOCK_POSITIONS / (ci.outHeight * ci.outWidth)));
+  for (let n0 = 0; n0 < batchSize; n0 += block) {
+    const images = Math.min(block, batchSize - n0);
     accView.fill(0);
     for (const w of windows) {
       const at = windowOffsets(ci, w);

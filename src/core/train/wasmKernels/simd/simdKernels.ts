@@ -14,11 +14,14 @@ import type { Code, FunctionSpec, Local } from './wasmEmitter';
 export interface SimdKernels {
   /**
    * With a' = a - shiftA[c] and b' = b - shiftB[c]: accA[c] += Σ_rows a'[r, c] and
-   * accAB[c] += Σ_rows a'[r, c] * b'[r, c] (float32 accumulators; the shifts keep the
-   * products small where the data have a large mean). With `maskA`, a counts only where
-   * maskA[r, c] > 0 (a ReLU's gradient through its output).
+   * accAB[c] += Σ_rows a'[r, c] * b'[r, c], accA and accAB float64 (C each). Blocks of
+   * SUM_BLOCK_ROWS rows are summed in float32 in `scratch` (2C floats, zero on entry and on
+   * return) and then added in float64: whole-tensor float32 sums are not accurate enough for
+   * BatchNorm's gradient. The shifts keep the products small where the data have a large
+   * mean. With `maskA`, a counts only where maskA[r, c] > 0 (a ReLU's gradient through its
+   * output).
    */
-  sums(a: number, b: number, rowBytes: number, rows: number, accA: number, accAB: number, shiftA: number, shiftB: number, maskA?: number): void;
+  sums(a: number, b: number, rowBytes: number, rows: number, accA: number, accAB: number, shiftA: number, shiftB: number, scratch: number, maskA?: number): void;
   /** dst[r, c] = a[r, c] * ka[c] + kc[c], with `relu` max(0, ·) of that. */
   affine(dst: number, a: number, rowBytes: number, rows: number, ka: number, kc: number, relu: boolean): void;
   /** dst[r, c] = a[r, c] * ka[c] + b[r, c] * kb[c] + kc[c], with `maskA` a counting only where maskA > 0. */
@@ -76,30 +79,52 @@ function loadMasked(c: Code, base: Local, mask: Local | undefined, offset: Local
   at(c, mask, offset).load().f32(0).splat().fgt().and();
 }
 
-/** Params a, b, rowBytes, rows, accA, accAB, shiftA, shiftB (and maskA): see SimdKernels.sums. */
+/** Rows the sums kernel adds in float32 before adding their sums in float64. */
+const SUM_BLOCK_ROWS = 16;
+
+/** acc64[2o..] += the four float32 at acc32[o] as float64, and acc32[o] = 0. */
+function flushToFloat64(c: Code, acc32: Local, acc64: Local, o: Local, v: Local): void {
+  at(c, acc32, o).load().set(v);
+  // acc64 holds 8 bytes per channel: byte offset 2 o.
+  c.get(acc64).get(o).add().get(o).add();
+  c.get(acc64).get(o).add().get(o).add().load().get(v).promoteLow().dadd().store();
+  c.get(acc64).get(o).add().get(o).add();
+  c.get(acc64).get(o).add().get(o).add().load(16).get(v).get(v).highToLow().promoteLow().dadd().store(16);
+  at(c, acc32, o).f32(0).splat().store();
+}
+
+/** Params a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch (and maskA): see SimdKernels.sums. */
 function sumsFunction(name: string, masked: boolean): FunctionSpec {
   return {
     name,
-    params: masked ? 9 : 8,
+    params: masked ? 10 : 9,
     build: (c) => {
-      const [a, b, rowBytes, rows, accA, accAB, shiftA, shiftB] = [0, 1, 2, 3, 4, 5, 6, 7];
-      const mask = masked ? 8 : undefined;
-      const r = c.local('i32');
-      const o = c.local('i32');
+      const [a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+      const mask = masked ? 9 : undefined;
+      const [r0, end, r, o, scratchAB] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
       const v = c.local('v128');
-      c.loop(r, () => c.i32(0), () => c.get(rows), 1, () => {
-        c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
-          loadMasked(c, a, mask, o);
-          at(c, shiftA, o).load().fsub().set(v);
-          at(c, accA, o);
-          at(c, accA, o).load().get(v).fadd().store();
-          at(c, accAB, o);
-          at(c, accAB, o).load().get(v);
-          at(c, b, o).load();
-          at(c, shiftB, o).load().fsub().fmul().fadd().store();
+      c.get(scratch).get(rowBytes).add().set(scratchAB);
+      c.loop(r0, () => c.i32(0), () => c.get(rows), SUM_BLOCK_ROWS, () => {
+        // end = min(r0 + SUM_BLOCK_ROWS, rows)
+        c.get(r0).i32(SUM_BLOCK_ROWS).add().get(rows).get(r0).i32(SUM_BLOCK_ROWS).add().get(rows).ltS().select().set(end);
+        c.loop(r, () => c.get(r0), () => c.get(end), 1, () => {
+          c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
+            loadMasked(c, a, mask, o);
+            at(c, shiftA, o).load().fsub().set(v);
+            at(c, scratch, o);
+            at(c, scratch, o).load().get(v).fadd().store();
+            at(c, scratchAB, o);
+            at(c, scratchAB, o).load().get(v);
+            at(c, b, o).load();
+            at(c, shiftB, o).load().fsub().fmul().fadd().store();
+          });
+          c.addTo(a, rowBytes, true).addTo(b, rowBytes, true);
+          if (mask !== undefined) c.addTo(mask, rowBytes, true);
         });
-        c.addTo(a, rowBytes, true).addTo(b, rowBytes, true);
-        if (mask !== undefined) c.addTo(mask, rowBytes, true);
+        c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
+          flushToFloat64(c, scratch, accA, o, v);
+          flushToFloat64(c, scratchAB, accAB, o, v);
+        });
       });
     },
   };
@@ -282,8 +307,10 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
     return null;
   }
   return {
-    sums: (a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, maskA) =>
-      maskA === undefined ? e.sums(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB) : e.sumsMasked(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, maskA),
+    sums: (a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch, maskA) =>
+      maskA === undefined
+        ? e.sums(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch)
+        : e.sumsMasked(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch, maskA),
     affine: (dst, a, rowBytes, rows, ka, kc, relu) => (relu ? e.affineRelu : e.affine)(dst, a, rowBytes, rows, ka, kc),
     affine2: (dst, a, b, rowBytes, rows, ka, kb, kc, maskA) =>
       maskA === undefined ? e.affine2(dst, a, b, rowBytes, rows, ka, kb, kc) : e.affine2Masked(dst, a, b, rowBytes, rows, ka, kb, kc, maskA),

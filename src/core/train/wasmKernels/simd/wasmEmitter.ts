@@ -107,6 +107,14 @@ export class Code {
   geS(): this {
     return this.op(0x4e);
   }
+  /** Signed a < b of the two i32 on the stack. */
+  ltS(): this {
+    return this.op(0x48);
+  }
+  /** The first of two values if the i32 on top is non-zero, else the second. */
+  select(): this {
+    return this.op(0x1b);
+  }
   /** local += value (i32). */
   addTo(l: Local, value: number | Local, isLocal = false): this {
     this.get(l);
@@ -148,6 +156,17 @@ export class Code {
   }
   fadd(): this {
     return this.simd(0xe4);
+  }
+  /** The two low float32 lanes as float64 (f64x2.promote_low_f32x4). */
+  promoteLow(): this {
+    return this.simd(0x5f);
+  }
+  /** The high half of the vector on top (pushed twice) moved to its low half (an i8x16.shuffle). */
+  highToLow(): this {
+    return this.op(0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  }
+  dadd(): this {
+    return this.simd(0xf0);
   }
   fsub(): this {
     return this.simd(0xe5);
