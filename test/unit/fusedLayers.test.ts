@@ -7,6 +7,7 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { fuseLayersForTraining } from '../../src/core/train/fusedLayers';
+import { train } from '../../src/core/train/train';
 import { initWasmBackend } from '../../src/core/train/wasmBackend';
 import { BATCH_NORM_TRAINING } from '../../src/core/train/wasmKernels/batchNormTraining';
 import { RELU_TRAINING } from '../../src/core/train/wasmKernels/reluTraining';
@@ -166,5 +167,36 @@ describe('fuseLayersForTraining', () => {
     ['loss', 'dx', 'dGamma', 'dBeta', 'moving mean (two updates)', 'moving variance (two updates)', 'inference output'].forEach((what, k) =>
       assertClose(got[k]!, ref[k]!, what, 2e-4, 1e-5),
     );
+  });
+
+  test('train() on wasm runs the fused layers, lowers the loss, and leaves the model unpatched', async () => {
+    await tf.setBackend('wasm');
+    const model = bnModel();
+    const seen = new Set<string>();
+    const layer = model.getLayer('bn');
+    const trainData = {
+      source: 'test',
+      images: randomValues(64 * 150, 81).map((v, i) => v + ((Math.floor(i / 150) % 2) * 2 - 1) * 0.5),
+      labels: Int32Array.from({ length: 64 }, (_, i) => i % 2),
+      count: 64,
+      height: 5,
+      width: 5,
+      channels: 6,
+      numClasses: 2,
+    };
+    // A classifier on top of the BN + ReLU model, so that the dataset fits it.
+    const pooled = tf.layers.globalAveragePooling2d({}).apply(model.outputs[0]!) as tf.SymbolicTensor;
+    const classifier = tf.model({ inputs: model.inputs, outputs: tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) }).apply(pooled) as tf.SymbolicTensor });
+    const results = await train(classifier, trainData, {
+      epochs: 3,
+      batchSize: 16,
+      learningRate: 0.1,
+      recalibrationBatches: 2,
+      onProgress: () => seen.add(Object.hasOwn(layer, 'call') ? 'fused' : 'plain'),
+    });
+    assert.deepEqual([...seen], ['fused'], 'BatchNorm was fused throughout the run');
+    assert.ok(!Object.hasOwn(layer, 'call'), 'restored after the run');
+    assert.ok(results[2]!.loss < results[0]!.loss, `loss ${results[0]!.loss} -> ${results[2]!.loss}`);
+    classifier.dispose();
   });
 });
