@@ -24,8 +24,8 @@ interface Configuration {
 
 const CONFIGURATIONS: readonly Configuration[] = [
   { label: "before: tf.layers' BatchNorm and ReLU, XNNPACK products, JavaScript loops", fusedLayers: false, simd: false, nativeProducts: false, fusedOptimizer: false },
-  { label: '+ fused BatchNorm and ReLU kernels', fusedLayers: true, simd: false, nativeProducts: false, fusedOptimizer: false },
-  { label: '+ WebAssembly SIMD loops (BN, ReLU, depthwise filter gradient)', fusedLayers: true, simd: true, nativeProducts: false, fusedOptimizer: false },
+  { label: '+ depthwise gradients in WebAssembly SIMD', fusedLayers: false, simd: true, nativeProducts: false, fusedOptimizer: false },
+  { label: '+ fused BatchNorm + ReLU (SIMD)', fusedLayers: true, simd: true, nativeProducts: false, fusedOptimizer: false },
   { label: "+ products on ONNX Runtime's GEMM (1 thread)", fusedLayers: true, simd: true, nativeProducts: true, fusedOptimizer: false },
   { label: '+ one-pass momentum update', fusedLayers: true, simd: true, nativeProducts: true, fusedOptimizer: true },
 ];

@@ -117,6 +117,19 @@ function sharedBnModel(): tf.LayersModel {
 }
 
 describe('fuseLayersForTraining', () => {
+  test('patches nothing without the SIMD loops (their JavaScript fallbacks are slower than tf.layers)', async () => {
+    await tf.setBackend('wasm');
+    const model = bnModel();
+    useSimd(false);
+    try {
+      fuseLayersForTraining(model);
+      assert.ok(model.layers.every((l) => !Object.hasOwn(l, 'call')));
+    } finally {
+      useSimd(true);
+      model.dispose();
+    }
+  });
+
   test('a BatchNorm whose output also goes elsewhere keeps it unrectified', async () => {
     const shape = [5, 4, 4, 8];
     const xv = randomValues(size(shape), 71);

@@ -17,8 +17,10 @@
  * since a ReLU is idempotent, passing a rectified tensor through is exact.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BATCH_NORM_TRAINING } from './wasmKernels/batchNormTraining';
 import { RELU_TRAINING } from './wasmKernels/reluTraining';
+import { simdKernels } from './wasmKernels/simd/simdKernels';
 
 type LayerCall = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
 
@@ -121,11 +123,13 @@ function allLayers(layers: readonly tf.layers.Layer[]): tf.layers.Layer[] {
 
 /**
  * Makes the model's BatchNormalization and ReLU layers use the fused training kernels while
- * the current backend has them (the wasm backend, once registerWasmGradients ran); layers
- * configured otherwise (no scale or offset, a capped ReLU) keep their own code. Returns the
- * function that undoes it.
+ * the current backend has them (the wasm backend, once registerWasmGradients ran, with
+ * WebAssembly SIMD); layers configured otherwise (no scale or offset, a capped ReLU) keep
+ * their own code. Returns the function that undoes it.
  */
 export function fuseLayersForTraining(model: tf.LayersModel): () => void {
+  // Without WebAssembly SIMD the kernels' JavaScript loops are slower than tf.layers' own ops.
+  if (tf.getBackend() !== 'wasm' || simdKernels(tf.backend() as unknown as BackendWasm) === undefined) return () => undefined;
   const patched: tf.layers.Layer[] = [];
   for (const layer of allLayers(model.layers)) {
     const fused = FUSED[layer.getClassName()];
