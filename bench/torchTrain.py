@@ -74,8 +74,13 @@ def scheduled_rate(step, total):
 def load(folder, split):
     images = np.fromfile(os.path.join(folder, split + ".f32"), dtype="<f4").reshape(-1, 28, 28, 1)
     labels = np.fromfile(os.path.join(folder, split + ".i32"), dtype="<i4").astype(np.int64)
-    # NHWC as PruneLens holds them; PyTorch wants N x C x H x W.
-    return torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2))), torch.from_numpy(labels)
+    # NHWC as PruneLens holds them; PyTorch wants N x C x H x W, with the strides of a plain
+    # contiguous tensor (what a DataLoader stacks). A transpose of the NHWC array with C = 1
+    # would keep NHWC strides, which PyTorch reads as channels_last and runs ~2x faster.
+    nchw = torch.from_numpy(np.ascontiguousarray(images.transpose(0, 3, 1, 2)))
+    plain = torch.empty(nchw.shape, dtype=nchw.dtype)
+    plain.copy_(nchw)
+    return plain, torch.from_numpy(labels)
 
 
 def cpu_seconds():
