@@ -15,17 +15,18 @@
  * output is positive: the ReLU costs no pass of its own either way.
  */
 import * as tf from '@tensorflow/tfjs';
-import { affineRows, channelSums } from './channelRows';
+import { affineRows, channelSums, type ReluMask } from './channelRows';
 import { heap, requireFloat32 } from './common';
 import type { KernelArgs, TensorInfo } from './common';
 
 /**
  * The forward kernel: inputs x, gamma, beta, movingMean, movingVariance; attrs epsilon,
- * momentum, relu; outputs y, mean, variance (biased), 1/sqrt(variance + eps), and the moving
- * mean and variance updated as tf.layers updates them.
+ * momentum, relu; outputs y, mean, variance (biased), 1/sqrt(variance + eps), the moving mean
+ * and variance updated as tf.layers updates them, and the per-channel scale and shift of
+ * y = x * scale + shift (from which the backward pass recomputes the ReLU's mask).
  */
 export const BATCH_NORM_TRAINING = 'PruneLensBatchNormTraining';
-/** The backward kernel: inputs dy, x, gamma, mean, invStd (and y with attr relu); outputs dx, dGamma, dBeta. */
+/** The backward kernel: inputs dy, x, gamma, mean, invStd (and scale, shift with attr relu); outputs dx, dGamma, dBeta. */
 export const BATCH_NORM_TRAINING_GRAD = 'PruneLensBatchNormTrainingGrad';
 
 /** Rows of a channels-last tensor (everything but the last axis) and channels. */
@@ -66,6 +67,8 @@ export function batchNormTraining(args: KernelArgs<BatchNormInputs, { epsilon: n
   const invStdOut = backend.makeOutput([C], 'float32');
   const movingMeanOut = backend.makeOutput([C], 'float32');
   const movingVarianceOut = backend.makeOutput([C], 'float32');
+  const scaleOut = backend.makeOutput([C], 'float32');
+  const shiftOut = backend.makeOutput([C], 'float32');
   // Sums of x - x[0] (the first row): a shift near the mean, see channelSumsJs.
   const first = heap(backend, x).slice(0, C);
   const [sum, sumSq] = channelSums(backend, x, x, rows, first, first);
@@ -75,8 +78,8 @@ export function batchNormTraining(args: KernelArgs<BatchNormInputs, { epsilon: n
   const mean = heap(backend, meanOut);
   const variance = heap(backend, varianceOut);
   const invStd = heap(backend, invStdOut);
-  const scale = new Float32Array(C);
-  const shift = new Float32Array(C);
+  const scale = heap(backend, scaleOut);
+  const shift = heap(backend, shiftOut);
   for (let c = 0; c < C; c++) {
     const d = sum[c]! / rows;
     const mu = first[c]! + d;
@@ -91,8 +94,9 @@ export function batchNormTraining(args: KernelArgs<BatchNormInputs, { epsilon: n
   }
   movingAverage(heap(backend, movingMean), mean, attrs.momentum, heap(backend, movingMeanOut));
   movingAverage(heap(backend, movingVariance), variance, attrs.momentum, heap(backend, movingVarianceOut));
-  affineRows(backend, y, x, undefined, [scale, new Float32Array(C), shift], rows, { relu: attrs.relu === true });
-  return [y, meanOut, varianceOut, invStdOut, movingMeanOut, movingVarianceOut];
+  // Copies: affineRows allocates, which may move the heap under these views.
+  affineRows(backend, y, x, undefined, [scale.slice(), new Float32Array(C), shift.slice()], rows, { relu: attrs.relu === true });
+  return [y, meanOut, varianceOut, invStdOut, movingMeanOut, movingVarianceOut, scaleOut, shiftOut];
 }
 
 /**
@@ -101,10 +105,10 @@ export function batchNormTraining(args: KernelArgs<BatchNormInputs, { epsilon: n
  * dx = gamma s (dy - dBeta / M - x̂ dGamma / M) = k1 dy + k2 x + k3 per channel.
  */
 export function batchNormTrainingGrad(
-  args: KernelArgs<{ dy: TensorInfo; x: TensorInfo; gamma: TensorInfo; mean: TensorInfo; invStd: TensorInfo; y?: TensorInfo }, { relu?: boolean }>,
+  args: KernelArgs<{ dy: TensorInfo; x: TensorInfo; gamma: TensorInfo; mean: TensorInfo; invStd: TensorInfo; scale?: TensorInfo; shift?: TensorInfo }, { relu?: boolean }>,
 ): TensorInfo[] {
   const { inputs, backend, attrs } = args;
-  const { dy, x, gamma, mean, invStd, y } = inputs;
+  const { dy, x, gamma, mean, invStd, scale, shift } = inputs;
   const name = BATCH_NORM_TRAINING_GRAD;
   requireFloat32(dy, name, 'dy');
   requireFloat32(x, name, 'x');
@@ -113,10 +117,13 @@ export function batchNormTrainingGrad(
     throw new Error(`${name} (wasm): dy shape [${dy.shape.join(', ')}] differs from x shape [${x.shape.join(', ')}]`);
   }
   for (const [t, what] of [[gamma, 'gamma'], [mean, 'mean'], [invStd, 'invStd']] as const) requireChannels(t, C, name, what);
-  // Through the folded ReLU, dy counts only where the output was positive.
-  const mask = attrs.relu === true ? y : undefined;
-  if (attrs.relu === true && (y === undefined || tf.util.sizeFromShape(y.shape) !== tf.util.sizeFromShape(x.shape))) {
-    throw new Error(`${name} (wasm): relu needs the forward output y, the size of x`);
+  // Through the folded ReLU, dy counts only where the output was positive: x * scale + shift > 0.
+  let mask: ReluMask | undefined;
+  if (attrs.relu === true) {
+    if (scale === undefined || shift === undefined) throw new Error(`${name} (wasm): relu needs the forward's scale and shift`);
+    requireChannels(scale, C, name, 'scale');
+    requireChannels(shift, C, name, 'shift');
+    mask = { scale: heap(backend, scale).slice(), shift: heap(backend, shift).slice() };
   }
   const dx = backend.makeOutput([...x.shape], 'float32');
   const dGammaOut = backend.makeOutput([C], 'float32');
@@ -154,12 +161,12 @@ export function batchNormTrainingGrad(
 export const batchNormTrainingGradConfig: tf.GradConfig = {
   kernelName: BATCH_NORM_TRAINING,
   inputsToSave: ['x', 'gamma'],
-  outputsToSave: [true, true, false, true, false, false],
+  outputsToSave: [false, true, false, true, false, false, true, true],
   gradFunc: (dys: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
     const dy = Array.isArray(dys) ? dys[0]! : dys;
-    const [x, gamma, y, mean, invStd] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const [x, gamma, mean, invStd, scale, shift] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     const relu = attrs['relu'] === true;
-    const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, gamma, mean, invStd, ...(relu ? { y } : {}) }, { relu }) as tf.Tensor[];
+    const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, { dy, x, gamma, mean, invStd, ...(relu ? { scale, shift } : {}) }, { relu }) as tf.Tensor[];
     return { x: () => dx!, gamma: () => dGamma!, beta: () => dBeta!, movingMean: () => tf.zerosLike(mean), movingVariance: () => tf.zerosLike(mean) };
   },
 };

@@ -11,6 +11,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { emitModule } from './wasmEmitter';
 import type { Code, FunctionSpec, Local } from './wasmEmitter';
 
+/** Addresses of C floats each: a lane counts where b * scale + shift > 0 (see SimdKernels.sums). */
+export interface RowMask {
+  readonly scale: number;
+  readonly shift: number;
+}
+
 export interface SimdKernels {
   /**
    * With a' = a - shiftA[c] and b' = b - shiftB[c]: accA[c] += Σ_rows a'[r, c] and
@@ -18,14 +24,14 @@ export interface SimdKernels {
    * SUM_BLOCK_ROWS rows are summed in float32 in `scratch` (2C floats, zero on entry and on
    * return) and then added in float64: whole-tensor float32 sums are not accurate enough for
    * BatchNorm's gradient. The shifts keep the products small where the data have a large
-   * mean. With `maskA`, a counts only where maskA[r, c] > 0 (a ReLU's gradient through its
-   * output).
+   * mean. With `mask`, a counts only where b[r, c] * mask.scale[c] + mask.shift[c] > 0: the
+   * gradient through a ReLU whose output affine() computed from b with those coefficients.
    */
-  sums(a: number, b: number, rowBytes: number, rows: number, accA: number, accAB: number, shiftA: number, shiftB: number, scratch: number, maskA?: number): void;
+  sums(a: number, b: number, rowBytes: number, rows: number, accA: number, accAB: number, shiftA: number, shiftB: number, scratch: number, mask?: RowMask): void;
   /** dst[r, c] = a[r, c] * ka[c] + kc[c], with `relu` max(0, ·) of that. */
   affine(dst: number, a: number, rowBytes: number, rows: number, ka: number, kc: number, relu: boolean): void;
-  /** dst[r, c] = a[r, c] * ka[c] + b[r, c] * kb[c] + kc[c], with `maskA` a counting only where maskA > 0. */
-  affine2(dst: number, a: number, b: number, rowBytes: number, rows: number, ka: number, kb: number, kc: number, maskA?: number): void;
+  /** dst[r, c] = a[r, c] * ka[c] + b[r, c] * kb[c] + kc[c], with `mask` as in sums. */
+  affine2(dst: number, a: number, b: number, rowBytes: number, rows: number, ka: number, kb: number, kc: number, mask?: RowMask): void;
   /**
    * acc[c] += Σ x[n, i, j, c] * dy[n, i, j, c] over `images` x `height` x `width` positions,
    * each operand stepping by its own image, row and column strides (bytes); one tap of a
@@ -72,11 +78,17 @@ function at(code: Code, base: Local, offset: Local): Code {
   return code.get(base).get(offset).add();
 }
 
-/** Pushes the vector at base + offset, zeroed in the lanes where mask + offset holds no positive value. */
-function loadMasked(c: Code, base: Local, mask: Local | undefined, offset: Local): void {
-  at(c, base, offset).load();
+/**
+ * Pushes the vector at a + o, zeroed in the lanes where b * scale + shift (b at b + o, scale
+ * and shift at their o) is not positive: computed in the order affineRelu computes its
+ * output, so the lanes are exactly those where that output was positive.
+ */
+function loadMasked(c: Code, a: Local, b: Local, mask: { scale: Local; shift: Local } | undefined, o: Local): void {
+  at(c, a, o).load();
   if (mask === undefined) return;
-  at(c, mask, offset).load().f32(0).splat().fgt().and();
+  at(c, b, o).load();
+  at(c, mask.scale, o).load().fmul();
+  at(c, mask.shift, o).load().fadd().f32(0).splat().fgt().and();
 }
 
 /** Rows the sums kernel adds in float32 before adding their sums in float64. */
@@ -93,14 +105,14 @@ function flushToFloat64(c: Code, acc32: Local, acc64: Local, o: Local, v: Local)
   at(c, acc32, o).f32(0).splat().store();
 }
 
-/** Params a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch (and maskA): see SimdKernels.sums. */
+/** Params a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch (and the mask's scale, shift): see SimdKernels.sums. */
 function sumsFunction(name: string, masked: boolean): FunctionSpec {
   return {
     name,
-    params: masked ? 10 : 9,
+    params: masked ? 11 : 9,
     build: (c) => {
       const [a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-      const mask = masked ? 9 : undefined;
+      const mask = masked ? { scale: 9, shift: 10 } : undefined;
       const [r0, end, r, o, scratchAB] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
       const v = c.local('v128');
       c.get(scratch).get(rowBytes).add().set(scratchAB);
@@ -109,7 +121,7 @@ function sumsFunction(name: string, masked: boolean): FunctionSpec {
         c.get(r0).i32(SUM_BLOCK_ROWS).add().get(rows).get(r0).i32(SUM_BLOCK_ROWS).add().get(rows).ltS().select().set(end);
         c.loop(r, () => c.get(r0), () => c.get(end), 1, () => {
           c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
-            loadMasked(c, a, mask, o);
+            loadMasked(c, a, b, mask, o);
             at(c, shiftA, o).load().fsub().set(v);
             at(c, scratch, o);
             at(c, scratch, o).load().get(v).fadd().store();
@@ -119,7 +131,6 @@ function sumsFunction(name: string, masked: boolean): FunctionSpec {
             at(c, shiftB, o).load().fsub().fmul().fadd().store();
           });
           c.addTo(a, rowBytes, true).addTo(b, rowBytes, true);
-          if (mask !== undefined) c.addTo(mask, rowBytes, true);
         });
         c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
           flushToFloat64(c, scratch, accA, o, v);
@@ -154,27 +165,26 @@ function affineFunction(name: string, relu: boolean): FunctionSpec {
   };
 }
 
-/** Params dst, a, b, rowBytes, rows, ka, kb, kc (and maskA): see SimdKernels.affine2. */
+/** Params dst, a, b, rowBytes, rows, ka, kb, kc (and the mask's scale, shift): see SimdKernels.affine2. */
 function affine2Function(name: string, masked: boolean): FunctionSpec {
   return {
     name,
-    params: masked ? 9 : 8,
+    params: masked ? 10 : 8,
     build: (c) => {
       const [dst, a, b, rowBytes, rows, ka, kb, kc] = [0, 1, 2, 3, 4, 5, 6, 7];
-      const mask = masked ? 8 : undefined;
+      const mask = masked ? { scale: 8, shift: 9 } : undefined;
       const r = c.local('i32');
       const o = c.local('i32');
       c.loop(r, () => c.i32(0), () => c.get(rows), 1, () => {
         c.loop(o, () => c.i32(0), () => c.get(rowBytes), 16, () => {
           at(c, dst, o);
-          loadMasked(c, a, mask, o);
+          loadMasked(c, a, b, mask, o);
           at(c, ka, o).load().fmul();
           at(c, b, o).load();
           at(c, kb, o).load().fmul().fadd();
           at(c, kc, o).load().fadd().store();
         });
         c.addTo(dst, rowBytes, true).addTo(a, rowBytes, true).addTo(b, rowBytes, true);
-        if (mask !== undefined) c.addTo(mask, rowBytes, true);
       });
     },
   };
@@ -307,13 +317,13 @@ function instantiate(backend: BackendWasm): SimdKernels | null {
     return null;
   }
   return {
-    sums: (a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch, maskA) =>
-      maskA === undefined
+    sums: (a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch, mask) =>
+      mask === undefined
         ? e.sums(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch)
-        : e.sumsMasked(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch, maskA),
+        : e.sumsMasked(a, b, rowBytes, rows, accA, accAB, shiftA, shiftB, scratch, mask.scale, mask.shift),
     affine: (dst, a, rowBytes, rows, ka, kc, relu) => (relu ? e.affineRelu : e.affine)(dst, a, rowBytes, rows, ka, kc),
-    affine2: (dst, a, b, rowBytes, rows, ka, kb, kc, maskA) =>
-      maskA === undefined ? e.affine2(dst, a, b, rowBytes, rows, ka, kb, kc) : e.affine2Masked(dst, a, b, rowBytes, rows, ka, kb, kc, maskA),
+    affine2: (dst, a, b, rowBytes, rows, ka, kb, kc, mask) =>
+      mask === undefined ? e.affine2(dst, a, b, rowBytes, rows, ka, kb, kc) : e.affine2Masked(dst, a, b, rowBytes, rows, ka, kb, kc, mask.scale, mask.shift),
     depthwiseTap: (x, dy, acc, rowBytes, images, height, width, xs, dys) =>
       e.depthwiseTap(x, dy, acc, rowBytes, images, height, width, xs[0]!, xs[1]!, xs[2]!, dys[0]!, dys[1]!, dys[2]!),
     depthwiseTapInto: (dst, src, w, rowBytes, images, height, width, ds, ss) =>
