@@ -59,28 +59,35 @@ const convCases: ConvCase[] = [
   { x: [2, 9, 7, 5], f: [3, 3, 5, 6], strides: 1, pad: 'valid' },
 ];
 
+/**
+ * One test per case: the gradients on wasm, with `toggle(on)` for the duration (the way the
+ * products or loops run), against the cpu backend's.
+ */
+function convGradientTests(cases: ConvCase[], depthwise: boolean, seedBase: number, variant: string, toggle: (on: boolean) => void, on: boolean): void {
+  cases.forEach((c, i) => {
+    const label = `x ${c.x} f ${c.f} strides ${c.strides} pad ${c.pad}, ${variant}`;
+    test(label, async () => {
+      toggle(on);
+      try {
+        const fn = convGrads(c, depthwise, seedBase + i * 7);
+        const [dxC, dfC] = await onBackend('cpu', fn);
+        const [dxW, dfW] = await onBackend('wasm', fn);
+        assertClose(dfW!, dfC!, `${label} dFilter`);
+        assertClose(dxW!, dxC!, `${label} dx`);
+      } finally {
+        toggle(true);
+      }
+    });
+  });
+}
+
 describe('Conv2D gradients on wasm match cpu', () => {
   test('the matrix products run on ONNX Runtime', () => {
     assert.match(nativeGemmStatus(), /^ONNX Runtime/);
   });
 
   for (const native of [true, false]) {
-    const products = native ? 'ONNX Runtime products' : 'XNNPACK products';
-    convCases.forEach((c, i) => {
-      const label = `x ${c.x} f ${c.f} strides ${c.strides} pad ${c.pad}, ${products}`;
-      test(label, async () => {
-        useNativeGemm(native);
-        try {
-          const fn = convGrads(c, false, 100 + i * 7);
-          const [dxC, dfC] = await onBackend('cpu', fn);
-          const [dxW, dfW] = await onBackend('wasm', fn);
-          assertClose(dfW!, dfC!, `${label} dFilter`);
-          assertClose(dxW!, dxC!, `${label} dx`);
-        } finally {
-          useNativeGemm(true);
-        }
-      });
-    });
+    convGradientTests(convCases, false, 100, native ? 'ONNX Runtime products' : 'XNNPACK products', useNativeGemm, native);
   }
 
   test('1x1 convolutions forward, with and without bias, match cpu', async () => {
@@ -148,21 +155,7 @@ const depthwiseCases: ConvCase[] = [
 
 describe('DepthwiseConv2dNative gradients on wasm match cpu', () => {
   for (const simd of [true, false]) {
-    depthwiseCases.forEach((c, i) => {
-      const label = `x ${c.x} f ${c.f} strides ${c.strides} pad ${c.pad}, ${simd ? 'SIMD where channels allow' : 'JavaScript'}`;
-      test(label, async () => {
-        useSimd(simd);
-        try {
-          const fn = convGrads(c, true, 300 + i * 7);
-          const [dxC, dfC] = await onBackend('cpu', fn);
-          const [dxW, dfW] = await onBackend('wasm', fn);
-          assertClose(dfW!, dfC!, `${label} dFilter`);
-          assertClose(dxW!, dxC!, `${label} dx`);
-        } finally {
-          useSimd(true);
-        }
-      });
-    });
+    convGradientTests(depthwiseCases, true, 300, simd ? 'SIMD where channels allow' : 'JavaScript', useSimd, simd);
   }
 
   test('dilation 2 equals the zero-expanded 5x5 filter on cpu', async () => {
