@@ -45,7 +45,13 @@ export class Workbench {
   async goToLine(line: number): Promise<void> {
     await this.page.keyboard.press('F1');
     await this.quickInput.locator('input').fill(`:${line}`);
-    await this.page.keyboard.press('Enter');
+    // The palette switches to its go-to-line mode after the text changes; an Enter before
+    // that row shows does nothing, and the palette stays open.
+    await this.quickInput.locator('.monaco-list-row', { hasText: String(line) }).first().waitFor();
+    for (let attempt = 0; attempt < 3 && (await this.quickInput.isVisible()); attempt++) {
+      await this.page.keyboard.press('Enter');
+      await this.quickInput.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+    }
     await this.quickInput.waitFor({ state: 'hidden' });
   }
 
