@@ -30,6 +30,18 @@ const tfjsUnusedStubbed = {
   },
 };
 
+/**
+ * The worker bundles the protobuf runtime the ONNX reader and writer use (pure JavaScript,
+ * tree-shaken to what they call) rather than shipping the package's whole CommonJS build in
+ * the .vsix.
+ */
+const protobufBundled = {
+  name: 'protobuf-bundled',
+  setup(build) {
+    build.onResolve({ filter: /^@bufbuild\/protobuf(\/.*)?$/ }, (args) => ({ path: require.resolve(args.path) }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 export const targets = [
   {
@@ -60,7 +72,7 @@ export const targets = [
     format: 'cjs',
     target: 'node20',
     packages: 'external',
-    plugins: [tfjsUnusedStubbed],
+    plugins: [tfjsUnusedStubbed, protobufBundled],
   },
   {
     // The report webview runs in the editor's browser: one script (with @vscode-elements and

@@ -1,31 +1,25 @@
 /**
- * `npm run bench:eval`: evaluation and training throughput of MobileNetV1 on 10,000 28x28
- * images (the built-in train and test splits together), every engine measured in this one
- * run so the ratios are fair on a shared, noisy machine. Each figure is the median of
- * REPEATS runs.
+ * `npm run bench:eval`: evaluation and training throughput of MobileNetV1 on 28x28 images,
+ * every engine measured in this one run so the ratios are fair on a shared, noisy machine.
+ * Each figure is the median of REPEATS runs.
  *
- * TF.js wasm is measured twice: first with the kernels the package ships (what a user of
- * TF.js gets, and the baseline the ONNX Runtime target refers to), then with the kernels
- * PruneLens registers (faster BatchNorm, reductions and tiling), which training needs.
+ * Evaluation, on 10,000 images (the built-in train and test splits together): TF.js wasm is
+ * measured twice, first with the kernels the package ships (what a user of TF.js gets, and
+ * the baseline the ONNX Runtime target refers to), then with the kernels PruneLens registers
+ * for training, which speed up inference too; then ONNX Runtime. Training: PruneLens against
+ * PyTorch, when a Python with torch is found (bench/trainSpeed.ts).
  */
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/core/backend';
-import type { InMemoryDataset } from '../src/core/data/dataset';
 import { createOrtEvaluator } from '../src/core/eval/ortSession';
 import { evaluate, tfjsPredictor } from '../src/core/eval/evaluate';
 import { buildModel } from '../src/core/models/zoo';
-import { train } from '../src/core/train/train';
 import { benchData } from './scanSpeedPhases';
+import { median } from './stats';
+import { benchTraining } from './trainSpeed';
 
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const TRAIN_IMAGES = Number(process.env.BENCH_TRAIN_IMAGES ?? 2560);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
+const REPEATS = Number(process.env['BENCH_REPEATS'] ?? 3);
 
 async function timeIt(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -49,33 +43,25 @@ async function main(): Promise<void> {
 
   const wasmEval: number[] = [];
   const ortEval: number[] = [];
-  const wasmTrain: number[] = [];
   const evaluator = await createOrtEvaluator(model, { intraOpThreads: os.cpus().length });
-  const trainSubset: InMemoryDataset = { ...data, count: TRAIN_IMAGES, images: data.images.subarray(0, TRAIN_IMAGES * 784), labels: data.labels.subarray(0, TRAIN_IMAGES) };
   for (let r = 0; r < REPEATS; r++) {
     wasmEval.push(data.count / (await timeIt(() => evaluate(tfjsPredictor(model), data))));
     ortEval.push(data.count / (await timeIt(() => evaluate((x, n) => evaluator.run(x, n), data))));
-    // Train a copy so every repeat starts from the same weights.
-    const copy = buildModel('mobilenetV1', { inputShape: [28, 28, 1], numClasses: 10, seed: 1 });
-    wasmTrain.push(TRAIN_IMAGES / (await timeIt(() => train(copy, trainSubset, { epochs: 1, seed: r }))));
-    copy.dispose();
   }
   await evaluator.release();
   const stock = median(stockEval);
   const w = median(wasmEval);
   const o = median(ortEval);
-  const t = median(wasmTrain);
   console.log('');
   const line = (label: string, v: number, runs: number[], extra: string): void =>
     console.log(`${label.padEnd(34)} ${v.toFixed(0).padStart(7)} img/s   ${extra}   runs: ${runs.map((x) => x.toFixed(0)).join(', ')}`);
   line('TF.js wasm eval, stock kernels', stock, stockEval, `(${(data.count / stock).toFixed(1)} s for ${data.count} images)`);
   line('TF.js wasm eval, PruneLens kernels', w, wasmEval, `(${(data.count / w).toFixed(1)} s)`);
   line(`ONNX Runtime eval, cpu, ${os.cpus().length} threads`, o, ortEval, `(${(data.count / o).toFixed(1)} s)`);
-  line('TF.js wasm training', t, wasmTrain, `(${TRAIN_IMAGES} images a run)`);
   console.log('');
   console.log(`ONNX Runtime / TF.js wasm eval (stock kernels): ${(o / stock).toFixed(1)}x (target >= 8x)`);
   console.log(`ONNX Runtime / TF.js wasm eval (PruneLens kernels): ${(o / w).toFixed(1)}x`);
-  console.log(`training: ${t.toFixed(0)} img/s (target >= 100 img/s)`);
+  await benchTraining(REPEATS);
 }
 
 void main().catch((e: unknown) => {

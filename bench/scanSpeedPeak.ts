@@ -6,17 +6,12 @@
 import { OnnxGraphBuilder } from '../src/core/eval/onnxGraph';
 import { OnnxDataType } from '../src/core/eval/onnxProto';
 import { createOrtSession, loadOnnxRuntime } from '../src/core/eval/ortSession';
+import { median } from './stats';
 
 export interface PeakResult {
   readonly size: number;
   readonly macsPerSecond: number;
   readonly runs: readonly number[];
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** Median MAC/s of an n x n by n x n MatMul over `repeats` runs (after one warm-up run). */

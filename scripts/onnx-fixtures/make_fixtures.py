@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes the small ONNX test fixtures under test/fixtures/onnx/ with PyTorch's own exporter.
 
-Each fixture is a tiny classifier for 3x32x32 images built from torchvision's real building
-blocks (so parameter names are what a user's state_dict holds), with seeded random weights
+Each fixture is a tiny classifier for 3x32x32 images (one for 1x28x28 MNIST digits) built
+from torchvision's real building blocks (so parameter names are what a user's state_dict holds), with seeded random weights
 and BatchNorm statistics (so folding BN into the convolutions changes the weights). Beside
 each NAME.onnx this writes NAME.json: the export settings, a few seeded test inputs and
 PyTorch's outputs for them, so the TypeScript tests can check ONNX Runtime against PyTorch
@@ -85,18 +85,19 @@ class SmallResNet(nn.Module):
 
 
 class SmallMobileNetV2(nn.Module):
-    """MobileNetV2's layout: ReLU6 (exported as Clip), depthwise convs, inverted residuals."""
+    """MobileNetV2's layout: ReLU6 (exported as Clip), depthwise convs, inverted residuals.
+    `blocks` are (in, out, stride, expand ratio) of the inverted residuals between the stem
+    conv (stride 2) and the last 1x1 conv."""
 
-    def __init__(self):
+    def __init__(self, image_channels=3, blocks=((8, 8, 1, 1), (8, 12, 2, 6), (12, 12, 1, 6)), last=32):
         super().__init__()
+        first = blocks[0][0]
         self.features = nn.Sequential(
-            Conv2dNormActivation(3, 8, stride=2, activation_layer=nn.ReLU6),
-            InvertedResidualV2(8, 8, 1, expand_ratio=1),
-            InvertedResidualV2(8, 12, 2, expand_ratio=6),
-            InvertedResidualV2(12, 12, 1, expand_ratio=6),
-            Conv2dNormActivation(12, 32, kernel_size=1, activation_layer=nn.ReLU6),
+            Conv2dNormActivation(image_channels, first, stride=2, activation_layer=nn.ReLU6),
+            *[InvertedResidualV2(cin, cout, stride, expand_ratio=expand) for cin, cout, stride, expand in blocks],
+            Conv2dNormActivation(blocks[-1][1], last, kernel_size=1, activation_layer=nn.ReLU6),
         )
-        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(32, CLASSES))
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(last, CLASSES))
 
     def forward(self, x):
         x = F.adaptive_avg_pool2d(self.features(x), (1, 1))
@@ -196,11 +197,11 @@ def rounded(values):
     return [float(f"{v:.9g}") for v in np.asarray(values, dtype=np.float32).ravel()]
 
 
-def export(name, model, opset, dynamic, bn="folded", external=False, seed=0):
+def export(name, model, opset, dynamic, bn="folded", external=False, seed=0, image=(3, 32, 32)):
     torch.manual_seed(seed)
     model = randomize(model, seed)
     gen = torch.Generator().manual_seed(seed + 1000)
-    x = torch.rand((BATCH, 3, 32, 32), generator=gen) * 2 - 1
+    x = torch.rand((BATCH, *image), generator=gen) * 2 - 1
     with torch.no_grad():
         y = model(x)
     path = os.path.join(OUT, f"{name}.onnx")
@@ -255,6 +256,9 @@ def main():
         export("mobilenetv3_se", SmallMobileNetV3(), 17, dynamic=False, seed=6),
         export("squeezenet_concat", SmallSqueezeNet(), 11, dynamic=True, seed=7),
         export("ops_mix", OpsMix(), 13, dynamic=False, seed=8),
+        # A small MobileNetV2 for 1x28x28 digits with BatchNormalization kept: the model of the
+        # ONNX workflow test and docs/onnx.md (scan, prune, fine-tune, evaluate).
+        export("mobilenetv2_mnist", SmallMobileNetV2(1, ((16, 16, 1, 1), (16, 24, 2, 4), (24, 24, 1, 4)), 64), 13, dynamic=True, bn="kept", seed=9, image=(1, 28, 28)),
     ]
     manifest = {
         "script": "scripts/onnx-fixtures/make_fixtures.py",

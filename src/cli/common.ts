@@ -11,7 +11,7 @@ import { BACKENDS, DEFAULT_BATCH_SIZE, EVAL_ENGINES, isOneOf, PROVIDERS, ZOO_NAM
 import { UsageError } from '../core/util/errors';
 import { choice, int, str, type OptionSpec, type ParsedArgs } from './args';
 
-export const MODEL_HELP = `MODEL is a model.json (or its folder) in the TF.js Layers format, or zoo:NAME to build a fresh one (${ZOO_NAMES.join(', ')})`;
+export const MODEL_HELP = `MODEL is a model.json (or its folder) in the TF.js Layers format, a model.onnx (or a folder holding one), or zoo:NAME to build a fresh one (${ZOO_NAMES.join(', ')})`;
 
 export const BACKEND_OPTIONS: Record<string, OptionSpec> = {
   backend: { type: 'string', value: 'B', default: 'auto', help: `TF.js backend: ${BACKENDS.join(', ')}` },

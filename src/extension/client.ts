@@ -21,7 +21,7 @@ export function createClient(context: vscode.ExtensionContext, config: Config, o
     synchronize: {
       configurationSection: SECTION,
       // Results files and models change under the server's feet (the CLI, a job, git).
-      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{json,bin}'),
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{json,bin,onnx,data}'),
     },
     initializationOptions,
     outputChannel: output,

@@ -92,7 +92,9 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
   /** One file changed (a point was written, or it appeared or went away). */
   fileChanged(uri: string, deleted: boolean): void {
     this.results.delete(uri);
-    if (deleted || !this.files?.some((f) => f.uri === uri)) this.files = undefined;
+    // A split scan's row describes the set, which changes with each shard file.
+    const listed = this.files?.find((f) => f.uri === uri);
+    if (deleted || listed === undefined || listed.shards !== undefined || listed.exists === false) this.files = undefined;
     this.refreshSoon();
   }
 
@@ -183,7 +185,7 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
     const shardsRunning = entry.shards?.shards.some((s) => s.state === 'running') ?? false;
     const split = entry.shards !== undefined && !entry.shards.complete ? ' · split scan' : '';
     item.description = job ? `${entry.modelName ?? ''} · running ${progressText(job)}`.replace(/^ · /, '') : `${entry.modelName ?? entry.error ?? ''}${split}`;
-    item.tooltip = [entry.error ?? entry.path, ...(entry.shards !== undefined ? [shardSetText(entry.shards)] : []), ...(entry.exists === false ? ['not merged yet: the points shown come from its shard files'] : [])].join('\n');
+    item.tooltip = [entry.error ?? entry.path, ...(entry.shards !== undefined ? [`shards: ${shardSetText(entry.shards)}`] : []), ...(entry.exists === false ? ['not merged yet: the points shown come from its shard files'] : [])].join('\n');
     item.iconPath = new vscode.ThemeIcon(job || shardsRunning ? 'sync~spin' : entry.error ? 'warning' : 'graph');
     item.contextValue = job ? 'prunelens.resultsFile.running' : 'prunelens.resultsFile';
     // A split scan's results file may not exist yet (its merge writes it): nothing to open.
@@ -194,7 +196,7 @@ export class SensitivityExplorer implements vscode.TreeDataProvider<ExplorerNode
   private shardsItem(summary: ShardSetSummary): vscode.TreeItem {
     const item = new vscode.TreeItem('Shards', vscode.TreeItemCollapsibleState.Collapsed);
     item.description = shardSetText(summary);
-    item.tooltip = `${shardSetText(summary)}\nPoints from every shard file are shown merged; merge the set (prunelens merge) to write the results file.`;
+    item.tooltip = `Shards: ${shardSetText(summary)}\nPoints from every shard file are shown merged; merge the set (prunelens merge) to write the results file.`;
     item.iconPath = new vscode.ThemeIcon(summary.complete ? 'pass' : 'server-process');
     item.contextValue = 'prunelens.shards';
     return item;

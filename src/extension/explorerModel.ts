@@ -52,11 +52,11 @@ export function groupRows(results: SensitivityResults, budget: number): GroupRow
   });
 }
 
-/** "2 of 4 shards done, 1 running, 1 missing; 30 of 45 points": a split scan in one line. */
+/** "2 of 4 done, 1 running, 1 missing; 30 of 45 points": a split scan in one line, beside the word Shards. */
 export function shardSetText(summary: ShardSetSummary): string {
   const count = (state: ShardLine['state']): number => summary.shards.filter((s) => s.state === state).length;
   const others = (['running', 'incomplete', 'missing'] as const).filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`);
-  const shards = [`${count('done')} of ${summary.shards.length} shards done`, ...others].join(', ');
+  const shards = [`${count('done')} of ${summary.shards.length} done`, ...others].join(', ');
   return `${shards}; ${summary.present} of ${summary.planned} points${summary.complete ? '' : ' (partial)'}`;
 }
 

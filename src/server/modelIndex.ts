@@ -32,11 +32,21 @@ async function signatureOf(files: readonly string[]): Promise<string> {
   return parts.join('|');
 }
 
-/** model.json and the weight files beside it: a change to any of them changes the model. */
-async function modelFiles(modelJson: string): Promise<string[]> {
-  const dir = path.dirname(modelJson);
+/** Files beside a model that hold its weights: a TF.js model's .bin shards, an ONNX model's external data. */
+function isWeightFile(file: string): boolean {
+  return file.endsWith('.bin') || file.endsWith('.data');
+}
+
+/** A model file and the weight files beside it: a change to any of them changes the model. */
+async function modelFiles(modelFile: string): Promise<string[]> {
+  const dir = path.dirname(modelFile);
   const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  return [modelJson, ...names.filter((n) => n.endsWith('.bin')).sort().map((n) => path.join(dir, n))];
+  return [modelFile, ...names.filter(isWeightFile).sort().map((n) => path.join(dir, n))];
+}
+
+/** Whether a changed file may change a model's facts: a model file (model.json, .onnx) or its weights. */
+export function isModelFile(file: string): boolean {
+  return file.endsWith('model.json') || file.endsWith('.onnx') || isWeightFile(file);
 }
 
 export class ModelIndex {
@@ -85,7 +95,7 @@ export class ModelIndex {
     return Promise.all(this.resultsFiles.map((f) => this.readResults(f)));
   }
 
-  /** Facts about a model.json (or zoo:NAME), described again only when its files changed. */
+  /** Facts about a model.json, a .onnx file (or zoo:NAME), described again only when its files changed. */
   async modelFacts(model: string): Promise<ModelFacts> {
     const key = model.startsWith('zoo:') ? model : path.resolve(model);
     const signature = key.startsWith('zoo:') ? 'zoo' : await signatureOf(await modelFiles(key));
@@ -105,7 +115,7 @@ export class ModelIndex {
     const key = path.resolve(file);
     this.results.delete(key);
     if (isShardFile(key)) this.results.delete(mainFileOf(key));
-    const weights = key.endsWith('.bin');
+    const weights = isWeightFile(key);
     for (const model of this.facts.keys()) if (model === key || (weights && path.dirname(model) === path.dirname(key))) this.facts.delete(model);
   }
 }

@@ -18,7 +18,7 @@ import { JobJournal } from './jobJournal';
 import { JobLocks } from './jobLock';
 import { JobManager } from './jobManager';
 import type { ModelFacts } from '../shared/modelFacts';
-import { ModelIndex } from './modelIndex';
+import { isModelFile, ModelIndex } from './modelIndex';
 import { ProgressBridge } from './progressBridge';
 import { SettingsStore } from './settings';
 import { defaultWorkerLauncher } from '../core/jobs/workerLauncher';
@@ -123,7 +123,7 @@ export class Session {
       // Installing packages touches thousands of JSON files, none of them ours.
       if (file === undefined || file.split(path.sep).includes('node_modules')) continue;
       this.index.forget(file);
-      if (file.endsWith('.bin') || file.endsWith('model.json')) modelChanged = true;
+      if (isModelFile(file)) modelChanged = true;
       if (file.endsWith('.json')) await this.resultsChanged(file, false);
     }
     if (modelChanged) for (const file of this.index.knownResultsFiles()) void this.publish(file);

@@ -65,12 +65,12 @@ export class WorkspaceRequests {
     };
   }
 
-  /** The position of the layer's name in the model.json a results file was measured on. */
+  /** The position of the layer's name in the model.json a results file was measured on (an ONNX file has no text to show). */
   async locateParam(resultsUri: string, param: string): Promise<{ uri: string; line: number; character: number } | null> {
     const file = filePathOf(resultsUri);
     const results = file === undefined ? undefined : (await this.index.readResults(file)).results;
     const model = results && file ? recordedModel(results, file, this.base()) : undefined;
-    if (model === undefined || model.startsWith('zoo:')) return null;
+    if (model === undefined || model.startsWith('zoo:') || /\.onnx$/i.test(model)) return null;
     const facts = await this.index.modelFacts(model).catch(() => undefined);
     const layer = facts?.params.find((p) => p.name === param)?.layer ?? param.replace(/_(weights|offset|scale|mean|variance)$/, '');
     const text = await fsp.readFile(model, 'utf8').catch(() => undefined);

@@ -23,7 +23,7 @@ export interface LayerFacts {
   readonly outChannels?: number;
   /** PaddleSlim names of the layer's weights, e.g. conv1_weights, conv1_bn_scale. */
   readonly paramNames: readonly string[];
-  /** TF.js manifest names of the same weights, e.g. conv1/kernel. */
+  /** TF.js manifest names of the same weights, e.g. conv1/kernel; ONNX initializer names. */
   readonly variablePaths: readonly string[];
 }
 
@@ -52,8 +52,10 @@ export interface ParamFacts {
 }
 
 export interface ModelFacts {
-  /** Absolute path of the model.json described. */
+  /** Absolute path of the model file described: a model.json, or a .onnx file. */
   readonly modelJson: string;
+  /** The model's format when it is not TF.js Layers: `onnx` (layers are then ONNX nodes). */
+  readonly format?: 'onnx';
   readonly name: string;
   /** sha256 as src/core/models/fingerprint.ts computes it; results files record the same. */
   readonly fingerprint: string;

@@ -45,7 +45,13 @@ export class Workbench {
   async goToLine(line: number): Promise<void> {
     await this.page.keyboard.press('F1');
     await this.quickInput.locator('input').fill(`:${line}`);
-    await this.page.keyboard.press('Enter');
+    // The palette switches to its go-to-line mode after the text changes; an Enter before
+    // that row shows does nothing, and the palette stays open.
+    await this.quickInput.locator('.monaco-list-row', { hasText: String(line) }).first().waitFor();
+    for (let attempt = 0; attempt < 3 && (await this.quickInput.isVisible()); attempt++) {
+      await this.page.keyboard.press('Enter');
+      await this.quickInput.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+    }
     await this.quickInput.waitFor({ state: 'hidden' });
   }
 
@@ -121,6 +127,9 @@ export class Workbench {
 
   /** Shows an activity-bar container by its title. */
   async showContainer(title: string): Promise<void> {
+    // A click on the container already shown would hide the side bar instead.
+    const shown = this.page.locator(`.activitybar .action-item.checked a[aria-label^="${title}"]`);
+    if ((await shown.count()) > 0 && (await this.page.locator('.sidebar').isVisible())) return;
     await this.page.locator(`.activitybar .action-item a[aria-label^="${title}"]`).click();
   }
 
@@ -213,7 +222,11 @@ export class Workbench {
   /** Opens the notification center (where every message stays until dismissed) and waits for one matching `text`. */
   async notification(text: RegExp): Promise<Locator> {
     const center = this.page.locator('.notifications-center');
-    if (!(await center.isVisible())) await this.statusItem('status.notifications').click();
+    // A click while a toast is still settling can go unheeded: try again until the center shows.
+    for (let attempt = 0; attempt < 3 && !(await center.isVisible()); attempt++) {
+      await this.statusItem('status.notifications').click();
+      await center.waitFor({ timeout: 3000 }).catch(() => undefined);
+    }
     const item = center.locator('.notification-list-item').filter({ hasText: text }).first();
     await item.waitFor();
     return item;

@@ -17,6 +17,7 @@ import { loadModel } from '../../src/core/models/io';
 import { datasetMetric } from '../../src/core/sensitivity/metrics';
 import { npy } from '../unit/imageFixtures';
 import { hashOf, runCli, saveTinyModel, snapshot, tempDir, writeIdx } from './faultKit';
+import { tfjsModel } from '../../src/core/models/tfjsModel';
 
 let dir = '';
 let model = '';
@@ -67,7 +68,7 @@ test('each engine checks the data itself before its first batch, whoever opened 
   const tiny = await loadModel(model);
   const data = { source: 'in-memory test set', images: new Float32Array(2 * 20 * 20), labels: new Int32Array(2), count: 2, height: 20, width: 20, channels: 1, numClasses: 10 };
   for (const engine of ['ort', 'tfjs'] as const) {
-    await assert.rejects(evaluateModel(tiny, data, engine, 8, { env: {}, events: SILENT }), /in-memory test set: images are 20 x 20 x 1 but the model expects 28 x 28 x 1/);
+    await assert.rejects(evaluateModel(tfjsModel(tiny), data, engine, 8, { env: {}, events: SILENT }), /in-memory test set: images are 20 x 20 x 1 but the model expects 28 x 28 x 1/);
   }
   assert.throws(() => datasetMetric(tiny, data, { metric: 'agreement' }), /in-memory test set: images are 20 x 20 x 1/);
   tiny.dispose();

@@ -57,6 +57,22 @@ test('--model-loss: bisection on measured evaluations, the chosen one within the
   assert.match(r.out, /within the whole-model budget of 5\.00%, at a per-layer threshold of/);
 });
 
+test('--model-loss that no threshold meets prunes nothing, and says so', async () => {
+  // Every layer loses nothing alone (as on an easy validation set), yet all of them at 0.75 together do.
+  const flat = path.join(ws.root, 'flat.json');
+  const scanned = JSON.parse(fs.readFileSync(results, 'utf8')) as { metadata: { baseline: number }; points: Record<string, Record<string, { loss?: number; metric?: number }>> };
+  for (const table of Object.values(scanned.points)) for (const p of Object.values(table)) if (p.loss !== undefined) Object.assign(p, { loss: 0, metric: scanned.metadata.baseline });
+  fs.writeFileSync(flat, JSON.stringify(scanned));
+  const out = path.join(ws.root, 'none.json');
+  const r = await runCli('ratios', flat, '--model-loss', '0.001', '-o', out);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /no per-layer threshold keeps the pruned model within the whole-model budget of 0\.10%: even the layers that lose nothing alone, pruned together, lose \d+\.\d\d%; nothing is pruned/);
+  const file = ratiosFile(out);
+  assert.ok(Object.values(file.ratios).every((r) => r === 0), 'every ratio 0');
+  assert.equal(file.flops?.after, file.flops?.before, 'no MACs removed');
+  assert.deepEqual(file.measured?.chosen, { threshold: 0, metric: 1, loss: 0 });
+});
+
 test('a prune from a results file measures the pruned model when asked', async () => {
   const out = path.join(ws.root, 'pruned');
   const { result } = await pruneJob({ kind: 'prune', model: ws.model, ratios: { results, loss: 0.1 }, output: out, measure: true }, { env: {}, events: SILENT });

@@ -7,54 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradients } from '../../src/core/train/wasmGradients';
 import { initWasmBackend } from '../../src/core/train/wasmBackend';
+import { nativeGemmStatus, useNativeGemm } from '../../src/core/train/wasmKernels/nativeGemm';
+import { useSimd } from '../../src/core/train/wasmKernels/simd/simdKernels';
+import { assertClose, onBackend, randomValues, size } from './wasmTestUtil';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
-
-/** Deterministic uniform values in [-1, 1). */
-function randomValues(size: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-function size(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/** Runs fn with `backend` active and returns copies of the values of the tensors it returns. */
-async function onBackend(backend: 'cpu' | 'wasm', fn: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  const tensors = tf.tidy(fn);
-  const values = tensors.map((t) => t.dataSync() as Float32Array).map((v) => Float32Array.from(v));
-  tf.dispose(tensors);
-  return values;
-}
-
-/** Asserts |actual - expected| <= rtol * max|expected| + atol, element by element. */
-function assertClose(actual: Float32Array, expected: Float32Array, what: string, rtol = 1e-4, atol = 1e-6): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  let scale = 0;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  const tol = rtol * scale + atol;
-  let worst = 0;
-  let at = -1;
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i]! - expected[i]!);
-    if (!(d <= worst)) {
-      worst = d;
-      at = i;
-    }
-  }
-  assert.ok(worst <= tol, `${what}: max |diff| ${worst} at ${at} (expected ${expected[at]}, got ${actual[at]}), tolerance ${tol}`);
-}
 
 before(async () => {
   await initWasmBackend();
@@ -101,16 +59,51 @@ const convCases: ConvCase[] = [
   { x: [2, 9, 7, 5], f: [3, 3, 5, 6], strides: 1, pad: 'valid' },
 ];
 
-describe('Conv2D gradients on wasm match cpu', () => {
-  convCases.forEach((c, i) => {
-    const label = `x ${c.x} f ${c.f} strides ${c.strides} pad ${c.pad}`;
+/**
+ * One test per case: the gradients on wasm, with `toggle(on)` for the duration (the way the
+ * products or loops run), against the cpu backend's.
+ */
+function convGradientTests(cases: ConvCase[], depthwise: boolean, seedBase: number, variant: string, toggle: (on: boolean) => void, on: boolean): void {
+  cases.forEach((c, i) => {
+    const label = `x ${c.x} f ${c.f} strides ${c.strides} pad ${c.pad}, ${variant}`;
     test(label, async () => {
-      const fn = convGrads(c, false, 100 + i * 7);
-      const [dxC, dfC] = await onBackend('cpu', fn);
-      const [dxW, dfW] = await onBackend('wasm', fn);
-      assertClose(dfW!, dfC!, `${label} dFilter`);
-      assertClose(dxW!, dxC!, `${label} dx`);
+      toggle(on);
+      try {
+        const fn = convGrads(c, depthwise, seedBase + i * 7);
+        const [dxC, dfC] = await onBackend('cpu', fn);
+        const [dxW, dfW] = await onBackend('wasm', fn);
+        assertClose(dfW!, dfC!, `${label} dFilter`);
+        assertClose(dxW!, dxC!, `${label} dx`);
+      } finally {
+        toggle(true);
+      }
     });
+  });
+}
+
+describe('Conv2D gradients on wasm match cpu', () => {
+  test('the matrix products run on ONNX Runtime', () => {
+    assert.match(nativeGemmStatus(), /^ONNX Runtime/);
+  });
+
+  for (const native of [true, false]) {
+    convGradientTests(convCases, false, 100, native ? 'ONNX Runtime products' : 'XNNPACK products', useNativeGemm, native);
+  }
+
+  test('1x1 convolutions forward, with and without bias, match cpu', async () => {
+    const xShape: Shape4 = [3, 4, 5, 12];
+    const fShape: Shape4 = [1, 1, 12, 20];
+    const xv = randomValues(size(xShape), 91);
+    const fv = randomValues(size(fShape), 92);
+    const bv = randomValues(20, 93);
+    const fn = (): tf.Tensor[] => {
+      const x = tf.tensor4d(xv, xShape);
+      const f = tf.tensor4d(fv, fShape);
+      return [tf.conv2d(x, f, 1, 'same'), tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'valid', bias: tf.tensor1d(bv) }), tf.fused.conv2d({ x, filter: f, strides: 1, pad: 'same', activation: 'relu' })];
+    };
+    const ref = await onBackend('cpu', fn);
+    const got = await onBackend('wasm', fn);
+    ref.forEach((r, i) => assertClose(got[i]!, r, `pointwise conv variant ${i}`));
   });
 
   test('explicit padding, direct kernel calls', async () => {
@@ -156,19 +149,14 @@ const depthwiseCases: ConvCase[] = [
   { x: [2, 6, 5, 3], f: [5, 5, 3, 1], strides: 1, pad: 'valid' },
   { x: [4, 1, 1, 32], f: [3, 3, 32, 1], strides: 1, pad: 'same' },
   { x: [5, 2, 2, 64], f: [3, 3, 64, 1], strides: 1, pad: 'same' },
+  { x: [20, 5, 5, 8], f: [3, 3, 8, 1], strides: 2, pad: 'same' },
+  { x: [3, 7, 6, 12], f: [3, 3, 12, 1], strides: [2, 1], pad: 'valid' },
 ];
 
 describe('DepthwiseConv2dNative gradients on wasm match cpu', () => {
-  depthwiseCases.forEach((c, i) => {
-    const label = `x ${c.x} f ${c.f} strides ${c.strides} pad ${c.pad}`;
-    test(label, async () => {
-      const fn = convGrads(c, true, 300 + i * 7);
-      const [dxC, dfC] = await onBackend('cpu', fn);
-      const [dxW, dfW] = await onBackend('wasm', fn);
-      assertClose(dfW!, dfC!, `${label} dFilter`);
-      assertClose(dxW!, dxC!, `${label} dx`);
-    });
-  });
+  for (const simd of [true, false]) {
+    convGradientTests(depthwiseCases, true, 300, simd ? 'SIMD where channels allow' : 'JavaScript', useSimd, simd);
+  }
 
   test('dilation 2 equals the zero-expanded 5x5 filter on cpu', async () => {
     // The cpu backend's depthwise gradients ignore dilations, so the reference is the
@@ -210,6 +198,30 @@ describe('DepthwiseConv2dNative gradients on wasm match cpu', () => {
 });
 
 describe('replaced wasm kernels match cpu', () => {
+  test('BatchMatMul of single matrices, every transposition, and a true batch', async () => {
+    const fn = (): tf.Tensor[] => {
+      const a = tf.tensor(randomValues(6 * 5, 81), [6, 5]);
+      const b = tf.tensor(randomValues(5 * 7, 82), [5, 7]);
+      const at = tf.tensor(randomValues(5 * 6, 83), [5, 6]);
+      const bt = tf.tensor(randomValues(7 * 5, 84), [7, 5]);
+      const batch = tf.tensor(randomValues(3 * 6 * 5, 85), [3, 6, 5]);
+      return [
+        tf.matMul(a, b),
+        tf.matMul(at, b, true, false),
+        tf.matMul(a, bt, false, true),
+        tf.matMul(at, bt, true, true),
+        tf.matMul(a.reshape([1, 6, 5]), b.reshape([1, 5, 7])),
+        tf.matMul(batch, b),
+      ];
+    };
+    const ref = await onBackend('cpu', fn);
+    const got = await onBackend('wasm', fn);
+    ref.forEach((r, i) => assertClose(got[i]!, r, `product ${i}`));
+    await tf.setBackend('wasm');
+    const shapes = tf.tidy(() => fn().map((t) => t.shape));
+    assert.deepEqual(shapes, [[6, 7], [6, 7], [6, 7], [6, 7], [1, 6, 7], [3, 6, 7]]);
+  });
+
   test('depthwise input gradient with pads larger than the window (loop path)', async () => {
     const xShape: Shape4 = [2, 5, 6, 3];
     const filterShape: Shape4 = [3, 3, 3, 1];

@@ -67,7 +67,7 @@ export function clusterCommand(ctx: CliContext): CommandSpec {
     options: {
       file: { type: 'string', value: 'FILE', help: 'the results file, on the folder or volume every task sees (shard files go beside it)' },
       shards: { type: 'string', value: 'N', help: 'how many shards (array tasks, Job indexes) to split the scan into' },
-      data: { type: 'string', value: 'DIR', help: 'a folder of MNIST-format IDX files on the shared folder or volume (default: the built-in digits)' },
+      data: { type: 'string', value: 'DIR', help: 'the dataset on the shared folder or volume: an image folder, IDX files or a .npy/.npz (default: the built-in digits); preprocessing options go after --' },
       cpus: { type: 'string', value: 'N', default: '4', help: 'cores per task (also its ONNX Runtime threads)' },
       mem: { type: 'string', value: 'SIZE', help: 'memory per task (default 8G for Slurm, 8Gi for Kubernetes)' },
       retries: { type: 'string', value: 'N', default: '2', help: 'times a failed task is retried (Slurm: requeued when killed by a signal; Kubernetes: backoffLimitPerIndex)' },

@@ -13,6 +13,7 @@ import { reduction } from '../../core/pruning';
 import { sensitivityPlotSvg } from '../../core/sensitivity/plot';
 import { loadResults } from '../../core/sensitivity/resultsFile';
 import { PruneLensError } from '../../core/util/errors';
+import { formatRatio } from '../../shared/format';
 import type { SensitivityJobSpec } from '../../shared/jobs';
 import { isMeasured, type SensitivityResults } from '../../shared/results';
 import { str, type CommandSpec } from '../args';
@@ -44,7 +45,7 @@ function printSensitivities(results: SensitivityResults, params: readonly string
     const points = group === undefined ? {} : (results.points[group] ?? {});
     const row = Object.entries(points)
       .sort(([a], [b]) => Number(a) - Number(b))
-      .map(([ratio, p]) => `${ratio}: ${isMeasured(p) ? p.loss.toFixed(4) : 'skipped'}`);
+      .map(([ratio, p]) => `${formatRatio(Number(ratio))}: ${isMeasured(p) ? pct(p.loss) : 'skipped'}`);
     if (row.length > 0) ctx.log(`  ${param}: {${row.join(', ')}}`);
   }
 }
@@ -143,9 +144,9 @@ export function demoCommand(ctx: CliContext): CommandSpec {
       const merged = await loadResults(file('sensitivities.json'));
       printSensitivities(merged, params, ctx);
 
-      step(`8.1 get_ratios_by_loss(sensitivities, loss=${LOSS_BUDGET})`);
+      step(`8.1 get_ratios_by_loss(sensitivities, loss=${LOSS_BUDGET}): at most ${pct(LOSS_BUDGET)} per layer`);
       const byLoss = (await ratiosJob({ kind: 'ratios', file: file('sensitivities.json'), rule: { loss: LOSS_BUDGET }, output: file('ratios.json'), measure: true }, quiet)).file;
-      for (const p of params) ctx.log(`  ${p}: ${(byLoss.ratios[p] ?? 0).toFixed(4)}`);
+      for (const p of params) ctx.log(`  ${p}: ${formatRatio(byLoss.ratios[p] ?? 0)}`);
       const together = byLoss.measured;
       if (together) {
         ctx.log(`  every ratio at once, measured: top1 ${pct(together.chosen.metric)} (unpruned ${pct(together.baseline)}): loss ${pct(together.chosen.loss)}, though each layer alone loses at most ${pct(LOSS_BUDGET)}`);
@@ -159,8 +160,8 @@ export function demoCommand(ctx: CliContext): CommandSpec {
       }
       const byFlops = (await ratiosJob({ kind: 'ratios', file: file('sensitivities.json'), rule: { targetFlops: 0.5 } }, run)).file;
       const reachedText = byFlops.target?.reached ? 'reached' : 'not reachable with these params and ratios; the closest';
-      ctx.log(`  for a 50% FLOPs cut (${reachedText}): loss threshold ${byFlops.loss.toFixed(4)}, estimated FLOPs reduction ${pct(byFlops.flops?.reduction ?? 0)}`);
-      for (const p of params) ctx.log(`    ${p}: ${(byFlops.ratios[p] ?? 0).toFixed(4)}`);
+      ctx.log(`  for a 50% FLOPs cut (${reachedText}): loss threshold ${pct(byFlops.loss)}, estimated FLOPs reduction ${pct(byFlops.flops?.reduction ?? 0)}`);
+      for (const p of params) ctx.log(`    ${p}: ${formatRatio(byFlops.ratios[p] ?? 0)}`);
 
       step('8.2-8.3 Prune with those ratios; FLOPs before and after; test()');
       const pruned = await pruneJob({ kind: 'prune', model: trained, ratios: { file: file('ratios.json') }, criterion: 'l1_norm', output: file('mobilenetV1-pruned') }, run);

@@ -32,14 +32,14 @@ export function pruneCommand(ctx: CliContext): CommandSpec {
   const spec: CommandSpec = {
     name: 'prune',
     usage: 'prune MODEL (--ratios FILE | --ratio NAME=R ...) [--criterion C] [--round-to K] --out DIR',
-    summary: `Remove channels physically and write the pruned model (TF.js Layers format) with pruning-plan.json. ${MODEL_HELP}.`,
+    summary: `Remove channels physically and write the pruned model in its own format (TF.js Layers, or ONNX with the source's input and output names) with pruning-plan.json. ${MODEL_HELP}.`,
     options: {
       ratios: { type: 'string', value: 'FILE', help: 'JSON {param: ratio} or {"ratios": {param: ratio}}' },
       ratio: { type: 'string', value: 'NAME=R', multiple: true, help: 'prune parameter NAME by ratio R in [0, 1); repeatable' },
       criterion: { type: 'string', value: 'C', default: 'l1_norm', help: `channel importance: ${CRITERIA.join(', ')}` },
       'round-to': { type: 'string', value: 'K', help: 'keep a multiple of K channels in every pruned group' },
       out: { type: 'string', value: 'DIR', help: 'folder to write (new, or empty; a symbolic link to one or a mount point is written into)' },
-      overwrite: { type: 'boolean', help: 'write into an --out folder that has files: its model.json, weights.bin and pruning-plan.json are replaced, other files kept' },
+      overwrite: { type: 'boolean', help: 'write into an --out folder that has files: its model files (model.json and weights, or the .onnx file) and pruning-plan.json are replaced, other files kept' },
       'keep-quantization': { type: 'boolean', help: 'write each weight quantized as the source model stored it (uint8, uint16, float16); default: float32' },
       'all-layers': { type: 'boolean', help: 'count MACs of pooling, BN and activations too' },
       json: { type: 'boolean', help: 'print JSON' },

@@ -13,8 +13,8 @@ export function trainCommand(ctx: CliContext): CommandSpec {
     usage: 'train MODEL --out DIR [options]',
     summary: `Train or fine-tune a model on the train split and save it. ${MODEL_HELP}.`,
     options: {
-      out: { type: 'string', value: 'DIR', help: 'folder to write model.json and weights.bin to (required; new, or empty)' },
-      overwrite: { type: 'boolean', help: 'write into an --out folder that has files (another model, or the one fine-tuned): its model.json and weights.bin are replaced, other files kept' },
+      out: { type: 'string', value: 'DIR', help: 'folder to write the model to, in its own format: model.json and weights, or the .onnx file (required; new, or empty)' },
+      overwrite: { type: 'boolean', help: 'write into an --out folder that has files (another model, or the one fine-tuned): its model files are replaced, other files kept' },
       epochs: { type: 'string', value: 'N', default: '1', help: 'epochs' },
       optimizer: { type: 'string', value: 'O', default: DEFAULT_OPTIMIZER, help: 'momentum (SGD with momentum 0.9) or adam' },
       lr: { type: 'string', value: 'X', help: `peak learning rate of the cosine schedule (default ${DEFAULT_LEARNING_RATE.momentum} for momentum, ${DEFAULT_LEARNING_RATE.adam} for adam)` },

@@ -10,14 +10,15 @@ export const OnnxDataType = { FLOAT: 1, INT64: 7 } as const;
 export type OnnxDataType = (typeof OnnxDataType)[keyof typeof OnnxDataType];
 
 /** AttributeProto.AttributeType values we write. */
-const AttrType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+const AttrType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 export type OnnxAttribute =
   | { readonly name: string; readonly kind: 'int'; readonly value: number }
   | { readonly name: string; readonly kind: 'float'; readonly value: number }
   | { readonly name: string; readonly kind: 'string'; readonly value: string }
   | { readonly name: string; readonly kind: 'ints'; readonly value: readonly number[] }
-  | { readonly name: string; readonly kind: 'floats'; readonly value: readonly number[] };
+  | { readonly name: string; readonly kind: 'floats'; readonly value: readonly number[] }
+  | { readonly name: string; readonly kind: 'strings'; readonly value: readonly string[] };
 
 export interface OnnxNode {
   readonly opType: string;
@@ -27,10 +28,14 @@ export interface OnnxNode {
   readonly attributes?: readonly OnnxAttribute[];
 }
 
-/** A constant tensor (an initializer). Data is row-major, as ONNX stores it. */
+/**
+ * A constant tensor (an initializer). Data is row-major, as ONNX stores it. A tensor taken
+ * from a model file keeps its element type and its little-endian bytes (`raw`).
+ */
 export type OnnxTensor =
   | { readonly name: string; readonly dims: readonly number[]; readonly dataType: typeof OnnxDataType.FLOAT; readonly data: Float32Array }
-  | { readonly name: string; readonly dims: readonly number[]; readonly dataType: typeof OnnxDataType.INT64; readonly data: BigInt64Array };
+  | { readonly name: string; readonly dims: readonly number[]; readonly dataType: typeof OnnxDataType.INT64; readonly data: BigInt64Array }
+  | { readonly name: string; readonly dims: readonly number[]; readonly dataType: number; readonly raw: Uint8Array };
 
 /**
  * A graph input or output: a tensor type whose dims are sizes or symbolic names ("N").
@@ -78,6 +83,10 @@ export function encodeAttribute(a: OnnxAttribute): Uint8Array {
     case 'ints':
       w.int64Field(20, AttrType.INTS).packedVarints(8, a.value);
       break;
+    case 'strings':
+      w.int64Field(20, AttrType.STRINGS);
+      for (const s of a.value) w.stringField(9, s);
+      break;
   }
   return w.finish();
 }
@@ -91,12 +100,17 @@ export function encodeNode(n: OnnxNode): Uint8Array {
   return w.finish();
 }
 
-export function encodeTensor(t: OnnxTensor): Uint8Array {
+function rawBytes(t: OnnxTensor): Uint8Array {
+  if ('raw' in t) return t.raw;
   const count = t.dims.reduce((a, b) => a * b, 1);
   if (count !== t.data.length) {
     throw new Error(`tensor ${t.name}: dims [${t.dims.join(', ')}] hold ${count} values but data has ${t.data.length}`);
   }
-  const raw = t.dataType === OnnxDataType.FLOAT ? float32LittleEndian(t.data) : int64LittleEndian(t.data);
+  return t.data instanceof Float32Array ? float32LittleEndian(t.data) : int64LittleEndian(t.data);
+}
+
+export function encodeTensor(t: OnnxTensor): Uint8Array {
+  const raw = rawBytes(t);
   const w = new ProtoWriter(raw.length + 64);
   w.packedVarints(1, t.dims).int64Field(2, t.dataType).stringField(8, t.name);
   // raw_data (9) rather than float_data: one memcpy on both sides, and little-endian is

@@ -116,8 +116,24 @@ export async function createOrtEvaluator(model: tf.LayersModel, opts: OrtEvaluat
   if (typeof classes !== 'number' || rest.length > 0) {
     throw new PruneLensError(`evaluation needs a model whose output is [batch, classes]; "${model.name}" gives [${exported.outputShape.join(', ')}]`);
   }
+  return createGraphEvaluator({ bytes: exported.graph.toBytes(), inputName: exported.inputName, outputName: exported.outputName, imageShape: [h, w, c], numClasses: classes }, opts);
+}
+
+/** An ONNX graph that takes NHWC images and gives logits, ready to run (a model exported, or an ONNX model's evaluation graph). */
+export interface EvaluationGraph {
+  readonly bytes: Uint8Array;
+  readonly inputName: string;
+  readonly outputName: string;
+  readonly imageShape: readonly [number, number, number];
+  readonly numClasses: number;
+}
+
+/** An evaluator for a graph that already takes NHWC images. */
+export async function createGraphEvaluator(graph: EvaluationGraph, opts: OrtSessionOptions = {}): Promise<OrtEvaluator> {
+  const [h, w, c] = graph.imageShape;
+  const classes = graph.numClasses;
   const ort = await loadOnnxRuntime();
-  const session = await createOrtSession(exported.graph.toBytes(), opts);
+  const session = await createOrtSession(graph.bytes, opts);
   const perImage = h * w * c;
   let released = false;
   return {
@@ -130,8 +146,8 @@ export async function createOrtEvaluator(model: tf.LayersModel, opts: OrtEvaluat
         throw new PruneLensError(`expected ${n} images of ${h} x ${w} x ${c} (${n * perImage} values), got ${images.length} values`);
       }
       const input = new ort.Tensor('float32', images.length === n * perImage ? images : images.subarray(0, n * perImage), [n, h, w, c]);
-      const result = await session.run({ [exported.inputName]: input });
-      const logits = result[exported.outputName];
+      const result = await session.run({ [graph.inputName]: input });
+      const logits = result[graph.outputName];
       if (!logits || !(logits.data instanceof Float32Array)) throw new PruneLensError('ONNX Runtime returned no float32 logits');
       return logits.data;
     },

@@ -11,23 +11,22 @@
  * groupParts.ts and groupEvaluation.ts for the split and the loop order).
  */
 import type { ImageDataset } from '../data/dataset';
-import { checkDatasetFitsModel } from '../data/batches';
+import { checkDatasetFitsModel, permutation } from '../data/batches';
 import type * as tf from '@tensorflow/tfjs';
+import { isModelHandle, type ModelHandle } from '../models/modelHandle';
+import { tfjsModel } from '../models/tfjsModel';
 import { createOrtSession, loadOnnxRuntime, type OrtSessionOptions } from '../eval/ortSession';
-import { encodeOnnxGraph } from '../eval/onnxGraph';
 import type { ChannelGroup } from '../pruning';
 import type { PlannedPoint, ScanEngine } from '../sensitivity/scanEngine';
 import type { MetricName } from '../../shared/results';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
-import { permutation } from '../data/batches';
 import { lookSchedule } from '../sensitivity/lossInterval';
 import { checkQuickRule, QUICK_ORDER_SEED, type QuickRule } from '../sensitivity/quickPoint';
 import { batchRanges, imageTensor, logitsOf, Tally } from './batchData';
 import { buildGroupParts } from './groupParts';
 import { openGroupEvaluation, outcomeOf, pointTally, type CutCache, type FastGroupEvaluation, type GroupContext, type PointOutcome, type QuickContext } from './groupEvaluation';
 import { openPrunedGroup } from './prunedGroup';
-import { exportTrunk } from './trunk';
 
 /**
  * Default memory for one group's cut over the whole dataset. Two caches can be alive at
@@ -72,11 +71,12 @@ function checkOptions(opts: FastEngineOptions): { batchSize: number; cacheBytes:
  * A fast engine for scanning `model` on `dataset`. Pass it to `sensitivity()` in place of a
  * metric function; call `release()` when the scan is over.
  */
-export async function createFastEngine(model: tf.LayersModel, dataset: ImageDataset, opts: FastEngineOptions = {}): Promise<FastEngine> {
+export async function createFastEngine(model: tf.LayersModel | ModelHandle, dataset: ImageDataset, opts: FastEngineOptions = {}): Promise<FastEngine> {
   const { batchSize, cacheBytes } = checkOptions(opts);
   const metric = opts.metric ?? 'top1';
   const ort = await loadOnnxRuntime();
-  const trunk = exportTrunk(model);
+  const handle = isModelHandle(model) ? model : tfjsModel(model);
+  const trunk = handle.evalGraph();
   checkDatasetFitsModel(dataset, trunk.imageShape, trunk.numClasses);
   if (dataset.count === 0) throw new PruneLensError('nothing to evaluate: the dataset has no images', dataset.source);
   const sessionOptions: OrtSessionOptions = {
@@ -119,7 +119,7 @@ export async function createFastEngine(model: tf.LayersModel, dataset: ImageData
   };
 
   /** The whole unmasked network over the dataset, scored against the labels (top1) or itself (agreement). */
-  const runTrunk = (): Promise<PointOutcome> => score(encodeOnnxGraph(trunk.graph), 'baseline', metric === 'top1' ? dataset.labels : undefined);
+  const runTrunk = (): Promise<PointOutcome> => score(trunk.encode(trunk.graph), 'baseline', metric === 'top1' ? dataset.labels : undefined);
 
   const baselineOutcome = (): Promise<PointOutcome> => {
     baseline ??= runTrunk();
@@ -131,7 +131,7 @@ export async function createFastEngine(model: tf.LayersModel, dataset: ImageData
   const openGroup = async (group: ChannelGroup, points: readonly PlannedPoint[]): Promise<FastGroupEvaluation> => {
     const targets = metric === 'top1' ? dataset.labels : (await baselineOutcome()).predicted;
     const quickCtx: QuickContext | undefined = quick === undefined ? undefined : { rule: quick, looks, baseline: await baselineOutcome() };
-    if (!group.maskExact) return openPrunedGroup(model, group.id, (onnx, stage) => score(onnx, stage, targets, quickCtx));
+    if (!group.maskExact) return openPrunedGroup(handle, group.id, (onnx, stage) => score(onnx, stage, targets, quickCtx));
     const ctx: GroupContext = {
       ort,
       trunk,

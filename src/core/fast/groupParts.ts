@@ -11,7 +11,6 @@
  *   once per ratio and batch, and contains only nodes that depend on the masked tensors.
  */
 import type * as Ort from 'onnxruntime-node';
-import { encodeOnnxGraph } from '../eval/onnxGraph';
 import type { OnnxGraph, OnnxValueInfo } from '../eval/onnxProto';
 import { OnnxDataType } from '../eval/onnxProto';
 import { createOrtSession, type OrtSessionOptions } from '../eval/ortSession';
@@ -86,11 +85,11 @@ export async function buildGroupParts(trunk: Trunk, group: ChannelGroup, cached:
       const given = [trunk.inputName, ...cached].map((v) => valueInfo(trunk, v));
       // The unmasked trunk: upstream of the masks the two graphs are the same.
       const upGraph = extractSubgraph(trunk.graph, `${group.id}/upstream`, given, toCompute.map((v) => valueInfo(trunk, v)));
-      const session = await createOrtSession(encodeOnnxGraph(upGraph), opts);
+      const session = await createOrtSession(trunk.encode(upGraph), opts);
       sessions.push(session);
       upstream = { session, inputs: upGraph.inputs.map((i) => i.name), outputs: toCompute };
     }
-    const session = await createOrtSession(encodeOnnxGraph(downGraph), opts);
+    const session = await createOrtSession(trunk.encode(downGraph), opts);
     sessions.push(session);
     return {
       sites,

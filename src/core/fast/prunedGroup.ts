@@ -4,20 +4,18 @@
  * exported whole. Slower than the cut-and-mask path, but exact, and the scan does not need
  * to know: it gets a group evaluation like any other.
  */
-import type * as tf from '@tensorflow/tfjs';
-import { exportToOnnx } from '../eval/onnxExport';
-import { pruneModel } from '../pruning';
+import type { ModelHandle } from '../models/modelHandle';
 import type { PlannedPoint } from '../sensitivity/scanEngine';
 import { measureOf, type FastGroupEvaluation, type PointOutcome } from './groupEvaluation';
 
 /** Scores one ONNX model over the engine's dataset against its targets (stopping early in quick mode). */
 export type ScoreOnnx = (onnx: Uint8Array, stage: string) => Promise<PointOutcome>;
 
-export function openPrunedGroup(model: tf.LayersModel, groupId: string, score: ScoreOnnx): FastGroupEvaluation {
+export function openPrunedGroup(model: ModelHandle, groupId: string, score: ScoreOnnx): FastGroupEvaluation {
   const outcome = async (point: PlannedPoint): Promise<PointOutcome> => {
-    const pruned = pruneModel(model, point.plan);
+    const pruned = model.prune(point.plan);
     try {
-      return await score(exportToOnnx(pruned), `${groupId} at ${point.ratio} (pruned model)`);
+      return await score(pruned.evaluationOnnx(), `${groupId} at ${point.ratio} (pruned model)`);
     } finally {
       pruned.dispose();
     }

@@ -1,7 +1,9 @@
 /**
- * The unpruned model as one ONNX graph (BatchNorm folded), plus what the fast engine needs
- * to find its way around it: which ONNX value each layer's output became, and the ONNX
- * shape of those values, so cut-out parts of the graph can declare typed inputs.
+ * The unpruned model as one ONNX graph that takes NHWC images, plus what the fast engine
+ * needs to find its way around it: which ONNX value each layer's output became, the shape a
+ * mask multiplied into it takes, and the ONNX shape of every value, so cut-out parts of the
+ * graph can declare typed inputs. A TF.js model is exported (BatchNorm folded, exportTrunk
+ * below); an ONNX model is its own graph with a Transpose in front (src/core/onnx/evalGraph.ts).
  *
  * Every group's masked graph is derived from this one graph by inserting Mul nodes (see
  * graphSurgery.ts), so a value has the same name in every group's graph: a value cached
@@ -9,6 +11,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { buildOnnxGraph } from '../eval/onnxExport';
+import { encodeOnnxGraph } from '../eval/onnxGraph';
 import type { OnnxGraph } from '../eval/onnxProto';
 import type { ExportValue } from '../eval/exportTypes';
 import type { ChannelGroup, PrunePlan } from '../pruning';
@@ -17,17 +20,37 @@ import type { MaskSite } from './graphSurgery';
 
 export type OnnxShape = readonly (number | string)[];
 
+/** Where a layer's output is in the trunk's graph. */
+export interface TrunkValue {
+  /** The ONNX value its consumers read. */
+  readonly value: string;
+  /** How often the layer is called (a layer called twice cannot be masked in one place). */
+  readonly calls: number;
+  /** A mask's shape over the value: its channel count on the channel axis, 1 elsewhere; undefined when unknown. */
+  readonly maskShape: readonly number[] | undefined;
+}
+
 export interface Trunk {
   readonly graph: OnnxGraph;
+  /** The images' input, NHWC float32. */
   readonly inputName: string;
   readonly outputName: string;
   /** [H, W, C] of one image. */
   readonly imageShape: readonly [number, number, number];
   readonly numClasses: number;
-  /** Layer -> the ONNX value its consumers read, and how often the layer is called. */
-  readonly layerValues: ReadonlyMap<string, { readonly value: ExportValue; readonly calls: number }>;
+  /** Layer -> where its output is. */
+  readonly layerValues: ReadonlyMap<string, TrunkValue>;
   /** ONNX value name -> its ONNX shape, batch dimension "N". */
   readonly valueShapes: ReadonlyMap<string, OnnxShape>;
+  /** The graph (this one, or one derived from it) as ModelProto bytes, with the model's opset. */
+  encode(graph: OnnxGraph): Uint8Array;
+}
+
+/** The mask shape over an exported value: [1, C, 1, 1] for an NCHW image, channels last otherwise. */
+function exportedMaskShape(v: ExportValue): number[] | undefined {
+  const channels = v.shape[v.shape.length - 1];
+  if (typeof channels !== 'number') return undefined;
+  return v.layout === 'nchw' ? [1, channels, 1, 1] : [...v.shape.slice(0, -1).map(() => 1), channels];
 }
 
 /** The ONNX shape of an exported value: NCHW order for image tensors, batch as "N". */
@@ -63,7 +86,17 @@ export function exportTrunk(model: tf.LayersModel): Trunk {
   const transpose = graph.nodes.find((n) => n.opType === 'Transpose' && n.inputs[0] === exported.inputName);
   if (transpose?.outputs[0] !== undefined) valueShapes.set(transpose.outputs[0], ['N', c, h, w]);
   for (const { value } of layerValues.values()) valueShapes.set(value.name, onnxShape(value));
-  return { graph, inputName: exported.inputName, outputName: exported.outputName, imageShape: [h, w, c], numClasses: classes, layerValues, valueShapes };
+  const values = new Map([...layerValues].map(([layer, { value, calls }]) => [layer, { value: value.name, calls, maskShape: exportedMaskShape(value) }]));
+  return {
+    graph,
+    inputName: exported.inputName,
+    outputName: exported.outputName,
+    imageShape: [h, w, c],
+    numClasses: classes,
+    layerValues: values,
+    valueShapes,
+    encode: (g) => encodeOnnxGraph(g),
+  };
 }
 
 /** The name of the mask input multiplied into `layer`'s output. */
@@ -79,11 +112,8 @@ export function maskSites(trunk: Trunk, group: ChannelGroup): MaskSite[] {
     if (entry.calls !== 1) {
       throw new PruneLensError(`the fast engine cannot mask layer "${layer}": it is called ${entry.calls} times; use --engine ort`);
     }
-    const { value } = entry;
-    const channels = value.shape[value.shape.length - 1];
-    if (typeof channels !== 'number') throw new PruneLensError(`internal: layer "${layer}" has no static channel count`);
-    const shape = value.layout === 'nchw' ? [1, channels, 1, 1] : [...value.shape.slice(0, -1).map(() => 1), channels];
-    return { value: value.name, input: maskInputName(layer), shape };
+    if (entry.maskShape === undefined) throw new PruneLensError(`internal: layer "${layer}" has no static channel count`);
+    return { value: entry.value, input: maskInputName(layer), shape: entry.maskShape };
   });
 }
 

@@ -6,16 +6,15 @@
  * beside the unpruned model: the measured metric and loss, not an estimate.
  */
 import * as path from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
 import type { DatasetOptions } from '../../shared/jobs';
 import type { ParamRatios } from '../../shared/ratios';
 import type { CombinedEvaluation } from '../../shared/ratiosFile';
 import type { SensitivityResults } from '../../shared/results';
 import { datasetOfResults } from '../../shared/resultsDataset';
 import { ZOO_PREFIX, type MetricName } from '../../shared/vocabulary';
-import { modelFingerprint } from '../models/fingerprint';
-import { buildDependencyGraph, planPruning, pruneModel, type DependencyGraph } from '../pruning';
-import { datasetMetric, type MetricFn } from '../sensitivity/metrics';
+import type { ModelHandle } from '../models/modelHandle';
+import { planPruning, type DependencyGraph } from '../pruning';
+import { handleMetric } from '../sensitivity/metrics';
 import { PruneLensError } from '../util/errors';
 import type { JobContext } from './context';
 import { engineFor } from './engines';
@@ -49,8 +48,8 @@ export interface CombinedSource {
 export async function openCombinedEvaluator(results: SensitivityResults, file: string, source: CombinedSource, ctx: JobContext): Promise<CombinedEvaluator> {
   const meta = results.metadata;
   const modelSpec = source.model ?? modelOfResults(results, file);
-  const model: tf.LayersModel = await openModel({ model: modelSpec });
-  if (modelFingerprint(model) !== meta.model.fingerprint && source.force !== true) {
+  const model = await openModel({ model: modelSpec });
+  if (model.fingerprint() !== meta.model.fingerprint && source.force !== true) {
     throw new PruneLensError(`is not the model ${file} was measured on (fingerprints differ); --force measures it anyway`, modelSpec);
   }
   const recorded = datasetOfResults(meta);
@@ -58,14 +57,14 @@ export async function openCombinedEvaluator(results: SensitivityResults, file: s
   const options = source.dataset !== undefined ? source.datasetOptions : (source.datasetOptions ?? recorded.datasetOptions);
   const data = await openData(spec, options, recorded.split, model, { model: modelSpec }, { labelsOptional: meta.metric === 'agreement', ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const engine = engineFor(model, 'ort', (line) => ctx.events.log(line));
-  const evaluate: MetricFn = datasetMetric(model, data, {
+  const evaluate: (m: ModelHandle) => Promise<number> = handleMetric(model, data, {
     metric: meta.metric,
     engine,
     providers: ctx.env.providers ?? ['cpu'],
     ...(ctx.env.threads !== undefined ? { intraOpThreads: ctx.env.threads } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  const graph: DependencyGraph = buildDependencyGraph(model);
+  const graph: DependencyGraph = model.dependencyGraph();
   ctx.events.progress({ stage: 'measure the unpruned model', done: 0, total: 1 });
   const baseline = await evaluate(model);
   if (!(baseline > 0)) throw new PruneLensError(`the unpruned model's ${meta.metric} on ${spec} is ${baseline}; a loss relative to it is undefined`);
@@ -73,7 +72,7 @@ export async function openCombinedEvaluator(results: SensitivityResults, file: s
     metric: meta.metric,
     baseline,
     async measure(ratios, threshold) {
-      const pruned = pruneModel(model, planPruning(model, graph, ratios, { criterion: meta.criterion }));
+      const pruned = model.prune(planPruning(model, graph, ratios, { criterion: meta.criterion }));
       try {
         const metric = await evaluate(pruned);
         return { threshold, metric, loss: (baseline - metric) / baseline };

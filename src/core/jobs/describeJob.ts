@@ -5,26 +5,28 @@
  */
 import type { DescribeJobSpec } from '../../shared/jobs';
 import type { GroupFacts, LayerFacts, ModelFacts, ParamFacts } from '../../shared/modelFacts';
+import { onnxOpClass } from '../layers/onnx/registry';
 import { layerClass } from '../layers/registry';
-import { modelFingerprint } from '../models/fingerprint';
-import { listParams, type ParamInfo } from '../models/naming';
-import { summarizeModel, type ModelSummary } from '../models/summary';
-import { buildDependencyGraph, type DependencyGraph } from '../pruning';
+import type { ModelFormat } from '../models/modelHandle';
+import type { ParamInfo } from '../models/naming';
+import type { ModelSummary } from '../models/summary';
+import type { DependencyGraph } from '../pruning';
 import type { JobContext } from './context';
 import { openModel, recordedModelPath } from './open';
 
 const UNKNOWN_CLASS = 'a class PruneLens does not know: the channels reaching it cannot be pruned';
 
-function layerFacts(summary: ModelSummary, params: readonly ParamInfo[]): LayerFacts[] {
+function layerFacts(summary: ModelSummary, params: readonly ParamInfo[], format: ModelFormat): LayerFacts[] {
+  const entryOf = format === 'onnx' ? onnxOpClass : layerClass;
   return summary.layers.map((layer) => {
     const own = params.filter((p) => p.layerName === layer.name);
     const kernel = own.find((p) => p.outChannels !== undefined);
     const shape = layer.outputShape[0] ?? [];
-    const channels = kernel?.outChannels ?? shape.at(-1);
+    const channels = kernel?.outChannels ?? layer.channels ?? shape.at(-1);
     return {
       name: layer.name,
       className: layer.className,
-      pruning: layerClass(layer.className)?.pruning ?? UNKNOWN_CLASS,
+      pruning: entryOf(layer.className)?.pruning ?? UNKNOWN_CLASS,
       outputShape: shape,
       params: layer.params,
       macs: layer.macs,
@@ -61,15 +63,15 @@ function groupOf(graph: DependencyGraph | undefined, name: string): string | und
 export async function describeJob(spec: DescribeJobSpec, ctx: JobContext): Promise<ModelFacts> {
   const model = await openModel(spec);
   try {
-    const params = listParams(model);
+    const params = model.params();
     let graph: DependencyGraph | undefined;
     try {
-      graph = buildDependencyGraph(model);
+      graph = model.dependencyGraph();
     } catch (err) {
       // The layer facts still stand; only the groups are missing.
       ctx.events.log(`no channel groups for ${spec.model}: ${(err as Error).message}`);
     }
-    const summary = summarizeModel(model, { onlyConv: spec.allLayers !== true });
+    const summary = model.summary({ onlyConv: spec.allLayers !== true });
     const paramFacts: ParamFacts[] = params.map((p) => {
       const group = groupOf(graph, p.name);
       return {
@@ -85,12 +87,13 @@ export async function describeJob(spec: DescribeJobSpec, ctx: JobContext): Promi
     return {
       modelJson: recordedModelPath(spec.model),
       name: model.name,
-      fingerprint: modelFingerprint(model),
+      fingerprint: model.fingerprint(),
       totalParams: summary.totalParams,
       trainableParams: summary.trainableParams,
       totalMacs: summary.totalMacs,
       ...(spec.allLayers === true ? { allLayerMacs: true } : {}),
-      layers: layerFacts(summary, params),
+      ...(model.format !== 'tfjs' ? { format: model.format } : {}),
+      layers: layerFacts(summary, params, model.format),
       params: paramFacts,
       groups: graph ? groupFacts(graph) : [],
     };

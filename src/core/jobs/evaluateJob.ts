@@ -3,29 +3,28 @@
  * ONNX Runtime (default) or TF.js.
  */
 import { formatPercent } from '../../shared/format';
-import type * as tf from '@tensorflow/tfjs';
 import type { EvaluateJobSpec, JobResult } from '../../shared/jobs';
 import type { EvalEngineName } from '../../shared/vocabulary';
 import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
 import { checkDatasetFitsModel } from '../data/batches';
 import type { ImageDataset } from '../data/dataset';
-import { evaluate, tfjsPredictor, type EvaluationResult } from '../eval/evaluate';
-import { createOrtEvaluator } from '../eval/ortSession';
+import { evaluate, type EvaluationResult } from '../eval/evaluate';
+import type { ModelHandle } from '../models/modelHandle';
 import type { JobContext } from './context';
 import { engineFor } from './engines';
-import { classesOf, modelInputShape, openData, openModel } from './open';
+import { openData, openModel } from './open';
 
-/** Evaluates a model in memory as the job does (the demo tests models it holds). */
-export async function evaluateModel(model: tf.LayersModel, data: ImageDataset, engine: EvalEngineName, batchSize: number, ctx: JobContext): Promise<EvaluationResult> {
+/** Evaluates an open model as the job does. */
+export async function evaluateModel(model: ModelHandle, data: ImageDataset, engine: EvalEngineName, batchSize: number, ctx: JobContext): Promise<EvaluationResult> {
   // Every engine checks the data before its first batch, whoever opened it.
-  checkDatasetFitsModel(data, modelInputShape(model), classesOf(model));
+  const input = model.input();
+  checkDatasetFitsModel(data, [input.height, input.width, input.channels], input.numClasses);
   const opts = { batchSize, onProgress: ctx.events.progress.bind(ctx.events), ...(ctx.signal ? { signal: ctx.signal } : {}) };
-  if (engine === 'tfjs') return evaluate(tfjsPredictor(model), data, opts);
-  const evaluator = await createOrtEvaluator(model, { providers: ctx.env.providers ?? ['cpu'], ...(ctx.env.threads !== undefined ? { intraOpThreads: ctx.env.threads } : {}) });
+  const { predict, release } = await model.openPredictor(engine, { providers: ctx.env.providers ?? ['cpu'], ...(ctx.env.threads !== undefined ? { intraOpThreads: ctx.env.threads } : {}) });
   try {
-    return await evaluate((x, n) => evaluator.run(x, n), data, opts);
+    return await evaluate(predict, data, opts);
   } finally {
-    await evaluator.release();
+    await release();
   }
 }
 

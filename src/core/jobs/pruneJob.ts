@@ -1,22 +1,19 @@
 /**
  * The prune job: ratios from a ratios file, a results file at a loss threshold, or given
- * directly; a plan; the physically pruned model written with its plan; FLOPs before and after.
+ * directly; a plan; the physically pruned model written with its plan, in the format the
+ * model came in (a TF.js folder, or an ONNX file with the source's interface); FLOPs before
+ * and after.
  */
 import type { JobResult, PruneJobSpec, PruneRatiosSpec } from '../../shared/jobs';
 import { counted, formatCount, formatPercent } from '../../shared/format';
 import { ratiosFileFor, type CombinedMeasurement } from '../../shared/ratiosFile';
 import { DEFAULT_CRITERION } from '../../shared/vocabulary';
-import { modelFingerprint } from '../models/fingerprint';
-import { sourceQuantization } from '../models/io';
 import {
-  buildDependencyGraph,
   checkOutputFolder,
-  compareFlops,
+  compareSummaries,
   formatFlopsComparison,
   planPruning,
-  pruneModel,
   readRatiosFile,
-  writePrunedModel,
   type FlopsComparison,
   type PrunePlan,
   type WrittenPrunedModel,
@@ -64,18 +61,18 @@ async function measurePruned(spec: PruneJobSpec, ratios: Readonly<Record<string,
 
 export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<PruneOutcome> {
   // Checked before the work so that a bad output folder fails at once; checked again when written.
-  await checkOutputFolder(spec.output, { overwrite: spec.overwrite === true, what: 'model.json, weights.bin and pruning-plan.json' });
+  await checkOutputFolder(spec.output, { overwrite: spec.overwrite === true, what: 'the model files and pruning-plan.json' });
   const source = requireModel(spec, 'no model to prune: give one (ratios from a results file default to the model it measured)');
   const ratios = await ratiosOf(spec.ratios);
   const model = await openModel(source);
   ctx.events.progress({ stage: 'plan', done: 0, total: 3 });
-  const plan = planPruning(model, buildDependencyGraph(model), ratios, { criterion: spec.criterion ?? DEFAULT_CRITERION, roundTo: spec.roundTo ?? 1 });
+  const plan = planPruning(model, model.dependencyGraph(), ratios, { criterion: spec.criterion ?? DEFAULT_CRITERION, roundTo: spec.roundTo ?? 1 });
   ctx.events.progress({ stage: 'prune', done: 1, total: 3 });
-  const pruned = pruneModel(model, plan);
-  const flops = compareFlops(model, pruned, { onlyConv: spec.allLayers !== true });
+  const pruned = model.prune(plan);
+  const summaryOptions = { onlyConv: spec.allLayers !== true };
+  const flops = compareSummaries(model.summary(summaryOptions), pruned.summary(summaryOptions), summaryOptions);
   ctx.events.progress({ stage: 'write', done: 2, total: 3 });
-  const quantization = spec.keepQuantization === true ? sourceQuantization(model) : undefined;
-  const written = await writePrunedModel(spec.output, pruned, plan, { source: recordedModelPath(source.model), sourceFingerprint: modelFingerprint(model), flops }, { ...(quantization ? { quantization } : {}), overwrite: spec.overwrite === true });
+  const written = await pruned.writePruned(spec.output, plan, { source: recordedModelPath(source.model), sourceFingerprint: model.fingerprint(), flops }, { keepQuantization: spec.keepQuantization === true, overwrite: spec.overwrite === true });
   ctx.events.progress({ stage: 'write', done: 3, total: 3 });
   const measured = spec.measure === true ? await measurePruned(spec, plan.ratios, ctx) : undefined;
   const cut = flops.before.macs > 0 ? 1 - flops.after.macs / flops.before.macs : 0;

@@ -8,8 +8,6 @@ import { formatCount, formatPercent, formatRatio } from '../../shared/format';
 import { ratiosBeyondBudget, sensitivitiesOf } from '../../shared/ratios';
 import { formatRatiosFile, ratiosFileFor, type CombinedEvaluation, type RatiosFile } from '../../shared/ratiosFile';
 import { isMeasured, type SensitivityResults } from '../../shared/results';
-import { modelFingerprint } from '../models/fingerprint';
-import { buildDependencyGraph } from '../pruning';
 import { buildFlopsModel } from '../sensitivity/flopsModel';
 import { loadResults } from '../sensitivity/resultsFile';
 import { writeFileAtomic } from '../util/atomicWrite';
@@ -31,10 +29,10 @@ async function withFlopsModel(results: SensitivityResults, spec: RatiosJobSpec):
     throw new UsageError('has no FLOPs model (it was written without one), so a FLOPs target needs the model it was measured on (--model MODEL); or choose ratios by loss', spec.file);
   }
   const model = await openModel({ model: spec.model, ...(spec.zoo ? { zoo: spec.zoo } : {}) });
-  if (modelFingerprint(model) !== results.metadata.model.fingerprint && spec.force !== true) {
+  if (model.fingerprint() !== results.metadata.model.fingerprint && spec.force !== true) {
     throw new PruneLensError('is not the model the results were measured on (fingerprints differ); --force uses it anyway', spec.model);
   }
-  return { ...results, flops: buildFlopsModel(model, buildDependencyGraph(model)) };
+  return { ...results, flops: buildFlopsModel(model, model.dependencyGraph()) };
 }
 
 /**
@@ -112,7 +110,12 @@ async function byModelLoss(results: SensitivityResults, file: string, budget: nu
     }
   }
   // Not even the layers that lose nothing alone can be pruned together within the budget.
-  const chosen = best ?? { file: { ...lo.file, ratios: Object.fromEntries(Object.keys(lo.file.ratios).map((p) => [p, 0])) }, evaluation: { threshold: 0, metric: evaluator.baseline, loss: 0 } };
+  // Then nothing is pruned: every ratio 0, the unpruned model's metric, and no MACs removed.
+  const unpruned = (): { file: RatiosFile; evaluation: CombinedEvaluation } => {
+    const flops = lo.file.flops ? { flops: { before: lo.file.flops.before, after: lo.file.flops.before, reduction: 0 } } : {};
+    return { file: { ...lo.file, ...flops, ratios: Object.fromEntries(Object.keys(lo.file.ratios).map((p) => [p, 0])) }, evaluation: { threshold: 0, metric: evaluator.baseline, loss: 0 } };
+  };
+  const chosen = best ?? unpruned();
   return { ...chosen.file, measured: { metric: evaluator.metric, baseline: evaluator.baseline, chosen: chosen.evaluation, modelLoss: budget, evaluations } };
 }
 
@@ -121,6 +124,11 @@ function describeMeasured(file: RatiosFile): string[] {
   if (m === undefined) return [];
   const combined = `combined: ${m.metric} ${formatPercent(m.chosen.metric)} (unpruned ${formatPercent(m.baseline)}), loss ${formatPercent(m.chosen.loss)}`;
   if (m.modelLoss === undefined) return [`${combined}, measured with every ratio applied at once (the per-layer budget is ${formatPercent(file.loss)})`];
+  const evaluations = m.evaluations ?? [];
+  if (evaluations.length > 0 && evaluations.every((e) => e.loss > (m.modelLoss as number))) {
+    const least = Math.min(...evaluations.map((e) => e.loss));
+    return [`no per-layer threshold keeps the pruned model within the whole-model budget of ${formatPercent(m.modelLoss)}: even the layers that lose nothing alone, pruned together, lose ${formatPercent(least)}; nothing is pruned (every ratio 0). Measure smaller ratios, or allow a larger budget.`];
+  }
   const within = m.chosen.loss <= m.modelLoss ? 'within' : 'over';
   return [`${combined}: ${within} the whole-model budget of ${formatPercent(m.modelLoss)}, at a per-layer threshold of ${formatPercent(file.loss)} (${m.evaluations?.length ?? 0} evaluations)`];
 }

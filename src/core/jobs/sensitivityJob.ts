@@ -5,18 +5,18 @@
  * has already filled what it left out from the file's metadata.
  */
 import * as fs from 'node:fs';
-import type * as tf from '@tensorflow/tfjs';
 import type { JobResult, SensitivityJobSpec } from '../../shared/jobs';
 import type { ShardPlan } from '../../shared/results';
 import { BUILTIN_DATASET, datasetLabel, DEFAULT_BATCH_SIZE, DEFAULT_CRITERION, DEFAULT_QUICK_PRECISION, DEFAULT_RATIOS, parseParamFilter, QUICK_CONFIDENCE } from '../../shared/vocabulary';
 import { createFastEngine } from '../fast/fastEngine';
+import type { ModelHandle } from '../models/modelHandle';
+import { analysableParams } from '../models/naming';
 import type { QuickRule } from '../sensitivity/quickPoint';
-import { convParams } from '../models/naming';
 import { datasetIdentity } from '../sensitivity/fingerprint';
-import { datasetMetric } from '../sensitivity/metrics';
+import { handleMetric } from '../sensitivity/metrics';
 import { readResultsIfExists } from '../sensitivity/resultsFile';
 import { sensitivity } from '../sensitivity/scan';
-import type { ScanEngine } from '../sensitivity/scanEngine';
+import { perPointEngine, type ScanEngine } from '../sensitivity/scanEngine';
 import { planShardShare } from '../sensitivity/shardShare';
 import { describeShare } from '../sensitivity/shardPlan';
 import { shardFile, type ShardTask } from '../sensitivity/shards';
@@ -35,18 +35,18 @@ import { counted } from '../../shared/format';
  * N. A spec that names none and has no filter extends what the results file holds (`inFile`),
  * or, for a new file, analyses every conv.
  */
-export function requestedParams(model: tf.LayersModel, spec: Pick<SensitivityJobSpec, 'params' | 'paramFilter' | 'first'>, inFile: readonly string[] = []): string[] {
+export function requestedParams(model: ModelHandle, spec: Pick<SensitivityJobSpec, 'params' | 'paramFilter' | 'first'>, inFile: readonly string[] = []): string[] {
   let filter: string | RegExp | undefined;
   try {
     filter = spec.paramFilter === undefined ? undefined : parseParamFilter(spec.paramFilter);
   } catch (err) {
     throw new UsageError(`parameter filter ${spec.paramFilter}: ${(err as Error).message}`);
   }
-  const filtered = filter === undefined ? [] : convParams(model, filter).map((p) => p.name);
+  const filtered = filter === undefined ? [] : analysableParams(model.params(), filter).map((p) => p.name);
   if (spec.paramFilter !== undefined && filtered.length === 0 && (spec.params ?? []).length === 0) {
     throw new UsageError(`no conv parameter matches "${spec.paramFilter}"; list them with "prunelens params MODEL"`);
   }
-  const everything = inFile.length > 0 ? [...inFile] : convParams(model).map((p) => p.name);
+  const everything = inFile.length > 0 ? [...inFile] : analysableParams(model.params()).map((p) => p.name);
   const named = spec.params === undefined && spec.paramFilter === undefined ? everything : (spec.params ?? []);
   return [...new Set([...named, ...filtered])].slice(0, spec.first);
 }
@@ -122,7 +122,7 @@ async function runLocked(spec: SensitivityJobSpec, shard: ShardTask | undefined,
     engineName === 'fast'
       ? await createFastEngine(model, data, { ...common, ...(spec.cacheMb !== undefined ? { cacheBytes: Math.round(spec.cacheMb * 2 ** 20) } : {}), ...(quick ? { quick } : {}) })
       : undefined;
-  const engine: ScanEngine | ReturnType<typeof datasetMetric> = fast ?? datasetMetric(model, data, { ...common, engine: engineName === 'tfjs' ? 'tfjs' : 'ort' });
+  const engine: ScanEngine = fast ?? perPointEngine(model, handleMetric(model, data, { ...common, engine: engineName === 'tfjs' ? 'tfjs' : 'ort' }));
   const rules = [quick?.precision !== undefined ? `to ±${quick.precision}` : '', quick?.loss !== undefined ? `clear of loss ${quick.loss}` : ''].filter(Boolean);
   const how = quick === undefined ? '' : `, quick: ${rules.join(' or ')} at ${quick.confidence * 100}% confidence`;
   const measured = share ?? params;

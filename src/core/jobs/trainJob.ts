@@ -1,23 +1,26 @@
 /**
  * The train job: train a fresh zoo model or fine-tune a saved one on a dataset's train
- * split, and save it to a new or empty folder (or, asked to overwrite, over the model files
- * of a folder that has some), never mixing with or replacing another model unasked.
+ * split, and save it in the format it came in, to a new or empty folder (or, asked to
+ * overwrite, over the model files of a folder that has some), never mixing with or replacing
+ * another model unasked. Training runs on TF.js: an ONNX model is imported (NCHW weights to
+ * NHWC), trained, and its trained weights written back into the ONNX graph, which keeps the
+ * source's interface and names.
  */
 import * as path from 'node:path';
 import { counted, formatPercent } from '../../shared/format';
-import type * as tf from '@tensorflow/tfjs';
 import type { JobResult, TrainJobSpec } from '../../shared/jobs';
-import { DEFAULT_BATCH_SIZE } from '../../shared/vocabulary';
-import { MODEL_JSON_NAME, saveModel } from '../models/io';
+import { DEFAULT_BATCH_SIZE, ZOO_PREFIX } from '../../shared/vocabulary';
+import type { ModelHandle } from '../models/modelHandle';
 import { checkOutputFolder, writeOutputFolder } from '../util/outputFolder';
 import { train, type EpochResult } from '../train/train';
 import type { JobContext } from './context';
-import { openData, openModel } from './open';
+import { isOnnxFile, modelFilePath, openData, openModel } from './open';
 
 export interface TrainOutcome {
   readonly result: JobResult;
   readonly epochs: readonly EpochResult[];
-  readonly model: tf.LayersModel;
+  /** The trained model, in its own format. */
+  readonly model: ModelHandle;
 }
 
 /** The epoch line the CLI and the output channel print. */
@@ -25,14 +28,18 @@ export function epochLine(r: EpochResult): string {
   return `epoch ${r.epoch}: train top1 ${formatPercent(r.top1)}  top5 ${formatPercent(r.top5)}  loss ${r.loss.toFixed(4)}  (${r.images} images, ${(r.images / r.seconds).toFixed(0)} img/s)`;
 }
 
-const MODEL_FILES = 'model.json and weights.bin';
+/** The files a trained model replaces in a folder it overwrites, as messages name them. */
+function modelFilesOf(spec: TrainJobSpec): string {
+  return !spec.model.startsWith(ZOO_PREFIX) && isOnnxFile(modelFilePath(spec.model)) ? 'the .onnx file' : 'model.json and weights.bin';
+}
 
 export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<TrainOutcome> {
   // Checked before training, so that a folder holding another model fails at once, and again when written.
-  const overwrite = { overwrite: spec.overwrite === true, what: MODEL_FILES };
+  const overwrite = { overwrite: spec.overwrite === true, what: modelFilesOf(spec) };
   await checkOutputFolder(spec.output, overwrite);
-  const model = await openModel(spec);
-  const data = await openData(spec.dataset, spec.datasetOptions, 'train', model, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const source = await openModel(spec);
+  const data = await openData(spec.dataset, spec.datasetOptions, 'train', source, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
+  const { model, back } = await source.trainable();
   const epochs = await train(model, data, {
     epochs: spec.epochs,
     batchSize: spec.batchSize ?? DEFAULT_BATCH_SIZE,
@@ -42,16 +49,18 @@ export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<Tra
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     onProgress: (e) => ctx.events.progress(e),
   });
+  const trained = back(model);
   const out = await checkOutputFolder(spec.output, overwrite);
-  await writeOutputFolder(out, async (dir) => void (await saveModel(model, dir)), [MODEL_JSON_NAME], 'the trained model');
-  const saved = { modelJson: path.join(out.dir, MODEL_JSON_NAME) };
+  let written = '';
+  await writeOutputFolder(out, async (dir) => void (written = path.basename((await trained.save(dir)).file)), () => [written], 'the trained model');
+  const saved = { file: path.join(out.dir, written) };
   const last = epochs.at(-1);
   const figures = last ? `: train top-1 ${formatPercent(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
   const result: JobResult = {
-    summary: `trained ${counted(epochs.length, 'epoch')}${figures}; saved ${saved.modelJson}`,
-    details: [...epochs.map(epochLine), `saved ${saved.modelJson}`],
-    outputs: [saved.modelJson],
+    summary: `trained ${counted(epochs.length, 'epoch')}${figures}; saved ${saved.file}`,
+    details: [...epochs.map(epochLine), `saved ${saved.file}`],
+    outputs: [saved.file],
     ...(last ? { metrics: { top1: last.top1, top5: last.top5, loss: last.loss } } : {}),
   };
-  return { result, epochs, model };
+  return { result, epochs, model: trained };
 }

@@ -46,5 +46,5 @@ export const BATCH_NORMALIZATION: LayerClass = {
   },
   macs: PER_INPUT_ELEMENT,
   onnx: { convert: convertBatchNormalization, foldable: 'batchNorm' },
-  normalizes: true,
+  normalizes: { scale: 'gamma' },
 };

@@ -22,6 +22,9 @@ export interface RuleContext {
   readonly config: Readonly<Record<string, unknown>>;
   readonly inputs: readonly Layout[];
   readonly inputShapes: readonly Shape[];
+  /** The axis that carries the channels of each input (the last for TF.js, 1 for NCHW ONNX). */
+  readonly channelAxes: readonly number[];
+  readonly outputShapes: readonly Shape[];
   /** The layer's own new channels; a layer called twice gets the same ones. */
   ownSpace(size: number): Layout;
   /** Shape of the layer's weight `weight` (`kernel`, `gamma`, ...), if it has one. */
@@ -42,17 +45,21 @@ export interface RuleContext {
 /** How channels flow through a layer: the layouts of its outputs from those of its inputs. */
 export type ChannelRule = (ctx: RuleContext) => Layout[];
 
-/** One of a class's weights. */
-export interface WeightFacet {
-  /** Suffix of its PaddleSlim-style parameter name: `conv1` + `_weights`. */
-  readonly suffix: string;
+/** What the pruner needs to know of one of a class's weights, whatever the model format. */
+export interface WeightRole {
   /**
    * For the kernel whose output channels a sensitivity scan prunes (a conv's `kernel`, a
    * depthwise conv's `depthwise_kernel`): its output channel count from its shape.
    */
-  readonly outChannels?: (shape: readonly number[]) => number | undefined;
+  readonly outChannels?: (shape: readonly number[], config?: Readonly<Record<string, unknown>>) => number | undefined;
   /** True for the kernels `prunelens params` lists and a scan analyses (convolutions). */
   readonly analysable?: boolean;
+}
+
+/** One of a TF.js layer class's weights. */
+export interface WeightFacet extends WeightRole {
+  /** Suffix of its PaddleSlim-style parameter name: `conv1` + `_weights`. */
+  readonly suffix: string;
 }
 
 /** One call of a layer as the MAC count sees it. */
@@ -98,13 +105,39 @@ export type OnnxFacet =
     }
   | { readonly unsupported: string };
 
-export interface LayerClass {
-  /** The TF.js class name, as model.json's `class_name` says. */
+/**
+ * What the dependency graph, the MAC count and the describe job know of one kind of call,
+ * whatever the model format: a TF.js layer class (LayerClass below) or an ONNX operator
+ * (src/core/layers/onnx/types.ts). Generic code reads only these facets.
+ */
+export interface OpClass {
+  /** The TF.js class name (model.json's `class_name`) or the ONNX op type. */
   readonly className: string;
   /** One line for hover and docs/models.md: what pruning does to (or with) the layer. */
   readonly pruning: string;
   readonly channels: ChannelRule;
   /** Weights by their short name; a class without weights has none. */
+  readonly weights: Readonly<Record<string, WeightRole>>;
+  readonly macs: MacsFacet;
+  /**
+   * A BatchNormalization-like layer: `bn_scale` ranks the channels of the layer before it by
+   * the weight named here (its gamma), and training re-estimates its statistics.
+   */
+  readonly normalizes?: { readonly scale: string };
+  /**
+   * A layer whose output no longer has the channels on an axis of their own (Flatten): a
+   * mask for the channels it carries goes on its input instead.
+   */
+  readonly masksOnInput?: boolean;
+  /** The model's input: it brings the image's channels, which nothing prunes. */
+  readonly input?: boolean;
+  /** Its output is a probability distribution (a Softmax layer); a fused `activation: softmax` says so for any class. */
+  readonly probabilities?: boolean;
+}
+
+/** A TF.js layer class: the format-neutral facets plus naming, the width setting and the ONNX export. */
+export interface LayerClass extends OpClass {
+  /** Weights by their short name (`kernel`, `gamma`), with their parameter-name suffixes. */
   readonly weights: Readonly<Record<string, WeightFacet>>;
   /** The config setting that holds the output channel count, which physical pruning rewrites. */
   readonly width?: string;
@@ -118,20 +151,5 @@ export interface LayerClass {
    * depthMultiplier): put back when a model is rebuilt or saved, so it loads as it was.
    */
   readonly configFromWeights?: (weights: ReadonlyMap<string, readonly number[]>) => Record<string, unknown>;
-  readonly macs: MacsFacet;
   readonly onnx: OnnxFacet;
-  /**
-   * A BatchNormalization-like layer: `bn_scale` ranks the channels of the layer before it by
-   * its gamma, and training re-estimates its statistics.
-   */
-  readonly normalizes?: boolean;
-  /**
-   * A layer whose output no longer has the channels as its last axis (Flatten): a mask for
-   * the channels it carries goes on its input instead.
-   */
-  readonly masksOnInput?: boolean;
-  /** The model's input: it brings the image's channels, which nothing prunes. */
-  readonly input?: boolean;
-  /** Its output is a probability distribution (a Softmax layer); a fused `activation: softmax` says so for any class. */
-  readonly probabilities?: boolean;
 }

@@ -96,7 +96,12 @@ function matches(name: string, filter: string | RegExp): boolean {
  * (a RegExp).
  */
 export function convParams(model: tf.LayersModel, filter?: string | RegExp): ParamInfo[] {
-  return listParams(model).filter((p) => p.analysable && (filter === undefined || matches(p.name, filter)));
+  return analysableParams(listParams(model), filter);
+}
+
+/** The analysable kernels among `params` (any format's), optionally filtered as convParams does. */
+export function analysableParams(params: readonly ParamInfo[], filter?: string | RegExp): ParamInfo[] {
+  return params.filter((p) => p.analysable && (filter === undefined || matches(p.name, filter)));
 }
 
 /** The parameter called `name`; an unknown name is a UsageError that suggests close names. */

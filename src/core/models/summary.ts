@@ -26,6 +26,8 @@ export interface LayerSummary {
   readonly terms: readonly MacsTerm[];
   /** The PaddleSlim name of the kernel MACs are reported under (`<layer>_weights`). */
   readonly kernelParam: string | undefined;
+  /** The channels its output carries, where they are not on the last axis (ONNX: axis 1). */
+  readonly channels?: number;
 }
 
 export interface ModelSummary {

@@ -6,15 +6,12 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { graphOfTfjs } from '../graph/fromTfjs';
-import type { GraphCall, GraphTensor, ModelGraph } from '../graph/modelGraph';
-import type { RuleContext, Shape } from '../layers/types';
+import { channelAxisOf, channelCountOf, type GraphCall, type GraphTensor, type ModelGraph } from '../graph/modelGraph';
+import type { RuleContext } from '../layers/types';
 import { ChannelUniverse, type Layout } from './channelUniverse';
+import type { BatchNormAfter } from './graphInternals';
 import { assembleGraph, type Coupling, type LayerOutput, type RawMaskPoint } from './groups';
 import type { DependencyGraph, MemberRole } from './types';
-
-function lastDim(shape: Shape | undefined): number {
-  return shape?.[shape.length - 1] ?? 0;
-}
 
 /** The layer-and-weight key couplings are stored under. */
 function weightKey(layer: string, weight: string): string {
@@ -27,8 +24,10 @@ class GraphBuilder {
   readonly couplings = new Map<string, Coupling>();
   readonly outputs: LayerOutput[] = [];
   readonly maskPoints = new Map<string, RawMaskPoint>();
-  readonly bnAfter = new Map<string, string>();
+  readonly bnAfter = new Map<string, BatchNormAfter>();
   private readonly ownSpaces = new Map<string, Layout>();
+  /** Parameter and axis -> the layout its first coupling gave it (a weight read by several calls). */
+  private readonly paramLayouts = new Map<string, Layout>();
   /** Tensor id -> the call that produced it. */
   private readonly producers = new Map<string, GraphCall>();
 
@@ -37,7 +36,7 @@ class GraphBuilder {
   build(): void {
     for (const t of this.graph.inputs) {
       const reason = `channels come from the model input '${t.producer}' (InputLayer)`;
-      this.layouts.set(t.id, this.universe.newSpace(lastDim(t.shape), undefined, reason));
+      this.layouts.set(t.id, this.universe.newSpace(channelCountOf(t), undefined, reason));
     }
     for (const call of this.graph.calls) this.apply(call);
     for (const t of this.graph.outputs) {
@@ -56,14 +55,15 @@ class GraphBuilder {
     const rule = call.config['dataFormat'] === 'channelsFirst' ? undefined : call.entry?.channels;
     const outs = rule === undefined ? ctx.opaque() : rule(ctx);
     call.outputs.forEach((t, i) => {
-      const layout = outs[i] ?? this.universe.newSpace(lastDim(t.shape), undefined, `no channel layout for layer '${call.name}' (${call.className})`);
+      const layout = outs[i] ?? this.universe.newSpace(channelCountOf(t), undefined, `no channel layout for layer '${call.name}' (${call.className})`);
       this.layouts.set(t.id, layout);
       this.producers.set(t.id, call);
       this.outputs.push({ layer: call.name, layout });
     });
-    if (call.entry?.normalizes === true) {
+    const normalizes = call.entry?.normalizes;
+    if (normalizes !== undefined) {
       const source = call.inputs[0]?.producer;
-      if (source !== undefined && !this.bnAfter.has(source)) this.bnAfter.set(source, call.name);
+      if (source !== undefined && !this.bnAfter.has(source)) this.bnAfter.set(source, { layer: call.name, scale: normalizes.scale });
     }
   }
 
@@ -76,6 +76,8 @@ class GraphBuilder {
       config: call.config,
       inputs,
       inputShapes: call.inputs.map((t) => t.shape),
+      channelAxes: call.inputs.map(channelAxisOf),
+      outputShapes: call.outputs.map((t) => t.shape),
       ownSpace: (size) => {
         let space = this.ownSpaces.get(call.name);
         if (space === undefined) {
@@ -92,7 +94,7 @@ class GraphBuilder {
       opaque: (why) => {
         const reason = `channels reach ${what}, which the pruner cannot see through${why === undefined ? '' : ` (${why})`}`;
         for (const input of inputs) universe.block(input, reason);
-        return call.outputs.map((t) => universe.newSpace(lastDim(t.shape), undefined, `channels come from ${what}, which the pruner cannot see through`));
+        return call.outputs.map((t) => universe.newSpace(channelCountOf(t), undefined, `channels come from ${what}, which the pruner cannot see through`));
       },
     };
   }
@@ -105,6 +107,11 @@ class GraphBuilder {
     // A layer called twice uses one weight for both calls: their channels are one.
     if (existing !== undefined) this.universe.unionLayouts(existing.layout, layout);
     else {
+      // So are the channels of calls that read one stored weight (an ONNX initializer
+      // shared by two convs): the weight is sliced once, for both.
+      const shared = this.paramLayouts.get(`${param.param}#${axis}`);
+      if (shared === undefined) this.paramLayouts.set(`${param.param}#${axis}`, layout);
+      else if (shared.length === layout.length) this.universe.unionLayouts(shared, layout);
       const kernel = call.entry?.weights[weight]?.outChannels !== undefined;
       this.couplings.set(`${key}#${axis}`, { param: param.param, layer: call.name, layerClass: call.className, weight, axis, role, kernel, layout });
     }
@@ -112,8 +119,8 @@ class GraphBuilder {
   }
 
   /**
-   * The tensor a consumer reads, taken before a layer that moves the channels off the last
-   * axis (a Flatten) so that channels are its last axis.
+   * The tensor a consumer reads, taken before a layer that spreads the channels over
+   * positions (a Flatten) so that the channels have an axis of their own.
    */
   private noteMaskPoint(input: GraphTensor | undefined): void {
     let tensor = input;

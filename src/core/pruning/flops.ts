@@ -5,7 +5,7 @@
  * Dense `in * out`, convs and Dense only unless `onlyConv` is false.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { summarizeModel, type SummaryOptions } from '../models/summary';
+import { summarizeModel, type ModelSummary, type SummaryOptions } from '../models/summary';
 
 export interface LayerFlops {
   readonly layer: string;
@@ -33,8 +33,11 @@ export interface FlopsComparison {
 
 /** MACs and parameters of `original` and of `pruned` (layers matched by name). */
 export function compareFlops(original: tf.LayersModel, pruned: tf.LayersModel, opts: SummaryOptions = {}): FlopsComparison {
-  const before = summarizeModel(original, opts);
-  const after = summarizeModel(pruned, opts);
+  return compareSummaries(summarizeModel(original, opts), summarizeModel(pruned, opts), opts);
+}
+
+/** The same comparison from the two models' summaries (a model of any format). */
+export function compareSummaries(before: ModelSummary, after: ModelSummary, opts: SummaryOptions = {}): FlopsComparison {
   const afterByName = new Map(after.layers.map((l) => [l.name, l]));
   return {
     onlyConv: opts.onlyConv ?? true,

@@ -31,11 +31,17 @@ export interface MaskPoint {
   readonly channelOf: Int32Array;
 }
 
+/** A BatchNormalization-like layer and the short name of its scale weight (`gamma`). */
+export interface BatchNormAfter {
+  readonly layer: string;
+  readonly scale: string;
+}
+
 export interface DependencyGraphInternals {
   readonly paramAxes: readonly ParamAxis[];
   readonly maskPoints: readonly MaskPoint[];
   /** Every layer call's output, index by index: which group and channel each channel of it is. */
   readonly layerOutputs: readonly MaskPoint[];
-  /** Conv2D / Dense / DepthwiseConv2D layer -> the BatchNormalization that reads its output. */
-  readonly bnAfter: ReadonlyMap<string, string>;
+  /** Conv2D / Dense / DepthwiseConv2D layer -> the BatchNormalization that reads its output, and its scale weight. */
+  readonly bnAfter: ReadonlyMap<string, BatchNormAfter>;
 }

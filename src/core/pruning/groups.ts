@@ -8,7 +8,7 @@ import { closestNames } from '../models/closestNames';
 import type { ModelGraph } from '../graph/modelGraph';
 import { UsageError } from '../util/errors';
 import type { ChannelUniverse, Layout } from './channelUniverse';
-import type { MaskPoint, ParamAxis } from './graphInternals';
+import type { BatchNormAfter, MaskPoint, ParamAxis } from './graphInternals';
 import type { ChannelGroup, DependencyGraph, GroupMember, MemberRole } from './types';
 
 export interface Coupling {
@@ -37,7 +37,7 @@ export interface RawGraph {
   readonly couplings: readonly Coupling[];
   readonly outputs: readonly LayerOutput[];
   readonly maskPoints: readonly RawMaskPoint[];
-  readonly bnAfter: ReadonlyMap<string, string>;
+  readonly bnAfter: ReadonlyMap<string, BatchNormAfter>;
 }
 
 /** A kernel that creates a group's channels or (depthwise) runs through them. */

@@ -18,14 +18,20 @@
 import type * as tf from '@tensorflow/tfjs';
 import { PruneLensError } from '../util/errors';
 import type { ParamAxis } from './graphInternals';
-import type { Criterion, DependencyGraph } from './types';
+import type { Criterion, DependencyGraph, WeightReader } from './types';
 
-/** The values of a layer's weight (`kernel`, `gamma`, ...) and its shape. */
-function weightValues(model: tf.LayersModel, layerName: string, weight: string): { values: Float32Array; shape: number[] } {
+/** The values of a TF.js layer's weight (`kernel`, `gamma`, ...) and its shape. */
+function tfjsWeightValues(model: tf.LayersModel, layerName: string, weight: string): { values: Float32Array; shape: number[] } {
   const layer = model.getLayer(layerName);
   const variable = layer.weights.find((w) => w.originalName.slice(w.originalName.lastIndexOf('/') + 1) === weight);
   if (variable === undefined) throw new PruneLensError(`layer '${layerName}' has no weight '${weight}'`);
   return { values: variable.read().dataSync() as Float32Array, shape: variable.shape.map((d) => d ?? 0) };
+}
+
+/** A reader of `model`'s weights: the model itself when it is one, else its TF.js weights. */
+export function weightReaderOf(model: tf.LayersModel | WeightReader): WeightReader {
+  if ('weightValues' in model) return model;
+  return { name: model.name, weightValues: (layer, weight) => tfjsWeightValues(model, layer, weight) };
 }
 
 /** Filters of a kernel along `axis`, each as one flat vector (n filters x d values). */
@@ -84,20 +90,20 @@ export function kernelScores(values: Float32Array, shape: readonly number[], axi
 }
 
 /** Scores of one producer, per index of its output axis, with the axis's group map. */
-function producerScores(model: tf.LayersModel, graph: DependencyGraph, producer: ParamAxis, criterion: Criterion): { scores: Float64Array; axis: ParamAxis } {
+function producerScores(model: WeightReader, graph: DependencyGraph, producer: ParamAxis, criterion: Criterion): { scores: Float64Array; axis: ParamAxis } {
   if (criterion !== 'bn_scale') {
-    const { values, shape } = weightValues(model, producer.layer, producer.weight);
+    const { values, shape } = model.weightValues(producer.layer, producer.weight);
     return { scores: kernelScores(values, shape, producer.axis, criterion), axis: producer };
   }
   const bn = graph.bnAfter.get(producer.layer);
-  const gammaAxis = bn === undefined ? undefined : graph.paramAxes.find((a) => a.layer === bn && a.weight === 'gamma');
+  const gammaAxis = bn === undefined ? undefined : graph.paramAxes.find((a) => a.layer === bn.layer && a.weight === bn.scale);
   if (bn === undefined || gammaAxis === undefined) {
     throw new PruneLensError(
       `criterion bn_scale needs a BatchNormalization with a scale (gamma) right after layer '${producer.layer}' (${producer.layerClass}); ` +
         'use l1_norm, l2_norm or geometry_median for this group',
     );
   }
-  const { values } = weightValues(model, bn, 'gamma');
+  const { values } = model.weightValues(bn.layer, bn.scale);
   return { scores: Float64Array.from(values, Math.abs), axis: gammaAxis };
 }
 
@@ -105,13 +111,14 @@ function producerScores(model: tf.LayersModel, graph: DependencyGraph, producer:
  * One score per channel of group `groupIndex` of `graph` (see the module comment for how
  * the producers' scores combine). Reads weights; changes nothing.
  */
-export function groupImportance(model: tf.LayersModel, graph: DependencyGraph, groupIndex: number, criterion: Criterion): Float64Array {
+export function groupImportance(model: tf.LayersModel | WeightReader, graph: DependencyGraph, groupIndex: number, criterion: Criterion): Float64Array {
+  const reader = weightReaderOf(model);
   const group = graph.groups[groupIndex];
   if (group === undefined) throw new PruneLensError(`no group ${groupIndex} in model '${graph.modelName}'`);
   const total = new Float64Array(group.channels);
   const producers = graph.paramAxes.filter((a) => a.role === 'out' && a.kernel && a.groupOf.includes(groupIndex));
   for (const producer of producers) {
-    const { scores, axis } = producerScores(model, graph, producer, criterion);
+    const { scores, axis } = producerScores(reader, graph, producer, criterion);
     let sum = 0;
     let count = 0;
     axis.groupOf.forEach((g, i) => {

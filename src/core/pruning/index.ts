@@ -15,15 +15,16 @@ export type {
   PlannedGroup,
   PlanOptions,
   PrunePlan,
+  WeightReader,
 } from './types';
 export { CRITERIA } from './types';
 export type { MaskPoint, ParamAxis } from './graphInternals';
 export { buildDependencyGraph } from './dependencyGraph';
-export { groupImportance, kernelScores } from './importance';
+export { groupImportance, kernelScores, weightReaderOf } from './importance';
 export { checkRatio, planPruning, prunedChannelCount } from './plan';
 export { pruneModel } from './pruneModel';
 export { maskModel } from './maskModel';
-export { compareFlops, formatFlopsComparison, reduction, type FlopsComparison, type FlopsTotals, type LayerFlops } from './flops';
+export { compareFlops, compareSummaries, formatFlopsComparison, reduction, type FlopsComparison, type FlopsTotals, type LayerFlops } from './flops';
 export { PLAN_FILE_NAME, PLAN_FORMAT, PLAN_VERSION, type PrunedModelInfo, type PruningPlanFile } from './planFile';
-export { checkOutputFolder, writePrunedModel, type WrittenPrunedModel } from './writePruned';
+export { checkOutputFolder, writePrunedFolder, writePrunedModel, type WrittenPrunedModel } from './writePruned';
 export { ratiosFromJson, readRatiosFile } from './ratiosFile';

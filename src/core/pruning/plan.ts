@@ -6,7 +6,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { PruneLensError, UsageError } from '../util/errors';
 import { groupImportance } from './importance';
 import { axisCuts, layerChannelChanges, maskSpecs } from './slicing';
-import type { Criterion, DependencyGraph, PlannedGroup, PlanOptions, PrunePlan } from './types';
+import type { Criterion, DependencyGraph, PlannedGroup, PlanOptions, PrunePlan, WeightReader } from './types';
 import { CRITERIA } from './types';
 import { prunedChannelCount } from '../../shared/flops';
 
@@ -55,7 +55,7 @@ function ratiosByGroup(graph: DependencyGraph, ratios: Readonly<Record<string, n
  * is a PruneLensError naming the layer and class that stop it.
  */
 export function planPruning(
-  model: tf.LayersModel,
+  model: tf.LayersModel | WeightReader,
   graph: DependencyGraph,
   ratios: Readonly<Record<string, number>>,
   opts: PlanOptions = {},

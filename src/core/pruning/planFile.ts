@@ -31,6 +31,21 @@ export interface PlanFileGroup {
   readonly pruned: readonly number[];
 }
 
+/**
+ * One sliced axis of one stored weight (ONNX models): which indices of the initializer's
+ * axis were kept, so the same pruning can be applied to the source framework's weights
+ * (docs/onnx.md shows it for a PyTorch state_dict).
+ */
+export interface PlanFileWeight {
+  /** The parameter name: the state_dict key, or the name derived for a generated initializer. */
+  readonly param: string;
+  /** The initializer's name in the ONNX file. */
+  readonly initializer: string;
+  readonly axis: number;
+  readonly size: number;
+  readonly kept: readonly number[];
+}
+
 export interface PruningPlanFile {
   readonly format: typeof PLAN_FORMAT;
   readonly version: typeof PLAN_VERSION;
@@ -42,6 +57,8 @@ export interface PruningPlanFile {
   readonly ratios: Readonly<Record<string, number>>;
   readonly groups: readonly PlanFileGroup[];
   readonly layers: readonly LayerChannels[];
+  /** Kept indices per sliced weight axis; written for ONNX models. */
+  readonly weights?: readonly PlanFileWeight[];
   readonly flops: {
     readonly definition: string;
     readonly onlyConv: boolean;
@@ -52,7 +69,7 @@ export interface PruningPlanFile {
   readonly params: { readonly before: number; readonly after: number };
 }
 
-export function pruningPlanFile(plan: PrunePlan, info: PrunedModelInfo, prunedFingerprint: string, modelJson: string, createdAt: Date): PruningPlanFile {
+export function pruningPlanFile(plan: PrunePlan, info: PrunedModelInfo, prunedFingerprint: string, modelJson: string, createdAt: Date, weights?: readonly PlanFileWeight[]): PruningPlanFile {
   return {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
@@ -72,6 +89,7 @@ export function pruningPlanFile(plan: PrunePlan, info: PrunedModelInfo, prunedFi
       pruned: g.pruned,
     })),
     layers: plan.layers,
+    ...(weights !== undefined ? { weights } : {}),
     flops: {
       definition: 'multiply-accumulates per image, as PaddleSlim flops()',
       onlyConv: info.flops.onlyConv,

@@ -130,6 +130,16 @@ export interface PrunePlan {
   readonly layers: readonly LayerChannels[];
 }
 
+/**
+ * A model's weight values by layer and short weight name, whatever its format: what the
+ * importance criteria read. A TF.js LayersModel is read directly (importance.ts); other
+ * formats give one of these (src/core/models/modelHandle.ts).
+ */
+export interface WeightReader {
+  readonly name: string;
+  weightValues(layer: string, weight: string): { readonly values: Float32Array; readonly shape: readonly number[] };
+}
+
 export interface PlanOptions {
   readonly criterion?: Criterion;
   /** Keep a multiple of this many channels in every pruned group (default 1). */

@@ -8,15 +8,16 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { MODEL_JSON_NAME, modelFingerprint, saveModel, WEIGHTS_FILE_NAME, type SaveOptions } from '../models/io';
+import { modelFingerprint, saveModel, type SaveOptions } from '../models/io';
 import { checkOutputFolder, writeOutputFolder } from '../util/outputFolder';
-import { formatPlanFile, PLAN_FILE_NAME, pruningPlanFile, type PrunedModelInfo } from './planFile';
+import { formatPlanFile, PLAN_FILE_NAME, pruningPlanFile, type PlanFileWeight, type PrunedModelInfo } from './planFile';
 import type { PrunePlan } from './types';
 
 export { checkOutputFolder };
 
 export interface WrittenPrunedModel {
   readonly dir: string;
+  /** The model file: model.json, or the .onnx file. */
   readonly modelJson: string;
   readonly weights: readonly string[];
   readonly plan: string;
@@ -37,23 +38,51 @@ async function writeSynced(file: string, text: string): Promise<void> {
  * and `<dir>/pruning-plan.json`. `dir` is checked (checkOutputFolder) again here: call that
  * before the work too, so that a bad folder fails at once.
  */
-export async function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo, opts: SaveOptions & { overwrite?: boolean } = {}): Promise<WrittenPrunedModel> {
-  const out = await checkOutputFolder(dir, { overwrite: opts.overwrite === true, what: 'model.json, weights.bin and pruning-plan.json' });
-  const save: SaveOptions = opts.quantization ? { quantization: opts.quantization } : {};
+export function writePrunedModel(dir: string, prunedModel: tf.LayersModel, plan: PrunePlan, info: PrunedModelInfo, options: SaveOptions & { overwrite?: boolean } = {}): Promise<WrittenPrunedModel> {
+  const save = async (temp: string): Promise<{ file: string; files: string[] }> => {
+    const saved = await saveModel(prunedModel, temp, options.quantization ? { quantization: options.quantization } : {});
+    return { file: saved.modelJson, files: [...saved.weights] };
+  };
+  return writePrunedFolder(dir, save, plan, info, () => modelFingerprint(prunedModel), options.overwrite === true);
+}
+
+/** What a pruned model's folder gets besides the model: its fingerprint, and the plan file's weight slices (ONNX). */
+export interface PrunedFolderFacts {
+  readonly fingerprint: () => string;
+  readonly weights?: readonly PlanFileWeight[];
+}
+
+/**
+ * Writes a pruned model in any format (`save` writes it into a folder and names the model
+ * file and the other files) and `<dir>/pruning-plan.json`, all or nothing; the model file
+ * is moved into place last. `dir` is checked (checkOutputFolder) again here: call that
+ * before the work too, so that a bad folder fails at once.
+ */
+export async function writePrunedFolder(
+  dir: string,
+  save: (temp: string) => Promise<{ readonly file: string; readonly files: readonly string[] }>,
+  plan: PrunePlan,
+  info: PrunedModelInfo,
+  fingerprint: (() => string) | PrunedFolderFacts,
+  overwrite = false,
+): Promise<WrittenPrunedModel> {
+  const facts = typeof fingerprint === 'function' ? { fingerprint } : fingerprint;
+  const out = await checkOutputFolder(dir, { overwrite, what: 'the model files and pruning-plan.json' });
+  let saved: { readonly file: string; readonly files: readonly string[] } = { file: '', files: [] };
   await writeOutputFolder(
     out,
     async (temp) => {
-      const saved = await saveModel(prunedModel, temp, save);
-      const file = pruningPlanFile(plan, info, modelFingerprint(prunedModel), path.basename(saved.modelJson), new Date());
+      saved = await save(temp);
+      const file = pruningPlanFile(plan, info, facts.fingerprint(), path.basename(saved.file), new Date(), facts.weights);
       await writeSynced(path.join(temp, PLAN_FILE_NAME), formatPlanFile(file));
     },
-    [MODEL_JSON_NAME],
+    () => [path.basename(saved.file)],
     'the pruned model',
   );
   return {
     dir: out.dir,
-    modelJson: path.join(out.dir, MODEL_JSON_NAME),
-    weights: [path.join(out.dir, WEIGHTS_FILE_NAME)],
+    modelJson: path.join(out.dir, path.basename(saved.file)),
+    weights: saved.files.filter((f) => f !== saved.file).map((f) => path.join(out.dir, path.basename(f))),
     plan: path.join(out.dir, PLAN_FILE_NAME),
   };
 }

@@ -9,6 +9,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { AxisPart, FlopsLayer, FlopsModel, FlopsTerm } from '../../shared/flops';
 import type { AxisRef } from '../layers/types';
+import { isModelHandle, type ModelHandle } from '../models/modelHandle';
 import { summarizeModel } from '../models/summary';
 import type { ParamAxis } from '../pruning/graphInternals';
 import type { DependencyGraph } from '../pruning/types';
@@ -27,7 +28,7 @@ function axisParts(axis: ParamAxis, groupIds: readonly string[]): AxisPart[] {
  * The FLOPs model of `model` (only conv and Dense MACs, as PaddleSlim's `flops()` counts
  * by default) with group ids from `graph`.
  */
-export function buildFlopsModel(model: tf.LayersModel, graph: DependencyGraph): FlopsModel {
+export function buildFlopsModel(model: tf.LayersModel | ModelHandle, graph: DependencyGraph): FlopsModel {
   const groupIds = graph.groups.map((g) => g.id);
   const axes = new Map<string, ParamAxis>();
   for (const a of graph.paramAxes) axes.set(`${a.layer}/${a.weight}#${a.axis}`, a);
@@ -39,7 +40,8 @@ export function buildFlopsModel(model: tf.LayersModel, graph: DependencyGraph): 
       return parts.some((p) => p.group !== undefined) ? [parts] : [];
     });
   const layers: FlopsLayer[] = [];
-  for (const row of summarizeModel(model, { onlyConv: true }).layers) {
+  const summary = isModelHandle(model) ? model.summary({ onlyConv: true }) : summarizeModel(model, { onlyConv: true });
+  for (const row of summary.layers) {
     if (row.macs <= 0) continue;
     const terms: FlopsTerm[] = row.terms.map((t) => ({ macs: t.macs, params: t.params, scaledBy: factors(row.name, t.scaledBy) }));
     layers.push({ name: row.name, className: row.className, terms });

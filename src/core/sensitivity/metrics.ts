@@ -12,6 +12,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../data/dataset';
 import { evaluate, tfjsPredictor, type Predictor } from '../eval/evaluate';
 import { createOrtEvaluator, type OrtEvaluatorOptions } from '../eval/ortSession';
+import type { ModelHandle, OpenPredictor } from '../models/modelHandle';
 import type { MetricName } from '../../shared/results';
 import { batches, checkDatasetFitsModel, requireLabels } from '../data/batches';
 import { throwIfCancelled } from '../util/errors';
@@ -57,14 +58,20 @@ export async function predictedClasses(predict: Predictor, dataset: ImageDataset
   return classes;
 }
 
-/** Runs `fn` with a predictor for `model`, releasing any ONNX Runtime session afterwards. */
-async function withPredictor<T>(model: tf.LayersModel, engine: 'ort' | 'tfjs', opts: OrtEvaluatorOptions, fn: (predict: Predictor) => Promise<T>): Promise<T> {
-  if (engine === 'tfjs') return fn(tfjsPredictor(model));
+/** A predictor for a TF.js model on ONNX Runtime (exported) or TF.js itself. */
+async function tfjsModelPredictor(model: tf.LayersModel, engine: 'ort' | 'tfjs', opts: OrtEvaluatorOptions): Promise<OpenPredictor> {
+  if (engine === 'tfjs') return { predict: tfjsPredictor(model), release: () => Promise.resolve() };
   const evaluator = await createOrtEvaluator(model, opts);
+  return { predict: (x, n) => evaluator.run(x, n), release: () => evaluator.release() };
+}
+
+/** Runs `fn` with an opened predictor, releasing it (an ONNX Runtime session) afterwards. */
+async function withPredictor<T>(opened: Promise<OpenPredictor>, fn: (predict: Predictor) => Promise<T>): Promise<T> {
+  const { predict, release } = await opened;
   try {
-    return await fn((x, n) => evaluator.run(x, n));
+    return await fn(predict);
   } finally {
-    await evaluator.release();
+    await release();
   }
 }
 
@@ -74,10 +81,27 @@ async function withPredictor<T>(model: tf.LayersModel, engine: 'ort' | 'tfjs', o
  * once, so a scan with nothing left to compute pays nothing.
  */
 export function datasetMetric(reference: tf.LayersModel, dataset: ImageDataset, opts: MetricOptions = {}): MetricFn {
-  const { metric = 'top1', engine = 'ort', batchSize, signal, onProgress, ...ortOptions } = opts;
   // Checked here, before the first batch, whoever opened the data: a mismatch would not fail
   // later, it would measure nonsense.
   checkDatasetFitsModel(dataset, reference.inputs[0]?.shape.slice(1) ?? [], reference.outputs[0]?.shape.at(-1) ?? dataset.numClasses);
+  return metricOver(reference, dataset, opts, (model) => tfjsModelPredictor(model, opts.engine ?? 'ort', sessionOptions(opts)));
+}
+
+/** datasetMetric for a model of any format: the masked models it gets are handles too. */
+export function handleMetric(reference: ModelHandle, dataset: ImageDataset, opts: MetricOptions = {}): (model: ModelHandle) => Promise<number> {
+  const input = reference.input();
+  checkDatasetFitsModel(dataset, [input.height, input.width, input.channels], input.numClasses);
+  return metricOver(reference, dataset, opts, (model) => model.openPredictor(opts.engine ?? 'ort', sessionOptions(opts)));
+}
+
+/** The options that are ONNX Runtime's. */
+function sessionOptions(opts: MetricOptions): OrtEvaluatorOptions {
+  const { metric: _metric, engine: _engine, batchSize: _batchSize, signal: _signal, onProgress: _onProgress, ...ort } = opts;
+  return ort;
+}
+
+function metricOver<M>(reference: M, dataset: ImageDataset, opts: MetricOptions, open: (model: M) => Promise<OpenPredictor>): (model: M) => Promise<number> {
+  const { metric = 'top1', batchSize, signal, onProgress } = opts;
   const evalOptions = { ...(batchSize !== undefined ? { batchSize } : {}), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) };
   let relabelled: Promise<ImageDataset> | undefined;
   const target = (): Promise<ImageDataset> => {
@@ -85,7 +109,7 @@ export function datasetMetric(reference: tf.LayersModel, dataset: ImageDataset, 
       requireLabels(dataset, 'the top1 metric');
       return Promise.resolve(dataset);
     }
-    relabelled ??= withPredictor(reference, engine, ortOptions, (predict) => predictedClasses(predict, dataset, evalOptions)).then((labels) => ({
+    relabelled ??= withPredictor(open(reference), (predict) => predictedClasses(predict, dataset, evalOptions)).then((labels) => ({
       ...dataset,
       source: `${dataset.source} (labels: the unpruned model's predictions)`,
       labels,
@@ -97,6 +121,6 @@ export function datasetMetric(reference: tf.LayersModel, dataset: ImageDataset, 
   };
   return async (model) => {
     const data = await target();
-    return withPredictor(model, engine, ortOptions, async (predict) => (await evaluate(predict, data, evalOptions)).top1);
+    return withPredictor(open(model), async (predict) => (await evaluate(predict, data, evalOptions)).top1);
   };
 }

@@ -17,8 +17,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { DatasetIdentity, MetricName, PointEvent, SensitivityResults, ShardInfo } from '../../shared/results';
 import { normaliseRatio } from '../../shared/results';
-import { modelFingerprint } from '../models/fingerprint';
-import { buildDependencyGraph, type Criterion } from '../pruning';
+import { isModelHandle, type ModelHandle } from '../models/modelHandle';
+import { tfjsModel } from '../models/tfjsModel';
+import type { Criterion } from '../pruning';
 import { PruneLensError, UsageError } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
 import type { MeasurementIdentity } from './compatibility';
@@ -59,24 +60,29 @@ export interface SensitivityOptions extends LongTaskOptions {
 export type { PointEvent };
 
 /**
- * Measures the sensitivity of `params` (PaddleSlim names; see `prunelens params`) of
+ * Measures the sensitivity of `params` (parameter names; see `prunelens params`) of
  * `model` and returns the results as written to `opts.file`. `evaluate` is either a metric
- * function, which gets a masked copy of `model` for each point (and `model` itself for the
- * baseline), or a ScanEngine such as the fast engine (createFastEngine), which measures a
- * group's points together. The caller owns the engine (and releases it afterwards).
+ * function, which gets a masked copy of a TF.js `model` for each point (and `model` itself
+ * for the baseline), or a ScanEngine such as the fast engine (createFastEngine) or the
+ * per-point engine of a model handle (perPointEngine), which measures a group's points
+ * together. The caller owns the engine (and releases it afterwards).
  */
 export async function sensitivity(
-  model: tf.LayersModel,
+  model: tf.LayersModel | ModelHandle,
   params: readonly string[],
   evaluate: MetricFn | ScanEngine,
   opts: SensitivityOptions,
 ): Promise<SensitivityResults> {
-  const engine = isScanEngine(evaluate) ? evaluate : metricFnEngine(model, evaluate);
+  const handle = isModelHandle(model) ? model : tfjsModel(model);
+  let engine: ScanEngine;
+  if (isScanEngine(evaluate)) engine = evaluate;
+  else if (!isModelHandle(model)) engine = metricFnEngine(model, evaluate);
+  else throw new UsageError('a metric function evaluates TF.js models; give a model handle a scan engine (createFastEngine, perPointEngine)');
   const ratios = checkRatios(opts.ratios ?? DEFAULT_RATIOS, normaliseRatio);
   if (opts.earlyStopLoss !== undefined && !Number.isFinite(opts.earlyStopLoss)) throw new UsageError(`the early-stop loss must be a number, got ${opts.earlyStopLoss}`);
-  const graph = buildDependencyGraph(model);
+  const graph = handle.dependencyGraph();
   const identity: MeasurementIdentity = {
-    model: { fingerprint: modelFingerprint(model), name: model.name, ...(opts.modelPath ? { path: opts.modelPath } : {}) },
+    model: { fingerprint: handle.fingerprint(), name: handle.name, ...(opts.modelPath ? { path: opts.modelPath } : {}) },
     dataset: opts.dataset,
     metric: opts.metric ?? 'top1',
     criterion: opts.criterion ?? 'l1_norm',
@@ -84,7 +90,7 @@ export async function sensitivity(
   const existing = await readResultsIfExists(opts.file);
   checkComparable(existing, identity, opts.file, opts.force ?? false);
   const state = initialState(graph, params, existing, opts.measureOnly);
-  const session = new ScanSession({ model, graph, engine, opts, identity, existing, state, ratios, flops: buildFlopsModel(model, graph) });
+  const session = new ScanSession({ model: handle, graph, engine, opts, identity, existing, state, ratios, flops: buildFlopsModel(handle, graph) });
   const results = await session.run();
   if (results === undefined) throw nothingToMeasure(state, params);
   return results;

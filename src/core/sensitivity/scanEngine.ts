@@ -12,6 +12,7 @@
  * the fast one.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { ModelHandle } from '../models/modelHandle';
 import { maskModel, pruneModel, type ChannelGroup, type PrunePlan } from '../pruning';
 import type { MetricFn } from './metrics';
 import type { PointMeasure, QuickRule } from './quickPoint';
@@ -48,6 +49,21 @@ export function isScanEngine(x: MetricFn | ScanEngine): x is ScanEngine {
 
 /** The straightforward engine: every point evaluates a masked copy of `model` with `evaluate`. */
 export function metricFnEngine(model: tf.LayersModel, evaluate: MetricFn): ScanEngine {
+  return perPoint(model, { mask: maskModel, prune: pruneModel }, evaluate);
+}
+
+/** The straightforward engine for a model of any format (the masked copies are handles). */
+export function perPointEngine(model: ModelHandle, evaluate: (model: ModelHandle) => Promise<number>): ScanEngine {
+  return perPoint(model, { mask: (m, plan) => m.mask(plan), prune: (m, plan) => m.prune(plan) }, evaluate);
+}
+
+/** How one kind of model is changed by a plan: masked (same shapes), or physically pruned. */
+interface PlanOps<M> {
+  mask(model: M, plan: PrunePlan): M;
+  prune(model: M, plan: PrunePlan): M;
+}
+
+function perPoint<M extends { dispose(): void }>(model: M, ops: PlanOps<M>, evaluate: (model: M) => Promise<number>): ScanEngine {
   return {
     name: 'per-point',
     baseline: () => evaluate(model),
@@ -55,7 +71,7 @@ export function metricFnEngine(model: tf.LayersModel, evaluate: MetricFn): ScanE
       Promise.resolve({
         async metric(point: PlannedPoint): Promise<number> {
           // A group whose channels a mask cannot remove exactly is measured on the pruned model.
-          const changed = group.maskExact ? maskModel(model, point.plan) : pruneModel(model, point.plan);
+          const changed = group.maskExact ? ops.mask(model, point.plan) : ops.prune(model, point.plan);
           try {
             return await evaluate(changed);
           } finally {

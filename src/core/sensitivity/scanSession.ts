@@ -5,11 +5,10 @@
  * each group's points are planned together and opened in the engine when the first one
  * needs an evaluation. See scan.ts for the rules (early stop, resume, cancellation).
  */
-import type * as tf from '@tensorflow/tfjs';
 import type { FlopsModel } from '../../shared/flops';
 import type { MeasuredPoint, SensitivityPoint, SensitivityResults } from '../../shared/results';
 import { isMeasured, ratioKey, RESULTS_FORMAT, RESULTS_VERSION } from '../../shared/results';
-import { planPruning, type ChannelGroup, type Criterion, type DependencyGraph } from '../pruning';
+import { planPruning, type ChannelGroup, type Criterion, type DependencyGraph, type WeightReader } from '../pruning';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import { PRUNELENS_VERSION } from '../version';
 import { measurementDifferences, type MeasurementIdentity } from './compatibility';
@@ -20,7 +19,8 @@ import type { GroupEvaluation, PlannedPoint, ScanEngine } from './scanEngine';
 import type { ScanState } from './scanState';
 
 export interface ScanSessionSetup {
-  readonly model: tf.LayersModel;
+  /** The model's weights, which plans rank channels by. */
+  readonly model: WeightReader;
   readonly graph: DependencyGraph;
   readonly engine: ScanEngine;
   readonly opts: SensitivityOptions;
@@ -53,7 +53,7 @@ function checkMetric(value: number, what: string): number {
 }
 
 /** A plan per ratio, each pruning only `group`, so the channels are exactly the pruner's. */
-function planGroup(model: tf.LayersModel, graph: DependencyGraph, group: ChannelGroup, ratios: readonly number[], criterion: Criterion): Map<number, PlannedPoint> {
+function planGroup(model: WeightReader, graph: DependencyGraph, group: ChannelGroup, ratios: readonly number[], criterion: Criterion): Map<number, PlannedPoint> {
   return new Map(ratios.map((ratio) => [ratio, { ratio, plan: planPruning(model, graph, { [group.id]: ratio }, { criterion }) }]));
 }
 

@@ -10,20 +10,19 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { isMeasured, ratioKey, type SensitivityResults } from '../../shared/results';
-import { summarizeModel } from '../models/summary';
+import { isModelHandle, type ModelHandle } from '../models/modelHandle';
+import { tfjsModel } from '../models/tfjsModel';
 import type { ChannelGroup } from '../pruning';
 import type { PlanItem } from './shardPlan';
 
-/** Layer name -> the layers that take its output as an input. */
-function consumersOf(model: tf.LayersModel): Map<string, Set<string>> {
+/** Layer (or node) name -> the calls that take its output as an input, from the model's graph. */
+function consumersOf(model: ModelHandle): Map<string, Set<string>> {
   const consumers = new Map<string, Set<string>>();
-  for (const layer of model.layers) {
-    for (const node of layer.inboundNodes) {
-      for (const source of node.inboundLayers) {
-        const set = consumers.get(source.name) ?? new Set<string>();
-        set.add(layer.name);
-        consumers.set(source.name, set);
-      }
+  for (const call of model.graph().calls) {
+    for (const input of call.inputs) {
+      const set = consumers.get(input.producer) ?? new Set<string>();
+      set.add(call.name);
+      consumers.set(input.producer, set);
     }
   }
   return consumers;
@@ -51,9 +50,10 @@ function downstreamMacs(group: ChannelGroup, consumers: ReadonlyMap<string, Read
 }
 
 /** Group id -> MACs per image downstream of its mask points, for `groups` of `model`. */
-export function downstreamMacsOf(model: tf.LayersModel, groups: readonly ChannelGroup[]): Map<string, number> {
-  const consumers = consumersOf(model);
-  const macsByLayer = new Map(summarizeModel(model, { onlyConv: true }).layers.map((l) => [l.name, l.macs]));
+export function downstreamMacsOf(model: tf.LayersModel | ModelHandle, groups: readonly ChannelGroup[]): Map<string, number> {
+  const handle = isModelHandle(model) ? model : tfjsModel(model);
+  const consumers = consumersOf(handle);
+  const macsByLayer = new Map(handle.summary({ onlyConv: true }).layers.map((l) => [l.name, l.macs]));
   return new Map(groups.map((g) => [g.id, downstreamMacs(g, consumers, macsByLayer)]));
 }
 
@@ -64,7 +64,7 @@ export function downstreamMacsOf(model: tf.LayersModel, groups: readonly Channel
  * with every point already there costs 0 and still gets a place, so its points travel in
  * one shard's file.
  */
-export function planItems(model: tf.LayersModel, groups: readonly ChannelGroup[], ratios: readonly number[], existing: SensitivityResults | undefined): PlanItem[] {
+export function planItems(model: tf.LayersModel | ModelHandle, groups: readonly ChannelGroup[], ratios: readonly number[], existing: SensitivityResults | undefined): PlanItem[] {
   const macs = downstreamMacsOf(model, groups);
   return groups.map((g) => {
     const table = existing?.points[g.id] ?? {};

@@ -16,7 +16,8 @@ import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { SensitivityResults, ShardInfo, ShardPlan } from '../../shared/results';
 import { isMeasured, normaliseRatio } from '../../shared/results';
-import { buildDependencyGraph } from '../pruning';
+import { isModelHandle, type ModelHandle } from '../models/modelHandle';
+import { tfjsModel } from '../models/tfjsModel';
 import { PruneLensError } from '../util/errors';
 import { readResultsIfExists, writeResults } from './resultsFile';
 import { planItems } from './shardCost';
@@ -97,8 +98,15 @@ export interface ShardAssignment {
  * The shard file is seeded with the results file's points for the shard's groups, so nothing
  * is measured twice.
  */
-export async function planShardShare(model: tf.LayersModel, params: readonly string[], ratios: readonly number[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<ShardAssignment> {
-  const graph = buildDependencyGraph(model);
+export async function planShardShare(
+  model: tf.LayersModel | ModelHandle,
+  params: readonly string[],
+  ratios: readonly number[],
+  existing: SensitivityResults | undefined,
+  shard: ShardTask,
+): Promise<ShardAssignment> {
+  const handle = isModelHandle(model) ? model : tfjsModel(model);
+  const graph = handle.dependencyGraph();
   const groupOf = new Map<string, string>();
   for (const p of new Set([...Object.keys(existing?.params ?? {}), ...params])) {
     try {
@@ -112,7 +120,7 @@ export async function planShardShare(model: tf.LayersModel, params: readonly str
   const prunable = graph.groups.filter((g) => wanted.has(g.id) && g.prunable);
   const planRatios = checkRatios(ratios, normaliseRatio);
   const recorded = await recordedPlan(shard, prunable.map((g) => g.id), planRatios);
-  const plan = recorded ?? planShards(planItems(model, prunable, planRatios, existing), shard.count, planRatios);
+  const plan = recorded ?? planShards(planItems(handle, prunable, planRatios, existing), shard.count, planRatios);
   const mine = new Set(plan.shares[shard.index - 1]?.groups ?? []);
   if (shard.index === 1) for (const g of wanted) if (!prunable.some((p) => p.id === g)) mine.add(g);
   await prepareShardFile(shard, existing, mine, { index: shard.index, count: shard.count, plan });
@@ -124,6 +132,6 @@ export async function planShardShare(model: tf.LayersModel, params: readonly str
  * which fold and delete their shard files themselves): the results file's ratios, else the
  * default ones, weigh the groups.
  */
-export async function shardShare(model: tf.LayersModel, params: readonly string[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<string[]> {
+export async function shardShare(model: tf.LayersModel | ModelHandle, params: readonly string[], existing: SensitivityResults | undefined, shard: ShardTask): Promise<string[]> {
   return (await planShardShare(model, params, existing?.metadata.ratios ?? DEFAULT_RATIOS, existing, shard)).params;
 }

@@ -19,7 +19,7 @@ export interface RecalibrationOptions extends LongTaskOptions {
 }
 
 export function hasBatchNorm(model: tf.LayersModel): boolean {
-  return model.layers.some((l) => layerClass(l.getClassName())?.normalizes === true);
+  return model.layers.some((l) => layerClass(l.getClassName())?.normalizes !== undefined);
 }
 
 export async function recalibrateBatchNorm(model: tf.LayersModel, data: ImageDataset, opts: RecalibrationOptions = {}): Promise<number> {

@@ -8,6 +8,8 @@ import { batchCount, batches, checkDatasetFitsModel, requireLabels } from '../da
 import { recalibrateBatchNorm } from './bnRecalibration';
 import { checkTrainingMemory, trainingOutOfMemory } from './memory';
 import { lossOf } from './lossOf';
+import { fuseLayersForTraining } from './fusedLayers';
+import { MomentumOptimizer } from './momentumOptimizer';
 import type { ImageDataset } from '../data/dataset';
 import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
@@ -77,7 +79,8 @@ function makeOptimizer(name: OptimizerName, rate: number, momentum: number): Sch
     return { optimizer: adam, setRate: (r) => ((adam as unknown as { learningRate: number }).learningRate = r) };
   }
   if (name === 'momentum') {
-    const sgd = tf.train.momentum(rate, momentum);
+    // tf.train.momentum's arithmetic, with one kernel per variable on wasm.
+    const sgd = new MomentumOptimizer(rate, momentum);
     return { optimizer: sgd, setRate: (r) => sgd.setLearningRate(r) };
   }
   throw new PruneLensError(`unknown optimizer "${String(name)}" (known: adam, momentum)`);
@@ -110,6 +113,8 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
   const lossFn = lossOf(model);
   const results: EpochResult[] = [];
   let globalStep = 0;
+  // BatchNormalization and ReLU through the fused kernels where the backend has them (wasm).
+  const unfuse = fuseLayersForTraining(model);
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
       const start = performance.now();
@@ -151,22 +156,23 @@ export async function train(model: tf.LayersModel, data: ImageDataset, opts: Tra
       }
       results.push({ epoch: epoch + 1, loss: loss / seen, top1: top1 / seen, top5: top5 / seen, images: seen, seconds: (performance.now() - start) / 1000 });
     }
+    await recalibrateBatchNorm(model, data, {
+      batches: opts.recalibrationBatches ?? 20,
+      batchSize,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   } catch (err) {
     throw trainingOutOfMemory(err, model, batchSize);
   } finally {
     // After a wasm abort the backend is gone and disposing fails too; the first error is the one to tell.
     try {
       optimizer.dispose();
+      unfuse();
     } catch {
       // Nothing more to free.
     }
   }
-  await recalibrateBatchNorm(model, data, {
-    batches: opts.recalibrationBatches ?? 20,
-    batchSize,
-    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
   return results;
 }

@@ -73,16 +73,18 @@ export async function checkOutputFolder(dir: string, opts: { overwrite?: boolean
 /**
  * Writes a folder's files with `fill(dir)` (which writes them into the folder it is given)
  * so that `out` gets them all or none; see the module comment. `last` lists file names to
- * move into place last, in that order (model.json).
+ * move into place last, in that order (model.json), or gives them once `fill` has run.
  */
-export async function writeOutputFolder(out: OutputFolder, fill: (dir: string) => Promise<void>, last: readonly string[] = [], what = 'the output'): Promise<void> {
+export async function writeOutputFolder(out: OutputFolder, fill: (dir: string) => Promise<void>, last: readonly string[] | (() => readonly string[]) = [], what = 'the output'): Promise<void> {
   if (out.state === 'new') return writeNewFolder(out.real, fill, what);
   const temp = path.join(out.real, path.basename(tempNameBeside(path.join(out.real, 'output'))));
   try {
     await fsp.mkdir(temp);
     await fill(temp);
+    // A function when the model file's name is only known once it is written (an ONNX model keeps its source's).
+    const lastNames = typeof last === 'function' ? last() : last;
     const names = await fsp.readdir(temp);
-    const ordered = [...names.filter((n) => !last.includes(n)), ...last.filter((n) => names.includes(n))];
+    const ordered = [...names.filter((n) => !lastNames.includes(n)), ...lastNames.filter((n) => names.includes(n))];
     for (const name of ordered) await fsp.rename(path.join(temp, name), path.join(out.real, name));
     await fsp.rmdir(temp);
   } catch (err) {

@@ -104,19 +104,19 @@ export async function pickResultsFiles(ctx: Ctx, s: Step): Promise<string[] | un
   return more === undefined ? undefined : [...chosen, ...more];
 }
 
-/** A model.json in the workspace (or browsed to); with `zoo`, a fresh zoo model too. */
+/** A model.json or .onnx file in the workspace (or browsed to); with `zoo`, a fresh zoo model too. */
 export async function pickModel(s: Step, opts: { zoo?: boolean; arg?: unknown } = {}): Promise<string | undefined> {
-  if (opts.arg instanceof vscode.Uri && opts.arg.fsPath.endsWith('.json')) return opts.arg.fsPath;
-  const found = await vscode.workspace.findFiles('**/model.json', '**/node_modules/**', 200);
+  if (opts.arg instanceof vscode.Uri && /\.(json|onnx)$/i.test(opts.arg.fsPath)) return opts.arg.fsPath;
+  const found = await vscode.workspace.findFiles('**/{model.json,*.onnx}', '**/node_modules/**', 200);
   const items = [
-    ...found.map((u) => ({ label: relativeToRoot(u.fsPath), description: 'TF.js Layers model', value: u.fsPath })),
+    ...found.map((u) => ({ label: relativeToRoot(u.fsPath), description: u.fsPath.toLowerCase().endsWith('.onnx') ? 'ONNX model' : 'TF.js Layers model', value: u.fsPath })),
     ...(opts.zoo ? ZOO_NAMES.map((m) => ({ label: `zoo:${m}`, description: 'a fresh, untrained model (28x28x1, 10 classes)', value: `zoo:${m}` })) : []),
     { label: BROWSE, description: '', value: '' },
   ];
   const picked = await pickOne(s, 'Model', items);
   if (picked === undefined) return undefined;
   if (picked.value !== '') return picked.value;
-  const chosen = await vscode.window.showOpenDialog({ title: titled(s), canSelectMany: false, filters: { 'TF.js model.json': ['json'] } });
+  const chosen = await vscode.window.showOpenDialog({ title: titled(s), canSelectMany: false, filters: { 'Models (model.json, .onnx)': ['json', 'onnx'] } });
   return chosen?.[0]?.fsPath;
 }
 

@@ -24,7 +24,7 @@ export interface KernelArgs<I, A> {
 }
 
 /** The kernels take the wasm backend and typed attributes; the registry's type is looser. */
-export function asKernelFunc<I, A>(f: (args: KernelArgs<I, A>) => TensorInfo): tf.KernelFunc {
+export function asKernelFunc<I, A>(f: (args: KernelArgs<I, A>) => TensorInfo | TensorInfo[]): tf.KernelFunc {
   return f as unknown as tf.KernelFunc;
 }
 

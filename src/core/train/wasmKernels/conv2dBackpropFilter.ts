@@ -1,14 +1,13 @@
 /**
- * Conv2DBackpropFilter, which the wasm backend lacks, as a matrix product run by the
- * backend's own `BatchMatMul` (XNNPACK's SIMD GEMM when neither operand is transposed).
- * The filter gradient of a k x k conv is (im2col(x))^T * dy; for a 1x1, stride 1 conv
- * im2col(x) is x itself. Whichever operand must be transposed is built here, in the heap.
+ * Conv2DBackpropFilter, which the wasm backend lacks, as one matrix product
+ * (matrixProduct.ts): the filter gradient of a k x k conv is im2col(x)ᵀ dy; for a 1x1,
+ * stride 1 conv im2col(x) is x itself.
  */
-import { as4D, heap, matMul, requireFloat32, view } from './common';
+import { as4D, heap, requireFloat32 } from './common';
 import type { KernelArgs, PadAttr, RoundingAttr, TensorInfo } from './common';
 import { checkConvAttrs, conv2DInfo, isPointwise } from './convInfo';
-import { im2col, im2colTransposed } from './im2col';
-import { transposed, transposeInto } from './transpose';
+import { im2col } from './im2col';
+import { matrixProduct } from './matrixProduct';
 
 interface Conv2DBackpropFilterAttrs {
   strides: [number, number] | number;
@@ -36,32 +35,14 @@ export function conv2DBackpropFilter(args: KernelArgs<{ x: TensorInfo; dy: Tenso
   const K = ci.filterHeight * ci.filterWidth * ci.inChannels;
   const N = ci.outChannels;
   const pointwise = isPointwise(ci);
-
-  if (K <= N) {
-    // dW [K, N] = colT [K, M] * dy [M, N]: the narrower operand (x's columns) is transposed.
-    const colT = backend.makeOutput([K, M], 'float32');
-    if (pointwise) transposeInto(heap(backend, x), 0, M, K, heap(backend, colT));
-    else im2colTransposed(heap(backend, x), ci, heap(backend, colT));
-    const out = matMul(backend, colT, view(dy, [M, N]));
-    backend.disposeData(colT.dataId);
-    out.shape = [...filterShape];
-    return out;
-  }
-
-  // dW^T [N, K] = dy^T [N, M] * col [M, K]; then a small transpose to [K, N].
-  const dyT = transposed(backend, view(dy, [M, N]), M, N);
-  let col: TensorInfo;
-  if (pointwise) {
-    col = view(x, [M, K]);
-  } else {
+  let col = x;
+  if (!pointwise) {
     col = backend.makeOutput([M, K], 'float32');
     im2col(heap(backend, x), ci, heap(backend, col));
   }
-  const outT = matMul(backend, dyT, col);
-  backend.disposeData(dyT.dataId);
+  // dW [K, N] = colᵀ [K, M] dy [M, N]
+  const out = matrixProduct(backend, { info: col, rows: M, cols: K }, true, { info: dy, rows: M, cols: N }, false);
   if (!pointwise) backend.disposeData(col.dataId);
-  const out = backend.makeOutput([...filterShape], 'float32');
-  transposeInto(heap(backend, outT), 0, N, K, heap(backend, out));
-  backend.disposeData(outT.dataId);
+  out.shape = [...filterShape];
   return out;
 }

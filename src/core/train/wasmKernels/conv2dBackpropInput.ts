@@ -1,14 +1,14 @@
 /**
- * Conv2DBackpropInput, replacing the backend's scalar loop: dy * W^T by the backend's own
- * `BatchMatMul` (XNNPACK), followed by a col2im scatter (nothing for a 1x1 conv). Other data
+ * Conv2DBackpropInput, replacing the backend's scalar loop: dy Wᵀ as one matrix product
+ * (matrixProduct.ts), followed by a col2im scatter (nothing for a 1x1 conv). Other data
  * formats and dtypes go to the backend's kernel.
  */
-import { as4D, heap, matMul, view } from './common';
+import { as4D, heap } from './common';
 import type { KernelArgs, PadAttr, RoundingAttr, TensorInfo } from './common';
 import { conv2DInfo, isPointwise } from './convInfo';
 import { col2im } from './im2col';
+import { matrixProduct } from './matrixProduct';
 import { delegate } from './registry';
-import { transposed, transposeInto } from './transpose';
 
 interface Conv2DBackpropInputAttrs {
   strides: [number, number] | number;
@@ -29,23 +29,9 @@ export function conv2DBackpropInput(args: KernelArgs<{ dy: TensorInfo; filter: T
   const M = ci.batchSize * ci.outHeight * ci.outWidth;
   const K = ci.filterHeight * ci.filterWidth * ci.inChannels;
   const N = ci.outChannels;
-  const pointwise = isPointwise(ci);
-  if (pointwise && M * (K + N) < 2 * K * N) {
-    // Few positions and a large filter (the last layers of a network): dx^T [K, M] =
-    // W [K, N] * dy^T [N, M] transposes and packs the small dy instead of the large W.
-    const dyT = transposed(backend, view(dy, [M, N]), M, N);
-    const dxT = matMul(backend, view(filter, [K, N]), dyT);
-    backend.disposeData(dyT.dataId);
-    const dx = backend.makeOutput([...ci.inShape], 'float32');
-    transposeInto(heap(backend, dxT), 0, K, M, heap(backend, dx));
-    backend.disposeData(dxT.dataId);
-    return dx;
-  }
-  // col [M, K] = dy [M, N] * W^T [N, K]
-  const wT = transposed(backend, view(filter, [K, N]), K, N);
-  const col = matMul(backend, view(dy, [M, N]), wT);
-  backend.disposeData(wT.dataId);
-  if (pointwise) {
+  // col [M, K] = dy [M, N] Wᵀ [N, K]
+  const col = matrixProduct(backend, { info: dy, rows: M, cols: N }, false, { info: filter, rows: K, cols: N }, true);
+  if (isPointwise(ci)) {
     col.shape = [...ci.inShape];
     return col;
   }

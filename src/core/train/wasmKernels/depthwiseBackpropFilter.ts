@@ -1,10 +1,15 @@
 /**
- * DepthwiseConv2dNativeBackpropFilter (depth multiplier 1), which the wasm backend lacks: a
- * loop over NHWC data with the channel innermost, reading the wasm heap directly.
+ * DepthwiseConv2dNativeBackpropFilter (depth multiplier 1), which the wasm backend lacks:
+ * per filter tap, the sum over every output position of x under the tap times dy, four
+ * channels at a time in WebAssembly SIMD (simd/simdKernels.ts); where the channel count is
+ * not divisible by 4, a loop over NHWC data with the channel innermost in JavaScript.
  */
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { as4D, heap, requireFloat32 } from './common';
-import type { KernelArgs, PadAttr, RoundingAttr, TensorInfo } from './common';
+import type { Conv2DInfo, KernelArgs, PadAttr, RoundingAttr, TensorInfo } from './common';
 import { depthwiseInfo } from './convInfo';
+import { tapStrides, tapWindows, windowOffsets } from './depthwiseTaps';
+import { simdKernels } from './simd/simdKernels';
 
 interface DepthwiseBackpropFilterAttrs {
   strides: [number, number] | number;
@@ -24,6 +29,47 @@ export function depthwiseBackpropFilter(
   requireFloat32(dy, name, 'dy');
   const filterShape = as4D(attrs.filterShape, `${name} filterShape`);
   const ci = depthwiseInfo(name, as4D(x.shape, `${name} x`), filterShape, attrs);
+  const out = backend.makeOutput([...filterShape], 'float32');
+  const acc = ci.inChannels % 4 === 0 && simdKernels(backend) !== undefined ? filterGradientSimd(backend, x, dy, ci) : filterGradientJs(heap(backend, x), heap(backend, dy), ci);
+  heap(backend, out).set(acc);
+  return out;
+}
+
+/**
+ * Output positions the SIMD loop sums in float32 (whole images, at least one) before the
+ * sums join the float64 totals.
+ */
+const SIMD_BLOCK_POSITIONS = 1024;
+
+function filterGradientSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, ci: Conv2DInfo): Float64Array {
+  const simd = simdKernels(backend)!;
+  const { batchSize, inChannels: C, filterHeight, filterWidth } = ci;
+  const taps = filterHeight * filterWidth;
+  const rowBytes = C * 4;
+  const scratch = backend.makeOutput([taps * C], 'float32');
+  const accView = heap(backend, scratch);
+  const [xAt, dyAt, accAt] = [heap(backend, x).byteOffset, heap(backend, dy).byteOffset, accView.byteOffset];
+  const strides = tapStrides(ci);
+  const windows = tapWindows(ci);
+  const total = new Float64Array(taps * C);
+  const block = Math.max(1, Math.floor(SIMD_BLOCK_POSITIONS / (ci.outHeight * ci.outWidth)));
+  for (let n0 = 0; n0 < batchSize; n0 += block) {
+    const images = Math.min(block, batchSize - n0);
+    accView.fill(0);
+    for (const w of windows) {
+      const at = windowOffsets(ci, w);
+      const xStart = xAt + n0 * strides.input[0]! + at.input;
+      const dyStart = dyAt + n0 * strides.output[0]! + at.output;
+      simd.depthwiseTap(xStart, dyStart, accAt + w.tap * rowBytes, rowBytes, images, w.rows, w.cols, strides.input, strides.output);
+    }
+    for (let i = 0; i < taps * C; i++) total[i] = total[i]! + accView[i]!;
+  }
+  backend.disposeData(scratch.dataId);
+  return total;
+}
+
+/** The same sums in JavaScript, for any channel count. */
+function filterGradientJs(xv: Float32Array, dyv: Float32Array, ci: Conv2DInfo): Float64Array {
   const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, filterHeight, filterWidth } = ci;
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = ci;
   const top = ci.padInfo.top;
@@ -31,9 +77,6 @@ export function depthwiseBackpropFilter(
 
   // Sums run over N * OH * OW terms; accumulate in double precision.
   const acc = new Float64Array(filterHeight * filterWidth * C);
-  const out = backend.makeOutput([...filterShape], 'float32');
-  const xv = heap(backend, x);
-  const dyv = heap(backend, dy);
   let dyOff = 0;
   for (let n = 0; n < batchSize; n++) {
     const nBase = n * inHeight;
@@ -72,6 +115,5 @@ export function depthwiseBackpropFilter(
       }
     }
   }
-  heap(backend, out).set(acc);
-  return out;
+  return acc;
 }

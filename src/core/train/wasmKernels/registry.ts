@@ -27,7 +27,7 @@ export function delegate<I, A>(name: string, args: KernelArgs<I, A>): TensorInfo
  * delegation) the backend's own where it has one. The backend's setup (which binds its wasm
  * function) must still run when the backend initialises, so the replacement carries it over.
  */
-export function replaceKernel<I, A>(name: string, kernelFunc: (args: KernelArgs<I, A>) => TensorInfo): void {
+export function replaceKernel<I, A>(name: string, kernelFunc: (args: KernelArgs<I, A>) => TensorInfo | TensorInfo[]): void {
   const config: tf.KernelConfig = { kernelName: name, backendName: BACKEND, kernelFunc: asKernelFunc(kernelFunc) };
   const existing = tf.getKernel(name, BACKEND);
   if (existing !== undefined) {
