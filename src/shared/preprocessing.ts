@@ -127,6 +127,25 @@ export function resolvePreprocessing(request: PreprocessingRequest | undefined, 
   };
 }
 
+/**
+ * What a model written from another states in its own prunelens.json: each part from the
+ * first source that states it, as resolvePreprocessing takes them, without the defaults
+ * (which a later command applies anyway). Undefined when neither source states anything.
+ */
+export function combinedRequest(request: PreprocessingRequest | undefined, modelFile: PreprocessingRequest | undefined): PreprocessingRequest | undefined {
+  const resize = request?.resize ?? modelFile?.resize;
+  const channels = request?.channels ?? modelFile?.channels;
+  const scale = scalingOf(request) ?? scalingOf(modelFile);
+  const combined: PreprocessingRequest = {
+    ...(resize !== undefined ? { resize } : {}),
+    ...(channels !== undefined ? { channels } : {}),
+    ...(scale?.scaling !== undefined ? { scaling: scale.scaling } : {}),
+    ...(scale?.mean !== undefined ? { mean: scale.mean } : {}),
+    ...(scale?.std !== undefined ? { std: scale.std } : {}),
+  };
+  return Object.keys(combined).length > 0 ? combined : undefined;
+}
+
 /** One line for logs and the editor, e.g. "resize 256, crop 224 x 224, rgb, imagenet". */
 export function describePreprocessing(p: Preprocessing): string {
   const size = `${p.resize !== undefined ? `resize ${p.resize}, ` : ''}crop ${p.crop[0]} x ${p.crop[1]}`;

@@ -1,6 +1,7 @@
 /**
  * A zoo MobileNetV1 at 64 x 64 x 3 trained, evaluated and scanned from a folder of JPEG and
- * PNG photos-to-be through the CLI, with a classes file and the model folder's prunelens.json.
+ * PNG photos-to-be through the CLI, with a classes file and the prunelens.json training writes
+ * (and pruning and fine-tuning carry on).
  */
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,8 +34,9 @@ it('trains, evaluates and scans a 64x64x3 zoo model from an image folder', async
   assert.match(trained.out, /epoch 1: train top1 .* \(24 images/);
   assert.match(trained.err, /decode images .* 24\/24/, 'the folder was decoded into the cache');
 
-  // The model folder states its preprocessing once; eval and sensitivity pick it up.
-  fs.writeFileSync(path.join(model, 'prunelens.json'), JSON.stringify({ preprocessing: { scaling: 'symmetric' } }));
+  // The trained model's folder states the preprocessing it was trained with; eval and sensitivity pick it up.
+  const stated = (dir: string): unknown => JSON.parse(fs.readFileSync(path.join(dir, 'prunelens.json'), 'utf8'));
+  assert.deepEqual(stated(model), { preprocessing: { scaling: 'symmetric' } });
   const evaluated = await run('eval', model, ...common);
   assert.equal(evaluated.code, EXIT_OK, evaluated.err);
   assert.match(evaluated.out, /Final eval - acc_top1: [\d.]+%; acc_top5: 100\.00%  \(24 images/);
@@ -47,6 +49,16 @@ it('trains, evaluates and scans a 64x64x3 zoo model from an image folder', async
   const dataset = (await loadResults(sens)).metadata.dataset;
   assert.deepEqual(dataset.preprocessing, { crop: [64, 64], channels: 'rgb', scaling: 'symmetric', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
   assert.equal(dataset.count, 24);
+
+  // A pruned model states its source's preprocessing, and so does one fine-tuned from it.
+  const pruned = path.join(dir, 'pruned');
+  const prunedRun = await run('prune', model, '--ratio', 'conv1_weights=0.5', '--out', pruned);
+  assert.equal(prunedRun.code, EXIT_OK, prunedRun.err);
+  assert.deepEqual(stated(pruned), { preprocessing: { scaling: 'symmetric' } });
+  const tuned = path.join(dir, 'tuned');
+  const tunedRun = await run('train', pruned, ...common, '--epochs', '1', '--resize', '72', '--out', tuned);
+  assert.equal(tunedRun.code, EXIT_OK, tunedRun.err);
+  assert.deepEqual(stated(tuned), { preprocessing: { resize: 72, scaling: 'symmetric' } }, 'the options on top of the source folder');
 });
 
 it('a folder that does not fit the model, and contradictory options, fail with the reason', async () => {

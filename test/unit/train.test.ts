@@ -105,3 +105,23 @@ test('BatchNorm re-estimation moves the moving statistics and leaves every weigh
     assert.equal(changed, /moving_(mean|variance)/.test(name), `${name} ${changed ? 'changed' : 'did not change'}`);
   });
 });
+
+test('BatchNorm re-estimation sets the statistics to the average over its batches, whatever the momentum; a frozen layer keeps its own', async () => {
+  // BN straight on the images: the batches' means average to the mean of the images they cover.
+  const input = tf.input({ shape: [28, 28, 1] });
+  const slow = tf.layers.batchNormalization({ momentum: 0.99, name: 'slow' }).apply(input) as tf.SymbolicTensor;
+  const frozen = tf.layers.batchNormalization({ momentum: 1, name: 'frozen' }).apply(slow) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: frozen });
+  const data = subset(loadBuiltinMnist('train'), 256);
+  const done = await recalibrateBatchNorm(model, data, { batches: 20, batchSize: 64 });
+  assert.equal(done, 4, 'all 256 images, in 4 full batches');
+  const moving = (layer: string, stat: string): number => model.getLayer(layer).weights.find((w) => w.originalName.endsWith(stat))!.read().dataSync()[0] as number;
+  const mean = data.images.reduce((a, v) => a + v, 0) / data.images.length;
+  assert.ok(Math.abs(moving('slow', 'moving_mean') - mean) < 1e-5, `moving mean ${moving('slow', 'moving_mean')}, images' mean ${mean}`);
+  // The images' variance lies above the average within-batch variance only by the spread of the batch means.
+  const variance = data.images.reduce((a, v) => a + (v - mean) ** 2, 0) / data.images.length;
+  assert.ok(Math.abs(moving('slow', 'moving_variance') - variance) < 0.01 * variance, `moving variance ${moving('slow', 'moving_variance')}, images' ${variance}`);
+  assert.equal(moving('frozen', 'moving_mean'), 0);
+  assert.equal(moving('frozen', 'moving_variance'), 1);
+  model.dispose();
+});

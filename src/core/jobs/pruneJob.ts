@@ -4,6 +4,7 @@
  * model came in (a TF.js folder, or an ONNX file with the source's interface); FLOPs before
  * and after.
  */
+import * as path from 'node:path';
 import type { JobResult, PruneJobSpec, PruneRatiosSpec } from '../../shared/jobs';
 import { counted, formatCount, formatPercent } from '../../shared/format';
 import { ratiosFileFor, type CombinedMeasurement } from '../../shared/ratiosFile';
@@ -23,6 +24,7 @@ import { UsageError } from '../util/errors';
 import { openCombinedEvaluator } from './combined';
 import type { JobContext } from './context';
 import { openModel, recordedModelPath, requireModel } from './open';
+import { writeModelConfig, writtenPreprocessing } from './modelConfigOut';
 
 export interface PruneOutcome {
   readonly result: JobResult;
@@ -73,6 +75,8 @@ export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<Pru
   const flops = compareSummaries(model.summary(summaryOptions), pruned.summary(summaryOptions), summaryOptions);
   ctx.events.progress({ stage: 'write', done: 2, total: 3 });
   const written = await pruned.writePruned(spec.output, plan, { source: recordedModelPath(source.model), sourceFingerprint: model.fingerprint(), flops }, { keepQuantization: spec.keepQuantization === true, overwrite: spec.overwrite === true });
+  // The source's preprocessing goes with it, so the pruned model is evaluated as its source was.
+  const config = await writeModelConfig(written.dir, writtenPreprocessing(source.model, undefined));
   ctx.events.progress({ stage: 'write', done: 3, total: 3 });
   const measured = spec.measure === true ? await measurePruned(spec, plan.ratios, ctx) : undefined;
   const cut = flops.before.macs > 0 ? 1 - flops.after.macs / flops.before.macs : 0;
@@ -84,7 +88,7 @@ export async function pruneJob(spec: PruneJobSpec, ctx: JobContext): Promise<Pru
       ...describePlan(plan),
       formatFlopsComparison(flops).split('\n').at(-1) ?? '',
       ...(measured ? [`measured on the scan's data: ${measured.metric} ${formatPercent(measured.baseline)} -> ${formatPercent(measured.chosen.metric)} (loss ${formatPercent(measured.chosen.loss)})`] : []),
-      `wrote ${written.modelJson} and ${written.plan}`,
+      `wrote ${written.modelJson} and ${written.plan}${config !== undefined ? `, and ${path.basename(config)} (the source's preprocessing)` : ''}`,
     ],
     outputs: [written.modelJson, written.plan],
     metrics: {

@@ -4,7 +4,8 @@
  * overwrite, over the model files of a folder that has some), never mixing with or replacing
  * another model unasked. Training runs on TF.js: an ONNX model is imported (NCHW weights to
  * NHWC), trained, and its trained weights written back into the ONNX graph, which keeps the
- * source's interface and names.
+ * source's interface and names. The preprocessing it was trained with goes beside it in a
+ * prunelens.json (modelConfigOut.ts).
  */
 import * as path from 'node:path';
 import { counted, formatPercent } from '../../shared/format';
@@ -14,6 +15,7 @@ import type { ModelHandle } from '../models/modelHandle';
 import { checkOutputFolder, writeOutputFolder } from '../util/outputFolder';
 import { train, type EpochResult } from '../train/train';
 import type { JobContext } from './context';
+import { writeModelConfig, writtenPreprocessing } from './modelConfigOut';
 import { isOnnxFile, modelFilePath, openData, openModel } from './open';
 
 export interface TrainOutcome {
@@ -38,6 +40,7 @@ export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<Tra
   const overwrite = { overwrite: spec.overwrite === true, what: modelFilesOf(spec) };
   await checkOutputFolder(spec.output, overwrite);
   const source = await openModel(spec);
+  const stated = writtenPreprocessing(spec.model, spec.datasetOptions?.preprocessing);
   const data = await openData(spec.dataset, spec.datasetOptions, 'train', source, spec, { onProgress: (e) => ctx.events.progress(e), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const { model, back } = await source.trainable();
   const epochs = await train(model, data, {
@@ -52,7 +55,11 @@ export async function trainJob(spec: TrainJobSpec, ctx: JobContext): Promise<Tra
   const trained = back(model);
   const out = await checkOutputFolder(spec.output, overwrite);
   let written = '';
-  await writeOutputFolder(out, async (dir) => void (written = path.basename((await trained.save(dir)).file)), () => [written], 'the trained model');
+  const fill = async (dir: string): Promise<void> => {
+    written = path.basename((await trained.save(dir)).file);
+    await writeModelConfig(dir, stated);
+  };
+  await writeOutputFolder(out, fill, () => [written], 'the trained model');
   const saved = { file: path.join(out.dir, written) };
   const last = epochs.at(-1);
   const figures = last ? `: train top-1 ${formatPercent(last.top1)}, loss ${last.loss.toFixed(4)}` : '';
