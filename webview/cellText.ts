@@ -4,7 +4,7 @@
  *
  * No DOM here: this is unit-tested in Node.
  */
-import { describeEstimate, formatLoss, formatPercent, formatRatio } from '../src/shared/format';
+import { describeEstimate, ESTIMATE_MARK, formatLoss, formatPercent, formatRatio } from '../src/shared/format';
 import { isMeasured, type ResultsMetadata, type SensitivityPoint } from '../src/shared/results';
 import type { ReportColumn, ReportRow } from './reportData';
 
@@ -13,11 +13,16 @@ function groupName(row: ReportRow): string {
   return others > 0 ? `${row.group} (+${others} coupled)` : row.group;
 }
 
-/** What the cell says: the loss as a percentage (as everywhere: two decimals), `skip`, or nothing. */
+/**
+ * What the cell says: the loss as a percentage (as everywhere: two decimals), `skip`, or
+ * nothing. A quick estimate reads "≈2.8%": one decimal, since its interval is wider than a
+ * tenth of a point anyway, and "≈-0.23%" would overflow the narrowest cell (44 px); the
+ * tooltip has both decimals and the interval.
+ */
 export function cellLabel(point: SensitivityPoint | undefined): string {
   if (point === undefined) return '';
   if (!isMeasured(point)) return 'skip';
-  return formatLoss(point);
+  return point.quick !== undefined ? `${ESTIMATE_MARK}${formatPercent(point.loss, 1)}` : formatLoss(point);
 }
 
 export function cellTooltip(row: ReportRow, column: ReportColumn, point: SensitivityPoint | undefined, meta: ResultsMetadata): string {

@@ -10,7 +10,7 @@
  * cells share the pane's width (webview/chartLayout.ts), and the legend below the grid is
  * HTML that wraps, so nothing is cut off in a narrow panel.
  */
-import { formatPercent, formatRatio } from '../src/shared/format';
+import { ESTIMATE_MARK, formatPercent, formatRatio } from '../src/shared/format';
 import type { LossPalette } from '../src/shared/lossColour';
 import { isMeasured } from '../src/shared/results';
 import { cellLabel, cellTooltip } from './cellText';
@@ -48,9 +48,14 @@ function swatch(...parts: SVGElement[]): SVGSVGElement {
   return s('svg', { class: 'swatch', width: 18, height: 14, 'aria-hidden': 'true' }, ...parts);
 }
 
+function hasEstimates(data: ReportData): boolean {
+  return data.rows.some((row) => row.cells.some((p) => p !== undefined && isMeasured(p) && p.quick !== undefined));
+}
+
 /** Rows and columns as text: the grid is rebuilt only when this changes. */
 function structureOf(data: ReportData): string {
-  return `${data.columns.map((c) => c.key).join(',')}|${data.rows.map((r) => `${r.group}:${r.prunable}`).join(',')}`;
+  // The legend is part of the structure: it names the estimate mark while there are estimates.
+  return `${data.columns.map((c) => c.key).join(',')}|${data.rows.map((r) => `${r.group}:${r.prunable}`).join(',')}|${hasEstimates(data)}`;
 }
 
 export class Heatmap {
@@ -147,6 +152,8 @@ export class Heatmap {
       item(swatch(s('rect', { class: 'missing', x: 1, y: 1, width: 16, height: 12 })), 'not measured'),
       item(swatch(s('rect', { class: 'passes', x: 1, y: 1, width: 16, height: 12, fill: 'none' })), 'within the budget'),
       item(swatch(s('path', { class: 'chosen', d: 'M9,0 v5 M9,14 v-5' })), 'the ratio chosen'),
+      // Only for a file that holds quick estimates: what their mark means.
+      ...(hasEstimates(data) ? [h('span', { class: 'key', title: 'Quick mode: the loss estimated from part of the images; the cell\'s tooltip gives the interval' }, `${ESTIMATE_MARK} quick estimate`)] : []),
     ];
   }
 

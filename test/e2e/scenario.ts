@@ -6,7 +6,8 @@
  * progress item in the status bar for the scan, the groups and points in the Sensitivity
  * Explorer, the output's record of the scan, the hover over a layer name in model.json
  * shown whole, Restart Server, a split scan's shard files appearing (test/e2e/shardSteps.ts),
- * then the report (test/e2e/reportSteps.ts). Screenshots of
+ * then the report (test/e2e/reportSteps.ts), and a quick scan's estimates in the explorer
+ * and the report (test/e2e/quickSteps.ts). Screenshots of
  * each stage are saved; a failure saves one of the page as it was.
  */
 import * as assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { CodeServer } from './codeServer';
 import { checkReport } from './reportSteps';
+import { quickScanShowsEstimates } from './quickSteps';
 import { splitScanAppears } from './shardSteps';
 import { Workbench } from './workbench';
 
@@ -43,11 +45,11 @@ async function mergeWithNothing(wb: Workbench): Promise<void> {
 
 async function analyze(wb: Workbench): Promise<void> {
   await wb.runCommand('PruneLens: Analyze Sensitivity...');
-  await wb.prompt('Analyze Sensitivity (1/7)');
+  await wb.prompt('Analyze Sensitivity (1/8)');
   await wb.pick('model/model.json');
-  await wb.prompt('(2/7)');
+  await wb.prompt('(2/8)');
   await wb.pick('Built-in MNIST digits');
-  await wb.prompt('(3/7)');
+  await wb.prompt('(3/8)');
   // The filter: a regex that does not compile is named as such; a good one shows its count.
   await wb.type('/conv[234/');
   await wb.promptMessage('not a valid regular expression');
@@ -65,13 +67,15 @@ async function analyze(wb: Workbench): Promise<void> {
   await wb.pickList('Parameters to analyse');
   for (const g of GROUPS) await wb.row(g).waitFor();
   await wb.accept();
-  await wb.prompt('(4/7)');
+  await wb.prompt('(4/8)');
   await wb.answer(RATIOS.join(', '));
-  await wb.prompt('(5/7)');
+  await wb.prompt('(5/8)');
   await wb.pick('l1_norm');
-  await wb.prompt('(6/7)');
+  await wb.prompt('(6/8)');
+  await wb.pick('Exact');
+  await wb.prompt('(7/8)');
   await wb.accept();
-  await wb.prompt('(7/7)');
+  await wb.prompt('(8/8)');
   await wb.acceptLast(RESULTS);
 }
 
@@ -155,6 +159,8 @@ export async function runScenario(browser: Browser, server: CodeServer, opts: Sc
     await splitScanAppears(wb, opts.folder, RESULTS, GROUPS);
     await shot('shards');
     await checkReport(wb, { folder: opts.folder, results: RESULTS, groups: GROUPS.length, ratios: RATIOS.length, lastGroup: GROUPS.at(-1) as string, shot, step: opts.step });
+    opts.step('a quick scan: estimates in the explorer and the report');
+    await quickScanShowsEstimates(wb, { groups: GROUPS, ratios: RATIOS, shot });
   } catch (err) {
     await shot('failure').catch(() => undefined);
     throw err;

@@ -89,7 +89,7 @@ describe('quick mode', () => {
     assert.match(line, /loss ≈-?\d+\.\d\d%/);
     assert.match(line, /quick estimate: 95% interval -?\d+\.\d\d% to -?\d+\.\d\d%, from \d+ images/);
     // The report's cell and tooltip, and the hover's table (shared formatting).
-    assert.match(cellLabel(p), /^≈-?\d+\.\d\d%$/);
+    assert.match(cellLabel(p), /^≈-?\d+\.\d%$/);
     const row = { group, params: [group], channels: 8, prunable: true, cells: [p] };
     assert.match(cellTooltip(row, { key: ratio, ratio: Number(ratio) }, p, quick.metadata), new RegExp(`from ${p.quick?.images} of ${IMAGES} images; an exact scan replaces it`));
     const hover = hoverMarkdown({ name: group, groupId: group, results: { file: 'quick.json', results: quick }, threshold: 0.05 }) ?? '';

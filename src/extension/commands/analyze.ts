@@ -1,6 +1,6 @@
 /**
- * Analyze Sensitivity... (model, dataset, parameters, ratios, criterion, workers, results
- * file) and Extend Ratios... (more ratios for a results file; everything else comes from
+ * Analyze Sensitivity... (model, dataset, parameters, ratios, criterion, exact or quick,
+ * workers, results file) and Extend Ratios... (more ratios for a results file; everything else comes from
  * the file). Both start a sensitivity job on the server.
  */
 import * as fs from 'node:fs';
@@ -10,12 +10,13 @@ import type { DatasetOptions } from '../../shared/jobs';
 import { ModelParamsRequest, ReadResultsRequest } from '../../shared/protocol';
 import { CRITERIA, type Criterion } from '../../shared/vocabulary';
 import type { Ctx } from '../ctx';
+import { measureChoices } from '../measureChoice';
 import { filterParams, newRatios, parseCount, parseJsonFileName, parseRatioList, type Parsed } from '../validate';
 import { askValue, pickModel, pickOne, pickResultsFile, relativeToRoot, resolveTyped } from './pick';
 import { pickDataset } from './pickData';
 
 const TITLE = 'Analyze Sensitivity';
-const STEPS = 7;
+const STEPS = 8;
 
 type Step = (n: number) => { title: string; step: number; steps: number };
 
@@ -82,12 +83,14 @@ export async function analyzeSensitivity(ctx: Ctx, arg?: unknown): Promise<void>
   const step: Step = (n) => ({ title: TITLE, step: n, steps: STEPS });
   const scan = await askScan(ctx, step, arg);
   if (scan === undefined) return;
+  const measure = await pickOne(step(6), 'How to measure each point', measureChoices(ctx.config.lossThreshold));
+  if (measure === undefined) return;
   const cores = os.availableParallelism();
-  const workers = await askValue(step(6), `Worker processes (this machine has ${cores} cores)`, String(Math.min(ctx.config.workers, cores)), (t) => parseCount(t, 1, Math.max(cores, 1), 'the number of workers'));
+  const workers = await askValue(step(7), `Worker processes (this machine has ${cores} cores)`, String(Math.min(ctx.config.workers, cores)), (t) => parseCount(t, 1, Math.max(cores, 1), 'the number of workers'));
   if (workers === undefined) return;
-  const file = await askValue(step(7), 'Results file (an existing one is resumed and extended)', 'sensitivities.json', checkResultsTarget);
+  const file = await askValue(step(8), 'Results file (an existing one is resumed and extended)', 'sensitivities.json', checkResultsTarget);
   if (file === undefined) return;
-  await ctx.jobs.start({ kind: 'sensitivity', file, ...scan, workers });
+  await ctx.jobs.start({ kind: 'sensitivity', file, ...scan, ...(measure.quick ? { quick: measure.quick } : {}), workers });
 }
 
 export async function extendRatios(ctx: Ctx, arg?: unknown): Promise<void> {
