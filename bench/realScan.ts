@@ -35,7 +35,7 @@ import { isMeasured } from '../src/shared/results';
 import { runCli, type CliRun } from './cliRun';
 import { compareFiles } from './compareResults';
 import { writeJpegs } from './jpegFolder';
-import { scanMacs } from './scanSpeedMacs';
+import { cachedGroups, scanMacs } from './scanSpeedMacs';
 import { matmulPeak } from './scanSpeedPeak';
 
 const THREADS = Number(process.env.BENCH_THREADS ?? os.availableParallelism());
@@ -95,7 +95,7 @@ async function scan(engine: 'fast' | 'ort', network: ZooName, params: readonly s
 async function benchNetwork(name: ZooName, paramCount: number, data: { root: string; cache: string }, dir: string, peak: number): Promise<void> {
   const model = buildModel(name, { inputShape: [SIDE, SIDE, 3], numClasses: CLASSES, seed: 1 });
   const params = spread(convParams(model).map((p) => p.name), paramCount);
-  const macs = scanMacs(model, params, RATIOS);
+  const macs = scanMacs(model, params, RATIOS, cachedGroups(model, params, IMAGES, CACHE_MB * 2 ** 20));
   const cuts = cutReport(model, params, CACHE_MB);
   const smallCuts = cutReport(model, params, SMALL_CACHE_MB);
   model.dispose();

@@ -4,7 +4,8 @@
  * difference is allowed only where the reference's two logits are a float tie), for
  * MobileNetV1 (depthwise groups, 1x1-pixel tail exported as Gemm) and ResNet-20 (residual
  * stages: one group masked after several layers, skip branches in the cut), in both
- * loop orders, with each group's upstream part chained from the previous group's cache.
+ * loop orders, with each group's upstream part chained from the previous group's cache or,
+ * for the first group whose cut fits the budget, from the cut the baseline pass kept.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,8 @@ import type * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/core/backend';
 import type { ImageDataset } from '../../src/core/data/dataset';
 import { createFastEngine, type FastEngineOptions } from '../../src/core/fast/fastEngine';
+import { groupCut } from '../../src/core/fast/groupParts';
+import { tfjsModel } from '../../src/core/models/tfjsModel';
 import type { PointOutcome } from '../../src/core/fast/groupEvaluation';
 import { buildDependencyGraph, planPruning, type ChannelGroup } from '../../src/core/pruning';
 import { differences, digits, reference, trainedModel } from './fastEngineFixtures';
@@ -41,9 +44,11 @@ interface Scanned {
 }
 
 /** Every ratio of `groups`, in the order a scan opens them, on the fast engine. */
-async function scanFast(model: tf.LayersModel, data: ImageDataset, groups: readonly ChannelGroup[], opts: FastEngineOptions = {}): Promise<{ baseline: PointOutcome; points: Scanned[] }> {
+async function scanFast(model: tf.LayersModel, data: ImageDataset, groups: readonly ChannelGroup[], opts: FastEngineOptions = {}, planned = false): Promise<{ baseline: PointOutcome; points: Scanned[] }> {
   const graph = buildDependencyGraph(model);
   const engine = await createFastEngine(model, data, { intraOpThreads: 1, batchSize: 96, ...opts });
+  // As a scan does: the groups it will open, before the baseline (which may then seed one's cut).
+  if (planned) engine.plan?.(groups);
   const baseline = await engine.baselineOutcome();
   const points: Scanned[] = [];
   for (const group of groups) {
@@ -56,8 +61,8 @@ async function scanFast(model: tf.LayersModel, data: ImageDataset, groups: reado
   return { baseline, points };
 }
 
-async function checkExact(model: tf.LayersModel, data: ImageDataset, groups: readonly ChannelGroup[], opts: FastEngineOptions = {}): Promise<Scanned[]> {
-  const { baseline, points } = await scanFast(model, data, groups, opts);
+async function checkExact(model: tf.LayersModel, data: ImageDataset, groups: readonly ChannelGroup[], opts: FastEngineOptions = {}, planned = false): Promise<Scanned[]> {
+  const { baseline, points } = await scanFast(model, data, groups, opts, planned);
   const unpruned = await reference(model, undefined, data);
   assert.equal(baseline.hits, unpruned.hits, 'baseline');
   assert.ok(unpruned.hits > 0.3 * data.count, `the model is trained (${unpruned.hits}/${data.count} correct)`);
@@ -87,6 +92,27 @@ describe('fast engine vs the physically pruned model on ONNX Runtime (trained mo
     const points = await checkExact(mobilenet, mnist28, groups);
     assert.ok(points.every((p) => p.mode === 'cached'));
     assert.ok(points.some((p) => p.outcome.hits !== points[0]?.outcome.hits), 'pruning changes the counts');
+  });
+
+  it('the baseline pass seeds the first group whose cut fits the budget: it has no upstream pass, the groups before it stream, and every point is exact', async () => {
+    const ids = ['conv1_weights', 'conv2_2_sep_weights', 'conv4_1_sep_weights', 'conv5_5_sep_weights', 'conv6_sep_weights'];
+    const groups = prunable(mobilenet).filter((g) => ids.includes(g.id));
+    const trunk = tfjsModel(mobilenet).evalGraph();
+    const bytes = groups.map((g) => (groupCut(trunk, g).bytesPerImage as number) * mnist28.count);
+    // A budget under the first two groups' cuts: they stream, and a later one is seeded.
+    const cacheBytes = Math.min(bytes[0] as number, bytes[1] as number) - 1;
+    const seededAt = bytes.findIndex((b) => b <= cacheBytes);
+    assert.ok(seededAt >= 2, `cuts ${bytes.join(', ')} bytes`);
+    const stages = new Set<string>();
+    const points = await checkExact(mobilenet, mnist28, groups, { cacheBytes, onProgress: (e) => stages.add(e.stage) }, true);
+    const seeded = groups[seededAt] as ChannelGroup;
+    assert.ok(!stages.has(`upstream of ${seeded.id}`), `no upstream pass for ${seeded.id}: ${[...stages].join('; ')}`);
+    const modes = (g: ChannelGroup): string[] => points.filter((p) => p.group === g).map((p) => p.mode);
+    assert.deepEqual(modes(groups[0] as ChannelGroup), ['streamed', 'streamed', 'streamed']);
+    assert.deepEqual(modes(seeded), ['cached', 'cached', 'cached']);
+    // The group after the seeded one chains from its cache, as without seeding.
+    const next = groups[seededAt + 1];
+    if (next !== undefined && (bytes[seededAt + 1] as number) <= cacheBytes) assert.ok(stages.has(`upstream of ${next.id}`));
   });
 
   it('ResNet-20: residual stage groups and inner convs, cached and streamed orders', async () => {

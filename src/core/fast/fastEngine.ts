@@ -23,10 +23,11 @@ import { PruneLensError, throwIfCancelled } from '../util/errors';
 import type { LongTaskOptions } from '../util/progress';
 import { lookSchedule } from '../sensitivity/lossInterval';
 import { checkQuickRule, QUICK_ORDER_SEED, type QuickRule } from '../sensitivity/quickPoint';
-import { batchRanges, imageTensor, logitsOf, Tally } from './batchData';
-import { buildGroupParts } from './groupParts';
+import { batchRanges, imageTensor, logitsOf, pick, Tally } from './batchData';
+import { buildGroupParts, type Feeds } from './groupParts';
 import { openGroupEvaluation, outcomeOf, pointTally, type CutCache, type FastGroupEvaluation, type GroupContext, type PointOutcome, type QuickContext } from './groupEvaluation';
 import { openPrunedGroup } from './prunedGroup';
+import { chooseSeededCut, trunkWithCut, type SeededCut } from './seededCut';
 
 /**
  * Default memory for one group's cut over the whole dataset. Two caches can be alive at
@@ -89,21 +90,28 @@ export async function createFastEngine(model: tf.LayersModel | ModelHandle, data
   const looks = lookSchedule(dataset.count, batchSize);
   let cache: CutCache | undefined;
   let baseline: Promise<PointOutcome> | undefined;
+  /** The group whose cut the baseline pass also outputs (seededCut.ts), and that cut once computed. */
+  let seeded: SeededCut | undefined;
+  let seededCache: CutCache | undefined;
 
   /**
    * A whole network (its ONNX bytes) over the dataset, scored against `targets`, or, when
    * there are none yet (agreement's baseline), against its own classes. With `quickCtx` it
    * stops where the point's rule says.
    */
-  const score = async (onnx: Uint8Array, stage: string, targets?: Int32Array, quickCtx?: QuickContext): Promise<PointOutcome> => {
+  const score = async (onnx: Uint8Array, stage: string, targets?: Int32Array, quickCtx?: QuickContext, kept?: Feeds[]): Promise<PointOutcome> => {
     const session = await createOrtSession(onnx, sessionOptions);
     try {
       const tally = pointTally(dataset.count, quickCtx);
       const logits: Float32Array[] = [];
+      const extra = session.outputNames.filter((name) => name !== trunk.outputName);
       for (const range of ranges) {
         if (tally.done) break;
         throwIfCancelled(opts.signal);
-        const out = logitsOf(await session.run({ [trunk.inputName]: imageTensor(ort, dataset, range) }), trunk.outputName);
+        const result = await session.run({ [trunk.inputName]: imageTensor(ort, dataset, range) });
+        const out = logitsOf(result, trunk.outputName);
+        // The other outputs (a seeded cut), kept per batch in the walk's order.
+        if (kept !== undefined) kept.push(pick(result, extra));
         tally.add(out, range, targets ?? new Int32Array(dataset.count));
         if (targets === undefined) logits.push(out);
         opts.onProgress?.({ stage, done: range.index + 1, total: ranges.length });
@@ -118,8 +126,18 @@ export async function createFastEngine(model: tf.LayersModel | ModelHandle, data
     }
   };
 
-  /** The whole unmasked network over the dataset, scored against the labels (top1) or itself (agreement). */
-  const runTrunk = (): Promise<PointOutcome> => score(trunk.encode(trunk.graph), 'baseline', metric === 'top1' ? dataset.labels : undefined);
+  /**
+   * The whole unmasked network over the dataset, scored against the labels (top1) or
+   * itself (agreement); with a seeded group, its cut is kept on the way.
+   */
+  const runTrunk = async (): Promise<PointOutcome> => {
+    const targets = metric === 'top1' ? dataset.labels : undefined;
+    if (seeded === undefined) return score(trunk.encode(trunk.graph), 'baseline', targets);
+    const batches: Feeds[] = [];
+    const outcome = await score(trunk.encode(trunkWithCut(trunk, seeded)), 'baseline', targets, undefined, batches);
+    seededCache = { names: new Set(seeded.names), batches, bytes: seeded.bytes };
+    return outcome;
+  };
 
   const baselineOutcome = (): Promise<PointOutcome> => {
     baseline ??= runTrunk();
@@ -142,9 +160,17 @@ export async function createFastEngine(model: tf.LayersModel | ModelHandle, data
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(quickCtx ? { quick: quickCtx } : {}),
     };
-    const parts = await buildGroupParts(trunk, group, cache?.names ?? new Set(), sessionOptions);
+    // The seeded group starts from the cut the baseline pass kept: it has no upstream pass.
+    let source = cache;
+    if (seeded?.group === group.id) {
+      await baselineOutcome();
+      source = seededCache ?? cache;
+      seeded = undefined;
+      seededCache = undefined;
+    }
+    const parts = await buildGroupParts(trunk, group, source?.names ?? new Set(), sessionOptions);
     try {
-      const opened = await openGroupEvaluation(ctx, group, points, parts, cache, cacheBytes);
+      const opened = await openGroupEvaluation(ctx, group, points, parts, source, cacheBytes);
       // The newest cut is the closest to the next group's (groups come in network order).
       if (opened.cache !== undefined) cache = opened.cache;
       return opened.evaluation;
@@ -157,12 +183,18 @@ export async function createFastEngine(model: tf.LayersModel | ModelHandle, data
   return {
     name: 'fast',
     ...(quick ? { quick } : {}),
+    plan: (groups) => {
+      // Only before the baseline pass, which is what it changes.
+      if (baseline === undefined) seeded = chooseSeededCut(trunk, groups, dataset.count, cacheBytes);
+    },
     baseline: async () => (await baselineOutcome()).metric,
     baselineOutcome,
     openGroup,
-    cachedBytes: () => cache?.bytes ?? 0,
+    cachedBytes: () => (cache?.bytes ?? 0) + (seededCache?.bytes ?? 0),
     release: () => {
       cache = undefined;
+      seeded = undefined;
+      seededCache = undefined;
     },
   };
 }

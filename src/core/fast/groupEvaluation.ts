@@ -134,7 +134,8 @@ async function openCached(ctx: GroupContext, group: ChannelGroup, parts: GroupPa
     // The images are a view of the dataset: never cached, re-viewed per batch.
     delete feeds[ctx.trunk.inputName];
     batches.push(feeds);
-    ctx.onProgress?.({ stage: `upstream of ${group.id}`, done: range.index + 1, total });
+    // Without an upstream part the cut was all at hand (a seeded group): nothing ran.
+    if (parts.upstream !== undefined) ctx.onProgress?.({ stage: `upstream of ${group.id}`, done: range.index + 1, total });
   }
   const cache: CutCache = { names: new Set(parts.cut.filter((v) => v !== ctx.trunk.inputName)), batches, bytes };
   const outcome = async (point: PlannedPoint): Promise<PointOutcome> => {

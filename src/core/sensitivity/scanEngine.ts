@@ -39,6 +39,12 @@ export interface ScanEngine {
   baseline(): Promise<number>;
   /** Set when the engine measures points in quick mode: a point may then be an estimate (GroupEvaluation.measure). */
   readonly quick?: QuickRule;
+  /**
+   * Told, before `baseline()`, which groups the scan means to open, in order (an engine may
+   * prepare for them; the fast engine's baseline pass seeds one group's cut). A hint: the
+   * scan may open fewer (early stop, cancellation).
+   */
+  plan?(groups: readonly ChannelGroup[]): void;
   /** Prepares measuring `group` at `points` (ascending ratios). */
   openGroup(group: ChannelGroup, points: readonly PlannedPoint[]): Promise<GroupEvaluation>;
 }

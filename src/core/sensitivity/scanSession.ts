@@ -166,7 +166,9 @@ export class ScanSession {
   /** The unpruned model's metric, measured on the first call that needs it. */
   private async ensureBaseline(): Promise<number> {
     if (!this.baselineMeasured) {
-      const value = checkMetric(await this.s.engine.baseline(), 'the unpruned model');
+      const { engine, ratios } = this.s;
+      engine.plan?.(this.prunable.filter((g) => ratios.some((r) => !this.isDone(g, r))));
+      const value = checkMetric(await engine.baseline(), 'the unpruned model');
       this.baseline = value;
       this.baselineMeasured = true;
       if (!(value > 0)) throw new PruneLensError(`the unpruned model's ${this.s.identity.metric} is ${value}; a loss relative to it is undefined`);
