@@ -11,6 +11,8 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { prepareOnnxModel } from '../../src/core/onnx/loadOnnx';
+import { openOnnxModel } from '../../src/core/onnx/onnxModel';
+import { OnnxElem, type OnnxIrTensor } from '../../src/core/onnx/types';
 import { readOnnxFile } from '../../src/core/onnx/readOnnx';
 import { ModelProtoSchema } from '../../src/core/onnx/schema/onnx_pb';
 import { encodeOnnxModel } from '../../src/core/onnx/writeOnnx';
@@ -109,5 +111,27 @@ describe('reading bad ONNX files', () => {
       outputs: ['y'],
     });
     assert.throws(() => prepareOnnxModel(model), /unsupported ONNX operators Shape, Cast: Shape node "shape1", Cast node "cast1"/);
+  });
+
+  it('refuses NaN or infinite float initializers, naming them and how many values; allowNonfinite opens the model', async () => {
+    const read = await readOnnxFile(fixturePath('mobilenetv2_blocks'));
+    const floats = read.graph.initializers.filter((t) => t.dataType === OnnxElem.FLOAT && t.data.length > 4);
+    const [first, second] = floats as [OnnxIrTensor, OnnxIrTensor];
+    const poisoned = (t: OnnxIrTensor, at: number[], value: number): OnnxIrTensor => {
+      const data = Float32Array.from(t.data as Float32Array);
+      for (const i of at) data[i] = value;
+      return { ...t, data };
+    };
+    const initializers = read.graph.initializers.map((t) => (t === first ? poisoned(t, [0, 3], Number.NaN) : t === second ? poisoned(t, [1], Number.NEGATIVE_INFINITY) : t));
+    const file = write('nan.onnx', encodeOnnxModel({ ...read, graph: { ...read.graph, initializers } }));
+    await assert.rejects(openOnnxModel(file), (e: unknown) => {
+      assert.ok(e instanceof PruneLensError, String(e));
+      assert.equal(e.file, file);
+      const expected = `has initializers that are NaN or infinite: '${first.name}' (2 of ${first.data.length} values); '${second.name}' (1 of ${second.data.length} values); refused (--allow-nonfinite loads it anyway)`;
+      assert.equal(e.message, `${file}: ${expected}`);
+      return true;
+    });
+    const opened = await openOnnxModel(file, { allowNonfinite: true });
+    opened.dispose();
   });
 });

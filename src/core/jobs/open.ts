@@ -52,7 +52,7 @@ export async function openModel(source: ModelSource): Promise<ModelHandle> {
   if (!spec.startsWith(ZOO_PREFIX)) {
     const file = modelFilePath(spec);
     const size = source.inputShape ? { inputShape: source.inputShape } : {};
-    if (isOnnxFile(file)) return openOnnxModel(file, size);
+    if (isOnnxFile(file)) return openOnnxModel(file, { ...size, allowNonfinite: source.allowNonfinite === true });
     return tfjsModel(await loadModel(file, { ...size, allowNonfinite: source.allowNonfinite === true }), file);
   }
   const name = spec.slice(ZOO_PREFIX.length);

@@ -16,6 +16,7 @@ import type { ParamInfo } from '../models/naming';
 import { dependencyGraphOf } from '../pruning/dependencyGraph';
 import type { DependencyGraph, PrunePlan } from '../pruning/types';
 import { writePrunedFolder } from '../pruning/writePruned';
+import { checkFiniteInitializers } from './finiteInitializers';
 import { PruneLensError } from '../util/errors';
 import { classifierInterface, onnxTrunk } from './evalGraph';
 import { importOnnxModel, writeBackWeights } from './import/importModel';
@@ -55,8 +56,9 @@ export interface OnnxModelHandle extends ModelHandle {
  * Reads, cleans, checks and shape-infers an ONNX file, and opens it. `inputShape` [H, W, C]
  * fixes an input exported with open image sizes (`--input-shape`).
  */
-export async function openOnnxModel(file: string, opts: { readonly inputShape?: readonly [number, number, number] } = {}): Promise<OnnxModelHandle> {
+export async function openOnnxModel(file: string, opts: { readonly inputShape?: readonly [number, number, number]; readonly allowNonfinite?: boolean } = {}): Promise<OnnxModelHandle> {
   const read = await readOnnxFile(file);
+  if (opts.allowNonfinite !== true) checkFiniteInitializers(read, file);
   const loaded = prepareOnnxModel(opts.inputShape === undefined ? read : withInputShape(read, opts.inputShape));
   return onnxModel(loaded.model, { file, shapes: loaded.shapes });
 }
