@@ -5,6 +5,7 @@
  * cell), with the interval in the cell's tooltip and the mark in the legend.
  */
 import * as assert from 'node:assert/strict';
+import { analyzeModelAndData, analyzeRest } from './analyzeSteps';
 import type { Workbench } from './workbench';
 
 const QUICK = 'quick.json';
@@ -17,26 +18,12 @@ export interface QuickOptions {
 
 async function startQuickScan(wb: Workbench, opts: QuickOptions): Promise<void> {
   await wb.closeAllEditors();
-  await wb.runCommand('PruneLens: Analyze Sensitivity...');
-  await wb.prompt('Analyze Sensitivity (1/8)');
-  await wb.pick('model/model.json');
-  await wb.prompt('(2/8)');
-  await wb.pick('Built-in MNIST digits');
-  await wb.prompt('(3/8)');
+  await analyzeModelAndData(wb);
   await wb.answer('/conv[234]_1_sep_weights/');
   await wb.pickList('Parameters to analyse');
   for (const g of opts.groups) await wb.row(g).waitFor();
   await wb.accept();
-  await wb.prompt('(4/8)');
-  await wb.answer(opts.ratios.join(', '));
-  await wb.prompt('(5/8)');
-  await wb.pick('l1_norm');
-  await wb.prompt('(6/8)');
-  await wb.pick('Quick, at a loss budget of 1.00%');
-  await wb.prompt('(7/8)');
-  await wb.accept();
-  await wb.prompt('(8/8)');
-  await wb.acceptLast(QUICK);
+  await analyzeRest(wb, { ratios: opts.ratios, measure: 'Quick, at a loss budget of 1.00%', file: QUICK });
 }
 
 export async function quickScanShowsEstimates(wb: Workbench, opts: QuickOptions): Promise<void> {

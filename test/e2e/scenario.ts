@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { CodeServer } from './codeServer';
+import { analyzeModelAndData, analyzeRest } from './analyzeSteps';
 import { checkReport } from './reportSteps';
 import { quickScanShowsEstimates } from './quickSteps';
 import { splitScanAppears } from './shardSteps';
@@ -44,12 +45,7 @@ async function mergeWithNothing(wb: Workbench): Promise<void> {
 }
 
 async function analyze(wb: Workbench): Promise<void> {
-  await wb.runCommand('PruneLens: Analyze Sensitivity...');
-  await wb.prompt('Analyze Sensitivity (1/8)');
-  await wb.pick('model/model.json');
-  await wb.prompt('(2/8)');
-  await wb.pick('Built-in MNIST digits');
-  await wb.prompt('(3/8)');
+  await analyzeModelAndData(wb);
   // The filter: a regex that does not compile is named as such; a good one shows its count.
   await wb.type('/conv[234/');
   await wb.promptMessage('not a valid regular expression');
@@ -67,16 +63,7 @@ async function analyze(wb: Workbench): Promise<void> {
   await wb.pickList('Parameters to analyse');
   for (const g of GROUPS) await wb.row(g).waitFor();
   await wb.accept();
-  await wb.prompt('(4/8)');
-  await wb.answer(RATIOS.join(', '));
-  await wb.prompt('(5/8)');
-  await wb.pick('l1_norm');
-  await wb.prompt('(6/8)');
-  await wb.pick('Exact');
-  await wb.prompt('(7/8)');
-  await wb.accept();
-  await wb.prompt('(8/8)');
-  await wb.acceptLast(RESULTS);
+  await analyzeRest(wb, { ratios: RATIOS, measure: 'Exact', file: RESULTS });
 }
 
 /** Waits for the scan to end in the explorer and checks its rows: one per group, the last group's points and member. */
