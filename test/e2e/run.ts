@@ -67,6 +67,9 @@ async function main(): Promise<void> {
     await writeTrainedModel(uiFolder);
     fs.cpSync(path.join(uiFolder, 'model'), path.join(hostFolder, 'model'), { recursive: true });
     await writeImageFolder(hostFolder);
+    // An ONNX model as torch.onnx writes one (the committed fixture), for the ONNX jobs.
+    fs.mkdirSync(path.join(hostFolder, 'onnx'));
+    fs.copyFileSync(path.resolve(__dirname, '..', 'fixtures', 'onnx', 'mobilenetv2_mnist.onnx'), path.join(hostFolder, 'onnx', 'model.onnx'));
     step('installing the .vsix into code-server');
     const dirs = makeDirs(path.join(tmp, 'code-server'));
     const extensionPath = installExtension(dirs, vsix, EXTENSION_ID);

@@ -2,28 +2,15 @@
  * The user's own images through the extension: a zoo model at 64x64x3 is trained on the
  * workspace's image folder (one subfolder per class, JPEG and PNG, grey and alpha among
  * them), evaluated and scanned, each a job started by `prunelens.startJob` and followed to
- * its end. The trained model's folder gets a prunelens.json, which the evaluation and the
- * scan read: the results file records its scaling.
+ * its end. Training writes a prunelens.json with its scaling beside the model, which the
+ * evaluation and the scan read: the results file records that scaling.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as vscode from 'vscode';
 import { describe, it } from 'mocha';
+import { runJob as run } from './jobs';
 import { workspaceRoot } from './workspace';
-
-interface Ended {
-  readonly state: string;
-  readonly error?: string;
-  readonly result?: { readonly summary: string };
-}
-
-async function run(spec: Record<string, unknown>): Promise<Ended> {
-  const ended = await vscode.commands.executeCommand<Ended | undefined>('prunelens.startJob', spec);
-  assert.ok(ended, `the ${String(spec['kind'])} job did not start`);
-  assert.equal(ended.state, 'succeeded', `the ${String(spec['kind'])} job ended ${ended.state}: ${ended.error ?? ''}`);
-  return ended;
-}
 
 describe('image folder jobs', () => {
   it('trains, evaluates and scans a 64x64x3 model on a folder of images', async () => {
@@ -42,7 +29,8 @@ describe('image folder jobs', () => {
     });
     assert.match(trained.result?.summary ?? '', /trained 1 epoch/);
     const model = path.join(output, 'model.json');
-    fs.writeFileSync(path.join(output, 'prunelens.json'), JSON.stringify({ preprocessing: { scaling: 'symmetric' } }));
+    // Training wrote the preprocessing it used beside the model, for the jobs after it.
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(output, 'prunelens.json'), 'utf8')), { preprocessing: { scaling: 'symmetric' } });
 
     const evaluated = await run({ kind: 'evaluate', model, dataset: images, split: 'test' });
     assert.match(evaluated.result?.summary ?? '', /^top-1 \d+\.\d\d%, top-5 .* over 24 test images$/);

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import Mocha from 'mocha';
 import { REPORT_PREFIX } from './report';
 
-const FILES = ['activation', 'commands', 'languageClient', 'jobRoundTrip', 'imageFolder'];
+const FILES = ['activation', 'commands', 'languageClient', 'jobRoundTrip', 'imageFolder', 'onnxModel'];
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, reporter: Mocha.reporters.Base, timeout: 120_000 });

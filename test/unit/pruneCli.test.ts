@@ -118,6 +118,12 @@ describe('prunelens prune', () => {
     assert.equal(busy.code, EXIT_USAGE);
     assert.match(busy.err, /not empty/);
     assert.equal((await run('prune', good, '--ratio', 'conv1_1_weights=0.5', '--criterion', 'taylor', '--out', freshOut())).code, EXIT_USAGE);
+    // A results file where the ratios belong says how to take ratios from it.
+    const results = path.join(root, 'sens.json');
+    await fsp.writeFile(results, JSON.stringify({ format: 'prunelens-sensitivity', version: 1, metadata: {}, params: {}, points: {} }));
+    const scan = await run('prune', good, '--ratios', results, '--out', freshOut());
+    assert.equal(scan.code, EXIT_USAGE);
+    assert.match(scan.err, new RegExp(`${results}: is a sensitivity results file, not ratios: take ratios from it first, e\\.g\\. prunelens ratios .*--loss 0\\.01 -o ratios\\.json`));
   });
 
   it('a ratio outside [0, 1) exits 2 and writes nothing', async () => {

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import type { JobResult, PruneJobSpec, PruneRatiosSpec } from '../../shared/jobs';
-import { counted, formatCount, formatPercent } from '../../shared/format';
+import { counted, formatCount, formatPercent, formatRatio } from '../../shared/format';
 import { ratiosFileFor, type CombinedMeasurement } from '../../shared/ratiosFile';
 import { DEFAULT_CRITERION } from '../../shared/vocabulary';
 import {
@@ -45,7 +45,7 @@ export function describePlan(plan: PrunePlan): string[] {
     .filter((g) => g.pruned.length > 0)
     .map((g) => {
       const coupled = g.params.length > 1 ? ` (+${g.params.length - 1} coupled: ${g.params.slice(1).join(', ')})` : '';
-      return `${g.id}${coupled}: ${g.channels} -> ${g.kept.length} channels at ratio ${g.ratio}`;
+      return `${g.id}${coupled}: ${g.channels} -> ${g.kept.length} channels at ratio ${formatRatio(g.ratio)}`;
     });
 }
 

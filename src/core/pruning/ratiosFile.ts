@@ -4,6 +4,7 @@
  * Range checks happen in planPruning, which every caller goes through.
  */
 import { promises as fsp } from 'node:fs';
+import { RESULTS_FORMAT } from '../../shared/vocabulary';
 import { UsageError } from '../util/errors';
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -12,6 +13,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** The ratios in `value` (parsed JSON); `file` names the source in errors. */
 export function ratiosFromJson(value: unknown, file: string): Record<string, number> {
+  // The likeliest mistake: the scan's results given where its ratios belong.
+  if (isObject(value) && value['format'] === RESULTS_FORMAT) {
+    throw new UsageError(`is a sensitivity results file, not ratios: take ratios from it first, e.g. prunelens ratios ${file} --loss 0.01 -o ratios.json, then --ratios ratios.json`, file);
+  }
   const table = isObject(value) && isObject(value['ratios']) ? value['ratios'] : value;
   if (!isObject(table)) throw new UsageError('expected a JSON object {param: ratio} or {"ratios": {param: ratio}}', file);
   const ratios: Record<string, number> = {};
