@@ -25,7 +25,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { openDataset } from '../src/core/data/load';
-import { groupCut } from '../src/core/fast/groupParts';
+import { cachedCutBytes, groupCut } from '../src/core/fast/groupParts';
 import { exportTrunk } from '../src/core/fast/trunk';
 import { convParams } from '../src/core/models/naming';
 import { buildModel, type ZooName } from '../src/core/models/zoo';
@@ -66,8 +66,9 @@ function cutReport(model: tf.LayersModel, params: readonly string[], budgetMb: n
   const graph = buildDependencyGraph(model);
   const groups = [...new Map(params.map((p) => [graph.groupForParam(p).id, graph.groupForParam(p)])).values()];
   return groups.map((g) => {
-    const bytes = (groupCut(trunk, g).bytesPerImage ?? NaN) * IMAGES;
-    const mode = bytes <= budgetMb * 2 ** 20 ? 'cached' : 'streamed';
+    const perImage = groupCut(trunk, g).bytesPerImage;
+    const bytes = (perImage ?? NaN) * IMAGES;
+    const mode = cachedCutBytes(perImage, IMAGES, budgetMb * 2 ** 20) !== undefined ? 'cached' : 'streamed';
     return `${g.id} ${fmt(bytes / 2 ** 20, 0)} MB ${mode}`;
   });
 }

@@ -16,7 +16,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { summarizeModel } from '../src/core/models/summary';
-import { groupCut } from '../src/core/fast/groupParts';
+import { cachedCutBytes, groupCut } from '../src/core/fast/groupParts';
 import { exportTrunk } from '../src/core/fast/trunk';
 import { buildDependencyGraph, planPruning, pruneModel } from '../src/core/pruning';
 
@@ -45,7 +45,7 @@ export function cachedGroups(model: tf.LayersModel, params: readonly string[], i
   const trunk = exportTrunk(model);
   const graph = buildDependencyGraph(model);
   const ids = new Set(params.map((p) => graph.groupForParam(p).id));
-  return new Set(graph.groups.filter((g) => ids.has(g.id) && (groupCut(trunk, g).bytesPerImage ?? Infinity) * images <= budgetBytes).map((g) => g.id));
+  return new Set(graph.groups.filter((g) => ids.has(g.id) && cachedCutBytes(groupCut(trunk, g).bytesPerImage, images, budgetBytes) !== undefined).map((g) => g.id));
 }
 
 /**

@@ -7,7 +7,7 @@
  * scrolls beyond that, so the layer's facts take two lines, the ratio at the budget leads
  * its section, and the group is one line. Numbers use the shared format (src/shared/format.ts).
  */
-import { formatCount, formatInterval, formatLoss, formatPercent, formatRatio, ESTIMATE_MARK } from '../shared/format';
+import { formatCount, formatInterval, formatLoss, formatPercent, formatRatio, ESTIMATE_MARK, listed } from '../shared/format';
 import { ratiosByLoss } from '../shared/ratios';
 import { isMeasured, isQuick, type ResultsGroup, type SensitivityResults } from '../shared/results';
 import type { GroupFacts, LayerFacts, ModelFacts } from '../shared/modelFacts';
@@ -32,9 +32,8 @@ function shape(dims: readonly (number | null)[]): string {
   return `[${dims.map((d) => (d === null ? 'N' : String(d))).join(', ')}]`;
 }
 
-function listed(names: readonly string[], max = MAX_LISTED): string {
-  const shown = names.slice(0, max).map((n) => `\`${n}\``);
-  return names.length > max ? `${shown.join(', ')} and ${names.length - max} more` : shown.join(', ');
+function codeList(names: readonly string[], max = MAX_LISTED): string {
+  return listed(names.map((n) => `\`${n}\``), max, ', ');
 }
 
 function layerSection(layer: LayerFacts, model: ModelFacts): string[] {
@@ -80,9 +79,9 @@ function sensitivitySection(file: string, results: SensitivityResults, groupId: 
 
 function groupSection(group: GroupFacts | ResultsGroup, members: readonly string[] | undefined): string[] {
   const others = group.params.filter((p) => p !== group.id);
-  const lines = [`**Channel group** \`${group.id}\` (${group.channels} channels)${others.length > 0 ? `, pruned with ${listed(others)}` : ''}  `];
+  const lines = [`**Channel group** \`${group.id}\` (${group.channels} channels)${others.length > 0 ? `, pruned with ${codeList(others)}` : ''}  `];
   const coupled = (members ?? []).filter((m) => !group.params.includes(m));
-  if (coupled.length > 0) lines.push(`coupled weights: ${listed(coupled, MAX_COUPLED_LISTED)}  `);
+  if (coupled.length > 0) lines.push(`coupled weights: ${codeList(coupled, MAX_COUPLED_LISTED)}  `);
   if (!group.prunable) lines.push(`⚠ Not prunable: ${group.reason ?? 'no reason recorded'}`);
   return lines;
 }

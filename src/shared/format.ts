@@ -62,6 +62,16 @@ export function describeEstimate(quick: QuickEstimate, of?: number): string {
   return `quick estimate: ${formatPercent(quick.confidence, 0)} interval ${formatInterval(quick)}, from ${images}`;
 }
 
+/**
+ * The first `max` items joined by `separator`, then how many more: "a; b; and 3 more" with
+ * "; ", "a, b and 3 more" with ", ". For messages that name what they refuse.
+ */
+export function listed(items: readonly string[], max: number, separator: '; ' | ', ' = '; '): string {
+  const shown = items.slice(0, max).join(separator);
+  if (items.length <= max) return shown;
+  return `${shown}${separator === '; ' ? '; ' : ' '}and ${items.length - max} more`;
+}
+
 /** 1, "param" -> "1 param"; 3, "param" -> "3 params": a count with its noun, for messages. */
 export function counted(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -101,15 +101,16 @@ function scalingOf(r: PreprocessingRequest | undefined): Pick<PreprocessingReque
 export function resolvePreprocessing(request: PreprocessingRequest | undefined, modelFile: PreprocessingRequest | undefined, input: InputSize): Preprocessing {
   const { height, width, channels: c } = input;
   if (c !== 1 && c !== 3) throw new PreprocessingError(`the model takes ${c} channels; images give 1 (grey) or 3 (RGB/BGR)`);
-  const resize = request?.resize ?? modelFile?.resize;
+  const stated = combinedRequest(request, modelFile);
+  const resize = stated?.resize;
   if (resize !== undefined && (!Number.isInteger(resize) || resize < Math.max(height, width))) {
     throw new PreprocessingError(`resize ${resize} is too small: the shorter side must be an integer of at least ${Math.max(height, width)} to centre-crop ${height} x ${width}`);
   }
-  const scale = scalingOf(request) ?? scalingOf(modelFile) ?? { scaling: 'unit' as const };
+  const scale = scalingOf(stated) ?? { scaling: 'unit' as const };
   if (scale.scaling !== undefined && (scale.mean !== undefined || scale.std !== undefined)) {
     throw new PreprocessingError(`give a scaling preset (${scale.scaling}) or mean/std, not both`);
   }
-  const channels = request?.channels ?? modelFile?.channels ?? (c === 1 ? 'grey' : scale.scaling === 'caffe' ? 'bgr' : 'rgb');
+  const channels = stated?.channels ?? (c === 1 ? 'grey' : scale.scaling === 'caffe' ? 'bgr' : 'rgb');
   if ((channels === 'grey') !== (c === 1)) throw new PreprocessingError(`channels ${channels} give ${channels === 'grey' ? 1 : 3}, but the model takes ${c}`);
   if (scale.scaling === 'caffe' && channels !== 'bgr') throw new PreprocessingError(`the caffe scaling is for BGR input, but channels are ${channels}`);
   const preset = scale.scaling !== undefined ? SCALING_PRESET_VALUES[scale.scaling] : undefined;
@@ -128,9 +129,10 @@ export function resolvePreprocessing(request: PreprocessingRequest | undefined, 
 }
 
 /**
- * What a model written from another states in its own prunelens.json: each part from the
- * first source that states it, as resolvePreprocessing takes them, without the defaults
- * (which a later command applies anyway). Undefined when neither source states anything.
+ * Each part from the first source that states it, the user's request before the model's
+ * prunelens.json, without the defaults: what resolvePreprocessing starts from, and what a
+ * model written from another states in its own prunelens.json. Undefined when neither
+ * source states anything.
  */
 export function combinedRequest(request: PreprocessingRequest | undefined, modelFile: PreprocessingRequest | undefined): PreprocessingRequest | undefined {
   const resize = request?.resize ?? modelFile?.resize;

@@ -26,7 +26,7 @@ import type { QuickEstimate } from '../../shared/results';
 import { throwIfCancelled } from '../util/errors';
 import type { ProgressCallback } from '../util/progress';
 import { imageTensor, logitsOf, pick, Tally, type BatchRange } from './batchData';
-import type { Feeds, GroupParts } from './groupParts';
+import { cachedCutBytes, type Feeds, type GroupParts } from './groupParts';
 import { maskVectors, type Trunk } from './trunk';
 
 /** Cut values an earlier group left in memory, for every batch. */
@@ -196,8 +196,8 @@ export async function openGroupEvaluation(
   source: CutCache | undefined,
   cacheBytes: number,
 ): Promise<{ evaluation: FastGroupEvaluation; cache?: CutCache }> {
-  const bytes = parts.cutBytesPerImage === undefined ? undefined : parts.cutBytesPerImage * ctx.dataset.count;
-  if (bytes !== undefined && bytes <= cacheBytes) return openCached(ctx, group, parts, source, bytes);
+  const bytes = cachedCutBytes(parts.cutBytesPerImage, ctx.dataset.count, cacheBytes);
+  if (bytes !== undefined) return openCached(ctx, group, parts, source, bytes);
   return { evaluation: openStreamed(ctx, group, points, parts, source) };
 }
 

@@ -32,7 +32,8 @@ export interface GroupParts {
   release(): Promise<void>;
 }
 
-function valueInfo(trunk: Trunk, name: string): OnnxValueInfo {
+/** A trunk value as a graph input or output, with its shape when known. */
+export function valueInfo(trunk: Trunk, name: string): OnnxValueInfo {
   const shape = trunk.valueShapes.get(name);
   return { name, elemType: OnnxDataType.FLOAT, ...(shape !== undefined ? { shape } : {}) };
 }
@@ -55,6 +56,16 @@ export interface GroupCut {
   readonly cut: readonly string[];
   /** Bytes one image's cut takes (the images excluded), or undefined when a shape is unknown. */
   readonly bytesPerImage: number | undefined;
+}
+
+/**
+ * The bytes of a cut for `images` images when they fit `budget` (the group is then cached),
+ * else undefined (it streams; also when a shape is unknown).
+ */
+export function cachedCutBytes(bytesPerImage: number | undefined, images: number, budget: number): number | undefined {
+  if (bytesPerImage === undefined) return undefined;
+  const bytes = bytesPerImage * images;
+  return bytes <= budget ? bytes : undefined;
 }
 
 /**

@@ -13,9 +13,8 @@
  * groups stream, so the cut activations stay within twice the budget as before.
  */
 import type { OnnxGraph } from '../eval/onnxProto';
-import { OnnxDataType } from '../eval/onnxProto';
 import type { ChannelGroup } from '../pruning';
-import { groupCut } from './groupParts';
+import { cachedCutBytes, groupCut, valueInfo } from './groupParts';
 import type { Trunk } from './trunk';
 
 export interface SeededCut {
@@ -31,20 +30,14 @@ export function chooseSeededCut(trunk: Trunk, groups: readonly ChannelGroup[], i
   for (const group of groups) {
     if (!group.maskExact) continue;
     const cut = groupCut(trunk, group);
-    if (cut.bytesPerImage === undefined) continue;
-    const bytes = cut.bytesPerImage * images;
-    if (bytes <= cacheBytes) return { group: group.id, names: cut.cut.filter((v) => v !== trunk.inputName), bytes };
+    const bytes = cachedCutBytes(cut.bytesPerImage, images, cacheBytes);
+    if (bytes !== undefined) return { group: group.id, names: cut.cut.filter((v) => v !== trunk.inputName), bytes };
   }
   return undefined;
 }
 
 /** The unmasked trunk with the seeded cut's values as extra outputs. */
 export function trunkWithCut(trunk: Trunk, seeded: SeededCut): OnnxGraph {
-  const extra = seeded.names
-    .filter((name) => !trunk.graph.outputs.some((o) => o.name === name))
-    .map((name) => {
-      const shape = trunk.valueShapes.get(name);
-      return { name, elemType: OnnxDataType.FLOAT, ...(shape !== undefined ? { shape } : {}) };
-    });
+  const extra = seeded.names.filter((name) => !trunk.graph.outputs.some((o) => o.name === name)).map((name) => valueInfo(trunk, name));
   return { ...trunk.graph, outputs: [...trunk.graph.outputs, ...extra] };
 }

@@ -7,15 +7,14 @@
  */
 import * as path from 'node:path';
 import { combinedRequest, MODEL_CONFIG_FILE, type PreprocessingRequest } from '../../shared/preprocessing';
-import { ZOO_PREFIX } from '../../shared/vocabulary';
 import { readModelPreprocessing } from '../data/preprocess';
 import { writeFileAtomic } from '../util/atomicWrite';
-import { modelFilePath } from './open';
+import { modelDirOf } from './open';
 
 /** The preprocessing a model written from `model` (a path, or zoo:NAME) should state, if any. */
 export function writtenPreprocessing(model: string, request: PreprocessingRequest | undefined): PreprocessingRequest | undefined {
-  const source = model.startsWith(ZOO_PREFIX) ? undefined : readModelPreprocessing(path.dirname(path.resolve(modelFilePath(model))));
-  return combinedRequest(request, source?.request);
+  const dir = modelDirOf(model);
+  return combinedRequest(request, dir === undefined ? undefined : readModelPreprocessing(dir)?.request);
 }
 
 /** Writes `dir`/prunelens.json stating `preprocessing`; nothing when it is undefined. Returns the file written. */

@@ -78,8 +78,8 @@ export function requireModel(source: Partial<ModelSource>, why: string): ModelSo
 }
 
 /** The folder of a model file (where its prunelens.json sits), or undefined for a zoo model. */
-function modelDirOf(source: ModelSource): string | undefined {
-  return source.model.startsWith(ZOO_PREFIX) ? undefined : path.dirname(path.resolve(modelFilePath(source.model)));
+export function modelDirOf(model: string): string | undefined {
+  return model.startsWith(ZOO_PREFIX) ? undefined : path.dirname(path.resolve(modelFilePath(model)));
 }
 
 export interface OpenDataOptions {
@@ -95,7 +95,7 @@ export interface OpenDataOptions {
  * options leave out.
  */
 export function openData(spec: string, options: DatasetOptions | undefined, split: Split, model: ModelHandle, source: ModelSource, opts: OpenDataOptions = {}): Promise<ImageDataset> {
-  const modelDir = modelDirOf(source);
+  const modelDir = modelDirOf(source.model);
   return openDataset(
     { data: spec, split, ...(options ?? {}), ...(opts.labelsOptional ? { labelsOptional: true } : {}) },
     { ...model.input(), ...(modelDir !== undefined ? { modelDir } : {}) },

@@ -6,15 +6,12 @@
  * measured on the model meaningless). Each refusal names the tensors.
  */
 import * as tf from '@tensorflow/tfjs';
+import { listed } from '../../shared/format';
 import { errorText, PruneLensError } from '../util/errors';
 
 /** Tensors listed in a message before "and N more". */
 const LISTED = 5;
 
-function listed(items: readonly string[]): string {
-  const shown = items.slice(0, LISTED).join('; ');
-  return items.length > LISTED ? `${shown}; and ${items.length - LISTED} more` : shown;
-}
 
 function shapeText(shape: readonly (number | null)[]): string {
   return `[${shape.join(', ')}]`;
@@ -77,7 +74,7 @@ export function checkWeightShapes(built: ReadonlyMap<string, BuiltWeight>, specs
     else if (weight.dtype !== spec.dtype) problems.push(`'${spec.name}' is ${spec.dtype} in the manifest but ${weight.dtype} in the topology`);
   }
   for (const name of built.keys()) if (!declared.has(name)) problems.push(`'${name}' is a weight of the topology that the manifest leaves out`);
-  if (problems.length > 0) throw new PruneLensError(`the weights manifest does not match the topology: ${listed(problems)}; refused before reading any weights`, file);
+  if (problems.length > 0) throw new PruneLensError(`the weights manifest does not match the topology: ${listed(problems, LISTED)}; refused before reading any weights`, file);
 }
 
 /** Whether every value is finite: v * 0 is 0 for a finite v and NaN for NaN or an infinity, so one sum tells. */
@@ -101,5 +98,5 @@ export function checkFiniteWeights(model: tf.LayersModel, file: string): void {
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) nonFinite++;
     bad.push(`'${weight.originalName}' (${nonFinite} of ${values.length} values)`);
   }
-  if (bad.length > 0) throw new PruneLensError(`has weights that are NaN or infinite: ${listed(bad)}; refused (--allow-nonfinite loads it anyway)`, file);
+  if (bad.length > 0) throw new PruneLensError(`has weights that are NaN or infinite: ${listed(bad, LISTED)}; refused (--allow-nonfinite loads it anyway)`, file);
 }

@@ -5,6 +5,7 @@
  * NaN. The message names the initializers and how many values; --allow-nonfinite loads it
  * anyway.
  */
+import { listed } from '../../shared/format';
 import { PruneLensError } from '../util/errors';
 import { OnnxElem, type OnnxIrModel, type OnnxIrTensor } from './types';
 
@@ -12,7 +13,7 @@ import { OnnxElem, type OnnxIrModel, type OnnxIrTensor } from './types';
 const HALF_EXPONENT: Partial<Record<OnnxElem, number>> = { [OnnxElem.FLOAT16]: 0x7c00, [OnnxElem.BFLOAT16]: 0x7f80 };
 
 /** How many of the tensor's values are NaN or infinite (0 for a tensor that is not float). */
-export function nonFiniteCount(t: OnnxIrTensor): number {
+function nonFiniteCount(t: OnnxIrTensor): number {
   const exponent = HALF_EXPONENT[t.dataType];
   let bad = 0;
   if (exponent !== undefined) {
@@ -29,7 +30,5 @@ export function checkFiniteInitializers(model: OnnxIrModel, file: string): void 
     return n > 0 ? [`'${t.name}' (${n} of ${t.data.length} values)`] : [];
   });
   if (bad.length === 0) return;
-  // Listed as the TF.js check lists weights: five, then how many more.
-  const shown = bad.length > 5 ? [...bad.slice(0, 5), `and ${bad.length - 5} more`] : bad;
-  throw new PruneLensError(`has initializers that are NaN or infinite: ${shown.join('; ')}; refused (--allow-nonfinite loads it anyway)`, file);
+  throw new PruneLensError(`has initializers that are NaN or infinite: ${listed(bad, 5)}; refused (--allow-nonfinite loads it anyway)`, file);
 }

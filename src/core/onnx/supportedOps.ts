@@ -6,6 +6,7 @@
  * matrix ops of classifier heads. Shape-computing ops (Shape, Gather, ...) are not here: the
  * clean-up folds them, and one it cannot fold is reported like any other unsupported op.
  */
+import { listed } from '../../shared/format';
 import { PruneLensError } from '../util/errors';
 import { nodeLabel } from './nodeAttributes';
 import type { OnnxIrModel } from './types';
@@ -52,10 +53,8 @@ export function checkSupportedOps(model: OnnxIrModel): void {
   const bad = model.graph.nodes.filter((n) => !((n.domain === '' || n.domain === 'ai.onnx') && SUPPORTED_OPS.has(n.opType)));
   if (bad.length === 0) return;
   const ops = [...new Set(bad.map((n) => (n.domain === '' || n.domain === 'ai.onnx' ? n.opType : `${n.domain}.${n.opType}`)))];
-  const listed = bad.slice(0, LISTED).map(nodeLabel).join(', ');
-  const more = bad.length > LISTED ? ` and ${bad.length - LISTED} more` : '';
   throw new PruneLensError(
-    `unsupported ONNX operator${ops.length > 1 ? 's' : ''} ${ops.join(', ')}: ${listed}${more}. ` + `PruneLens analyses ${[...SUPPORTED_OPS].join(', ')}`,
+    `unsupported ONNX operator${ops.length > 1 ? 's' : ''} ${ops.join(', ')}: ${listed(bad.map(nodeLabel), LISTED, ', ')}. ` + `PruneLens analyses ${[...SUPPORTED_OPS].join(', ')}`,
     model.file,
   );
 }

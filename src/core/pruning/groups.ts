@@ -6,6 +6,7 @@
  */
 import { closestNames } from '../models/closestNames';
 import type { ModelGraph } from '../graph/modelGraph';
+import { listed } from '../../shared/format';
 import { UsageError } from '../util/errors';
 import type { ChannelUniverse, Layout } from './channelUniverse';
 import type { BatchNormAfter, MaskPoint, ParamAxis } from './graphInternals';
@@ -182,7 +183,7 @@ export function assembleGraph(model: ModelGraph, universe: ChannelUniverse, raw:
   const layerOutputs: MaskPoint[] = raw.outputs.map((o) => ({ layer: o.layer, ...numbering.maps(o.layout) }));
   const groups: ChannelGroup[] = comps.map((comp, g) => {
     const reasons = reasonsIn(universe, comp.root, (e) => universe.blockReason(e));
-    const shown = reasons.slice(0, MAX_REASONS).join('; ') + (reasons.length > MAX_REASONS ? `; and ${reasons.length - MAX_REASONS} more` : '');
+    const shown = listed(reasons, MAX_REASONS);
     const unmaskable = reasonsIn(universe, comp.root, (e) => universe.unmaskableReason(e));
     return {
       id: comp.params[0] ?? `group${g}`,

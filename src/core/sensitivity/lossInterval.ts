@@ -61,7 +61,7 @@ const BET_STEPS = 1024;
 const EXCESS_TABLE = Float64Array.from({ length: BET_STEPS + 1 }, (_, k) => excess((k / BET_STEPS) * MAX_BET));
 
 /** The constant bet that minimises the half-width for `target` = log(1/delta) / (n s2) (to 1/1024 of MAX_BET). */
-export function bestBet(target: number): number {
+function bestBet(target: number): number {
   if (!(target < (EXCESS_TABLE[BET_STEPS] as number))) return MAX_BET;
   let lo = 0;
   let hi = BET_STEPS;

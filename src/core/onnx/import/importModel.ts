@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { OnnxGraphView } from '../../graph/fromOnnx';
 import type { ImportedValue, TfjsImportContext, WeightLink } from '../../layers/onnx/importTypes';
 import { onnxOpClass } from '../../layers/onnx/registry';
+import { listed } from '../../../shared/format';
 import { PruneLensError } from '../../util/errors';
 import { classifierInterface } from '../evalGraph';
 import { nodeLabel } from '../nodeAttributes';
@@ -97,8 +98,7 @@ export function importOnnxModel(model: OnnxIrModel, shapes: ShapeMap, view: Onnx
     }
   });
   if (refused.length > 0) {
-    const more = refused.length > LISTED ? `; and ${refused.length - LISTED} more` : '';
-    throw new PruneLensError(`cannot be imported into TF.js for training: ${refused.slice(0, LISTED).join('; ')}${more}`, model.file);
+    throw new PruneLensError(`cannot be imported into TF.js for training: ${listed(refused, LISTED)}`, model.file);
   }
   const output = values.get(io.output);
   if (output === undefined || output.layout !== 'plain' || output.tensor.shape.length !== 2) throw new PruneLensError(`internal: output "${io.output}" was not imported as [N, classes]`, model.file);
